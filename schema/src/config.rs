@@ -1,0 +1,81 @@
+//! `migrations/strata.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::Dialect;
+use crate::migrations::DiscoveryError;
+
+/// The file name strata looks for in a migrations directory.
+pub const CONFIG_FILE: &str = "strata.toml";
+
+/// What `strata.toml` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub dialect: Dialect,
+    /// Tables strata never manages (another application's, in a shared database). A trailing
+    /// `*` matches a prefix.
+    pub unmanaged: Vec<String>,
+    /// Source directories of the models, when they live outside this crate.
+    pub models: Vec<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    dialect: String,
+    #[serde(default)]
+    unmanaged: Vec<String>,
+    #[serde(default)]
+    models: Vec<PathBuf>,
+}
+
+impl Config {
+    pub fn new(dialect: Dialect) -> Self {
+        Config {
+            dialect,
+            unmanaged: Vec::new(),
+            models: Vec::new(),
+        }
+    }
+
+    /// Reads `dir/strata.toml`; `Ok(None)` when there is none.
+    pub fn load(dir: &Path) -> Result<Option<Self>, DiscoveryError> {
+        let path = dir.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(DiscoveryError::Io {
+                    path,
+                    message: e.to_string(),
+                });
+            }
+        };
+        Self::parse(&text)
+            .map(Some)
+            .map_err(|message| DiscoveryError::Config { path, message })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        Ok(Config {
+            dialect: raw.dialect.parse()?,
+            unmanaged: raw.unmanaged,
+            models: raw.models,
+        })
+    }
+
+    /// Whether `table` is one that strata leaves alone.
+    pub fn is_unmanaged(&self, table: &str) -> bool {
+        self.unmanaged
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => table
+                    .to_ascii_lowercase()
+                    .starts_with(&prefix.to_ascii_lowercase()),
+                None => pattern.eq_ignore_ascii_case(table),
+            })
+    }
+}

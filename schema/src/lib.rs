@@ -1,0 +1,17 @@
+//! The pure core of strata: schema types, type mapping per dialect, model definitions from syn
+//! input, migration discovery and checksums, DDL replay, and the comparison of models with the
+//! replayed schema. No proc-macro, no async, no database.
+
+mod config;
+mod dialect;
+pub mod expr;
+pub mod migrations;
+pub mod replay;
+mod schema;
+pub mod types;
+
+pub use config::{CONFIG_FILE, Config};
+pub use dialect::Dialect;
+pub use migrations::{DiscoveryError, Migration, MigrationSet};
+pub use replay::{ReplayError, replay};
+pub use schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, Unique};

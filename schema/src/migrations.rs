@@ -1,0 +1,341 @@
+//! Finding migrations on disk: sqlx's flat files and diesel's folders, `strata.toml`, checksums.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha384};
+
+use crate::Dialect;
+use crate::config::Config;
+
+/// How a migration is laid out on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `<version>_<description>.up.sql` and `.down.sql`.
+    SqlxReversible,
+    /// `<version>_<description>.sql`, with no down.
+    SqlxSimple,
+    /// `<version>_<name>/up.sql`, `down.sql`, optional `metadata.toml`.
+    Diesel,
+}
+
+/// One SQL file of a migration, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlFile {
+    pub path: PathBuf,
+    pub sql: String,
+}
+
+/// One migration: its version, its up and optional down SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The version as written in the name (`20240101120000`, or diesel's with `-` removed).
+    pub version: String,
+    /// The version as sqlx's history table stores it.
+    pub version_number: i64,
+    pub description: String,
+    pub layout: Layout,
+    pub up: SqlFile,
+    pub down: Option<SqlFile>,
+    /// `-- no-transaction` on the first line, or diesel's `run_in_transaction = false`.
+    pub no_transaction: bool,
+    /// SHA-384 of the up SQL with line endings normalised to `\n`.
+    pub checksum: [u8; 48],
+}
+
+impl Migration {
+    pub fn checksum_hex(&self) -> String {
+        self.checksum.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `20240101120000_add_users`, the name a user sees.
+    pub fn name(&self) -> String {
+        format!("{}_{}", self.version, self.description.replace(' ', "_"))
+    }
+}
+
+/// A migrations directory, read and ordered.
+#[derive(Debug, Clone)]
+pub struct MigrationSet {
+    pub dir: PathBuf,
+    pub config: Config,
+    pub migrations: Vec<Migration>,
+}
+
+impl MigrationSet {
+    /// Reads `dir`: `strata.toml` (unless `dialect` is given and the file is absent) and every
+    /// migration, ordered the way its own tool orders it.
+    pub fn load(dir: &Path, dialect: Option<Dialect>) -> Result<Self, DiscoveryError> {
+        let config = match (Config::load(dir)?, dialect) {
+            (Some(mut c), Some(d)) => {
+                c.dialect = d;
+                c
+            }
+            (Some(c), None) => c,
+            (None, Some(d)) => Config::new(d),
+            (None, None) => {
+                return Err(DiscoveryError::NoConfig {
+                    dir: dir.to_owned(),
+                });
+            }
+        };
+        let migrations = discover(dir)?;
+        Ok(MigrationSet {
+            dir: dir.to_owned(),
+            config,
+            migrations,
+        })
+    }
+
+    pub fn latest(&self) -> Option<&Migration> {
+        self.migrations.last()
+    }
+
+    /// Every file the set was read from, so a macro can `include_str!` each.
+    pub fn files(&self) -> Vec<&Path> {
+        let mut files: Vec<&Path> = Vec::new();
+        for m in &self.migrations {
+            files.push(&m.up.path);
+            if let Some(d) = &m.down {
+                files.push(&d.path);
+            }
+        }
+        files
+    }
+}
+
+/// SHA-384 over the text with `\r\n` read as `\n`, so a checkout on Windows changes nothing.
+pub fn checksum(sql: &str) -> [u8; 48] {
+    let mut hasher = Sha384::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find("\r\n") {
+        hasher.update(&rest.as_bytes()[..i]);
+        hasher.update(b"\n");
+        rest = &rest[i + 2..];
+    }
+    hasher.update(rest.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Lists and reads the migrations in `dir`, ordered.
+pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| DiscoveryError::io(dir, e))?;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        paths.push(entry.map_err(|e| DiscoveryError::io(dir, e))?.path());
+    }
+    paths.sort();
+
+    let mut found: Vec<Migration> = Vec::new();
+    for path in paths {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            if let Some(m) = diesel_folder(&path, &name)? {
+                found.push(m);
+            }
+        } else if let Some(stem) = name.strip_suffix(".up.sql") {
+            let (version, description) = split_name(&path, stem)?;
+            let down_path = path.with_file_name(format!("{stem}.down.sql"));
+            let down = if down_path.exists() {
+                Some(read(&down_path)?)
+            } else {
+                None
+            };
+            found.push(migration(
+                version,
+                description,
+                Layout::SqlxReversible,
+                read(&path)?,
+                down,
+            )?);
+        } else if name.ends_with(".down.sql") {
+            let stem = &name[..name.len() - ".down.sql".len()];
+            if !path.with_file_name(format!("{stem}.up.sql")).exists() {
+                return Err(DiscoveryError::DownWithoutUp { path });
+            }
+        } else if let Some(stem) = name.strip_suffix(".sql") {
+            let (version, description) = split_name(&path, stem)?;
+            found.push(migration(
+                version,
+                description,
+                Layout::SqlxSimple,
+                read(&path)?,
+                None,
+            )?);
+        }
+    }
+
+    let diesel = found.iter().filter(|m| m.layout == Layout::Diesel).count();
+    if diesel != 0 && diesel != found.len() {
+        return Err(DiscoveryError::MixedLayouts {
+            dir: dir.to_owned(),
+        });
+    }
+    if diesel != 0 {
+        // diesel compares versions as strings: `00000000000000` first, then the timestamps.
+        found.sort_by(|a, b| a.version.cmp(&b.version));
+    } else {
+        found.sort_by_key(|m| m.version_number);
+    }
+    for pair in found.windows(2) {
+        if pair[0].version_number == pair[1].version_number {
+            return Err(DiscoveryError::DuplicateVersion {
+                version: pair[1].version.clone(),
+                first: pair[0].up.path.clone(),
+                second: pair[1].up.path.clone(),
+            });
+        }
+    }
+    Ok(found)
+}
+
+fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, DiscoveryError> {
+    let up_path = path.join("up.sql");
+    if !up_path.exists() {
+        return Ok(None);
+    }
+    let (raw_version, description) = name.split_once('_').unwrap_or((name, ""));
+    let version: String = raw_version.chars().filter(|&c| c != '-').collect();
+    if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit()) {
+        return Err(DiscoveryError::BadName {
+            path: path.to_owned(),
+        });
+    }
+    let down_path = path.join("down.sql");
+    let down = if down_path.exists() {
+        Some(read(&down_path)?)
+    } else {
+        None
+    };
+    let mut m = migration(
+        version,
+        description.to_owned(),
+        Layout::Diesel,
+        read(&up_path)?,
+        down,
+    )?;
+    let meta = path.join("metadata.toml");
+    if meta.exists() {
+        let text = std::fs::read_to_string(&meta).map_err(|e| DiscoveryError::io(&meta, e))?;
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| DiscoveryError::Config {
+                    path: meta.clone(),
+                    message: e.message().to_owned(),
+                })?;
+        if table
+            .get("run_in_transaction")
+            .and_then(toml::Value::as_bool)
+            == Some(false)
+        {
+            m.no_transaction = true;
+        }
+    }
+    Ok(Some(m))
+}
+
+fn split_name(path: &Path, stem: &str) -> Result<(String, String), DiscoveryError> {
+    let (version, description) = stem.split_once('_').unwrap_or((stem, ""));
+    if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit()) {
+        return Err(DiscoveryError::BadName {
+            path: path.to_owned(),
+        });
+    }
+    Ok((version.to_owned(), description.to_owned()))
+}
+
+fn migration(
+    version: String,
+    description: String,
+    layout: Layout,
+    up: SqlFile,
+    down: Option<SqlFile>,
+) -> Result<Migration, DiscoveryError> {
+    let version_number = version
+        .parse::<i64>()
+        .map_err(|_| DiscoveryError::BadName {
+            path: up.path.clone(),
+        })?;
+    let no_transaction = up.sql.trim_start().lines().next().is_some_and(|l| {
+        l.trim()
+            .trim_start_matches("--")
+            .trim()
+            .eq_ignore_ascii_case("no-transaction")
+    });
+    Ok(Migration {
+        version,
+        version_number,
+        description: description.replace('_', " "),
+        layout,
+        checksum: checksum(&up.sql),
+        up,
+        down,
+        no_transaction,
+    })
+}
+
+fn read(path: &Path) -> Result<SqlFile, DiscoveryError> {
+    let bytes = std::fs::read(path).map_err(|e| DiscoveryError::io(path, e))?;
+    let sql = String::from_utf8(bytes).map_err(|_| DiscoveryError::NotUtf8 {
+        path: path.to_owned(),
+    })?;
+    Ok(SqlFile {
+        path: path.to_owned(),
+        sql,
+    })
+}
+
+/// Why a migrations directory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoveryError {
+    #[error("cannot read `{}`: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+    #[error("`{}` is not valid UTF-8", path.display())]
+    NotUtf8 { path: PathBuf },
+    #[error(
+        "`{}` is not a migration name: expected `<version>_<description>.up.sql` (or `.sql`, or a diesel folder `<version>_<name>/up.sql`) with a numeric version",
+        path.display()
+    )]
+    BadName { path: PathBuf },
+    #[error("`{}` has no matching `.up.sql`", path.display())]
+    DownWithoutUp { path: PathBuf },
+    #[error("migration version {version} is used twice: `{}` and `{}`", first.display(), second.display())]
+    DuplicateVersion {
+        version: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("`{}` mixes diesel folders with sqlx files; use one layout", dir.display())]
+    MixedLayouts { dir: PathBuf },
+    #[error(
+        "`{}` has no `strata.toml`; create one with `dialect = \"sqlite\"` (or \"postgres\", \"mysql\"), or run `strata init`",
+        dir.display()
+    )]
+    NoConfig { dir: PathBuf },
+    #[error("`{}`: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+}
+
+impl DiscoveryError {
+    fn io(path: &Path, e: std::io::Error) -> Self {
+        DiscoveryError::Io {
+            path: path.to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Layout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Layout::SqlxReversible => "sqlx reversible",
+            Layout::SqlxSimple => "sqlx up-only",
+            Layout::Diesel => "diesel",
+        })
+    }
+}

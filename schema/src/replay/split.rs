@@ -1,0 +1,304 @@
+//! Cutting a migration file into statements, each with the tokens and location of its own.
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
+
+use crate::Dialect;
+
+/// One statement of a file: its tokens (locations relative to the file) and its leading words.
+#[derive(Debug)]
+pub(crate) struct Statement {
+    pub tokens: Vec<TokenWithSpan>,
+    /// Uppercased words from the start, enough to classify the statement.
+    pub head: Vec<String>,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// Tokenizes `sql` and splits it at top-level semicolons; the bodies of triggers and
+/// procedures (`BEGIN ... END`) stay in one piece.
+pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64, u64, String)> {
+    let d = dialect.parser_dialect();
+    let tokens = Tokenizer::new(&*d, sql)
+        .with_unescape(false)
+        .tokenize_with_location()
+        .map_err(|e| (e.location.line, e.location.column, e.message))?;
+
+    let mut out = Vec::new();
+    let mut current: Vec<TokenWithSpan> = Vec::new();
+    let mut head: Vec<String> = Vec::new();
+    let mut depth = 0usize;
+    let mut block = false;
+    for tok in tokens {
+        let significant = !matches!(tok.token, Token::Whitespace(_) | Token::EOF);
+        if let Token::Word(w) = &tok.token
+            && w.quote_style.is_none()
+        {
+            if head.len() < 8 {
+                head.push(w.value.to_ascii_uppercase());
+                block = block
+                    || head.iter().any(|h| {
+                        matches!(h.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")
+                    });
+            }
+            if block {
+                match w.keyword {
+                    Keyword::BEGIN | Keyword::CASE => depth += 1,
+                    Keyword::END => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+        if tok.token == Token::SemiColon && depth == 0 {
+            push(
+                dialect,
+                &mut out,
+                std::mem::take(&mut current),
+                std::mem::take(&mut head),
+            );
+            block = false;
+            continue;
+        }
+        if significant || !current.is_empty() {
+            if !significant
+                && matches!(
+                    tok.token,
+                    Token::Whitespace(
+                        Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)
+                    )
+                )
+                && current.is_empty()
+            {
+                continue;
+            }
+            current.push(tok);
+        }
+    }
+    push(dialect, &mut out, current, head);
+    Ok(out)
+}
+
+fn push(dialect: Dialect, out: &mut Vec<Statement>, tokens: Vec<TokenWithSpan>, head: Vec<String>) {
+    let Some(first) = tokens
+        .iter()
+        .find(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
+    else {
+        return;
+    };
+    let (line, column) = (first.span.start.line, first.span.start.column);
+    let starts = |w: &[&str]| head.len() >= w.len() && head.iter().zip(w).all(|(a, b)| a == b);
+    let tokens = if dialect == Dialect::Sqlite && starts(&["CREATE", "TABLE"])
+        || dialect == Dialect::Sqlite && starts(&["CREATE", "TEMP", "TABLE"])
+        || dialect == Dialect::Sqlite && starts(&["CREATE", "TEMPORARY", "TABLE"])
+        || dialect == Dialect::Sqlite && starts(&["ALTER", "TABLE"])
+    {
+        sqlite_type_names(tokens)
+    } else {
+        tokens
+    };
+    out.push(Statement {
+        tokens,
+        head,
+        line,
+        column,
+    });
+}
+
+/// SQLite takes any run of words as a type name (`SMALL INT`, `NATIVE CHARACTER(70)`) or none at
+/// all (`col NOT NULL`); sqlparser takes one word. Such a run becomes one word here, so the
+/// parser sees the type SQLite sees. Other dialects' statements never reach this (see `split`).
+fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    const CONSTRAINT_WORDS: &[&str] = &[
+        "CONSTRAINT",
+        "PRIMARY",
+        "NOT",
+        "NULL",
+        "UNIQUE",
+        "CHECK",
+        "DEFAULT",
+        "COLLATE",
+        "REFERENCES",
+        "GENERATED",
+        "AS",
+        "AUTOINCREMENT",
+    ];
+    const TABLE_CONSTRAINT_WORDS: &[&str] =
+        &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
+    const NATIVE: &[&[&str]] = &[
+        &["DOUBLE", "PRECISION"],
+        &["CHARACTER", "VARYING"],
+        &["CHAR", "VARYING"],
+    ];
+    let word = |t: &TokenWithSpan| match &t.token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_) | Token::EOF))
+        .collect();
+    // Positions (into `significant`) where a column definition starts.
+    let mut starts = Vec::new();
+    let mut depth = 0;
+    let is_create = significant
+        .first()
+        .and_then(|&i| word(&tokens[i]))
+        .as_deref()
+        == Some("CREATE");
+    for (k, &i) in significant.iter().enumerate() {
+        match &tokens[i].token {
+            Token::LParen => {
+                depth += 1;
+                if depth == 1 && is_create {
+                    starts.push(k + 1);
+                }
+            }
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 1 && is_create => starts.push(k + 1),
+            Token::Word(_) if !is_create && depth == 0 => {
+                let w = word(&tokens[i]);
+                let next = significant.get(k + 1).and_then(|&j| word(&tokens[j]));
+                if w.as_deref() == Some("ADD") && next.as_deref() != Some("COLUMN")
+                    || w.as_deref() == Some("COLUMN")
+                        && k > 0
+                        && word(&tokens[significant[k - 1]]).as_deref() == Some("ADD")
+                {
+                    starts.push(k + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut replace: Vec<(usize, usize, String)> = Vec::new(); // significant range [a, b), new word
+    for start in starts {
+        let Some(&name) = significant.get(start) else {
+            continue;
+        };
+        if word(&tokens[name]).is_some_and(|w| TABLE_CONSTRAINT_WORDS.contains(&w.as_str())) {
+            continue;
+        }
+        let mut end = start + 1;
+        let mut words = Vec::new();
+        while let Some(w) = significant.get(end).and_then(|&i| word(&tokens[i])) {
+            if CONSTRAINT_WORDS.contains(&w.as_str()) {
+                break;
+            }
+            words.push(w);
+            end += 1;
+        }
+        let native = NATIVE
+            .iter()
+            .any(|n| n.iter().zip(&words).all(|(a, b)| a == b) && n.len() == words.len());
+        if words.len() == 1 || native {
+            continue;
+        }
+        replace.push((start + 1, end, words.join(" ")));
+    }
+    if replace.is_empty() {
+        return tokens;
+    }
+    let mut dropped = vec![false; tokens.len()];
+    let mut inserted: Vec<(usize, String)> = Vec::new(); // before this token index
+    for (a, b, text) in replace {
+        let first = significant[a.min(significant.len() - 1)];
+        if b > a {
+            let last = significant[b - 1];
+            dropped[first..=last].iter_mut().for_each(|d| *d = true);
+        }
+        inserted.push((first, text));
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    for (i, tok) in tokens.into_iter().enumerate() {
+        if let Some((_, text)) = inserted.iter().find(|(at, _)| *at == i) {
+            let word = sqlparser::tokenizer::Word {
+                value: text.clone(),
+                quote_style: None,
+                keyword: Keyword::NoKeyword,
+            };
+            out.push(TokenWithSpan {
+                token: Token::Word(word),
+                span: tok.span,
+            });
+            out.push(TokenWithSpan {
+                token: Token::Whitespace(Whitespace::Space),
+                span: tok.span,
+            });
+        }
+        if !dropped[i] {
+            out.push(tok);
+        }
+    }
+    out
+}
+
+/// What the replay does with a statement, decided from its first words.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Cannot change a table's shape: DML, functions, triggers, views, grants, comments...
+    Skip,
+    /// Parsed and applied.
+    Ddl,
+    /// `CREATE TEMPORARY TABLE`: lives for the session only.
+    TempTable,
+    /// Not understood: the replay refuses rather than guess.
+    Unknown,
+}
+
+pub(crate) fn classify(s: &Statement) -> Kind {
+    let h: Vec<&str> = s.head.iter().map(String::as_str).collect();
+    let first = h.first().copied().unwrap_or("");
+    match first {
+        "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES" | "REPLACE" | "MERGE"
+        | "COPY" | "GRANT" | "REVOKE" | "COMMENT" | "DO" | "SET" | "RESET" | "PRAGMA" | "BEGIN"
+        | "START" | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "ANALYZE"
+        | "VACUUM" | "REINDEX" | "LOCK" | "UNLOCK" | "CALL" | "EXPLAIN" | "NOTIFY" | "LISTEN"
+        | "REFRESH" | "CLUSTER" | "TRUNCATE" | "SECURITY" | "DISCARD" | "CHECKPOINT" | "FLUSH"
+        | "OPTIMIZE" | "USE" => Kind::Skip,
+        "CREATE" => create_kind(&h[1..]),
+        "DROP" => match object(&h[1..]) {
+            "TABLE" | "INDEX" | "TYPE" => Kind::Ddl,
+            "VIEW" | "MATERIALIZED" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION"
+            | "SEQUENCE" | "ROLE" | "USER" | "POLICY" | "RULE" | "AGGREGATE" | "DOMAIN"
+            | "OPERATOR" | "CAST" | "EVENT" | "COLLATION" | "PUBLICATION" | "SUBSCRIPTION"
+            | "SERVER" | "STATISTICS" | "TEXT" => Kind::Skip,
+            _ => Kind::Unknown,
+        },
+        "ALTER" => match object(&h[1..]) {
+            "TABLE" | "TYPE" | "INDEX" => Kind::Ddl,
+            "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "VIEW" | "MATERIALIZED" | "ROLE" | "USER"
+            | "DATABASE" | "SCHEMA" | "EXTENSION" | "DEFAULT" | "POLICY" | "TRIGGER" | "DOMAIN"
+            | "AGGREGATE" | "EVENT" | "PUBLICATION" | "STATISTICS" | "SYSTEM" | "LARGE" => {
+                Kind::Skip
+            }
+            _ => Kind::Unknown,
+        },
+        "RENAME" => Kind::Ddl,
+        _ => Kind::Unknown,
+    }
+}
+
+fn create_kind(rest: &[&str]) -> Kind {
+    let mut rest = rest;
+    if rest.starts_with(&["OR", "REPLACE"]) {
+        rest = &rest[2..];
+    }
+    // MySQL: CREATE DEFINER=`x`@`y` TRIGGER ...
+    if rest.first() == Some(&"DEFINER") {
+        return Kind::Skip;
+    }
+    match rest.first().copied().unwrap_or("") {
+        "TEMP" | "TEMPORARY" => Kind::TempTable,
+        "TABLE" | "INDEX" | "UNIQUE" | "TYPE" => Kind::Ddl,
+        "FUNCTION" | "PROCEDURE" | "TRIGGER" | "VIEW" | "MATERIALIZED" | "EXTENSION" | "ROLE"
+        | "USER" | "SCHEMA" | "SEQUENCE" | "AGGREGATE" | "OPERATOR" | "POLICY" | "RULE"
+        | "CAST" | "COLLATION" | "DOMAIN" | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "EVENT"
+        | "STATISTICS" | "CONVERSION" | "LANGUAGE" | "TRUSTED" | "PROCEDURAL" | "TEXT"
+        | "DATABASE" | "ALGORITHM" | "SQL" => Kind::Skip,
+        "RECURSIVE" | "CONSTRAINT" => Kind::Skip,
+        _ => Kind::Unknown,
+    }
+}
+
+/// The object word after `DROP`/`ALTER`, past `IF EXISTS` and similar.
+fn object<'a>(rest: &[&'a str]) -> &'a str {
+    rest.first().copied().unwrap_or("")
+}

@@ -1,0 +1,340 @@
+//! The in-memory schema: what the replay builds, what introspection reads, what models describe.
+//!
+//! Every name and type in here is already normalised for its dialect (see [`crate::types`] and
+//! [`crate::expr`]), so two schemas that a database would consider the same compare equal.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A whole database schema: its tables and, on PostgreSQL, its enum types.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schema {
+    /// Keyed by the lowercased table name.
+    pub tables: BTreeMap<String, Table>,
+    /// PostgreSQL enum types, keyed by lowercased name, with their labels in order.
+    pub enums: BTreeMap<String, Vec<String>>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(&key(name))
+    }
+
+    pub fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
+        self.tables.get_mut(&key(name))
+    }
+
+    pub fn insert_table(&mut self, table: Table) {
+        self.tables.insert(key(&table.name), table);
+    }
+
+    pub fn remove_table(&mut self, name: &str) -> Option<Table> {
+        self.tables.remove(&key(name))
+    }
+
+    /// Finds the table that owns the index `name`.
+    pub fn table_of_index(&self, name: &str) -> Option<&str> {
+        self.tables.values().find_map(|t| {
+            let found = t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(name))
+                || t.uniques.iter().any(|u| {
+                    u.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                });
+            found.then_some(t.name.as_str())
+        })
+    }
+}
+
+pub(crate) fn key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// One table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    /// Unique constraints, and unique indexes over plain columns (the databases treat both alike).
+    pub uniques: Vec<Unique>,
+    /// Non-unique indexes, and unique ones that are partial or over expressions.
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+}
+
+impl Table {
+    pub fn new(name: impl Into<String>) -> Self {
+        Table {
+            name: name.into(),
+            ..Table::default()
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns
+            .iter_mut()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Renames a column everywhere the table mentions it.
+    pub fn rename_column(&mut self, from: &str, to: &str) {
+        if let Some(c) = self.column_mut(from) {
+            c.name = to.to_owned();
+        }
+        let rename = |cols: &mut Vec<String>| {
+            for c in cols.iter_mut() {
+                if c.eq_ignore_ascii_case(from) {
+                    *c = to.to_owned();
+                }
+            }
+        };
+        if let Some(pk) = &mut self.primary_key {
+            rename(&mut pk.columns);
+        }
+        self.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
+        self.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+        self.foreign_keys
+            .iter_mut()
+            .for_each(|f| rename(&mut f.columns));
+    }
+
+    /// Drops a column and every constraint or index that only made sense with it.
+    pub fn drop_column(&mut self, name: &str) {
+        self.columns.retain(|c| !c.name.eq_ignore_ascii_case(name));
+        let mentions = |cols: &[String]| cols.iter().any(|c| c.eq_ignore_ascii_case(name));
+        if self
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| mentions(&pk.columns))
+        {
+            self.primary_key = None;
+        }
+        self.uniques.retain(|u| !mentions(&u.columns));
+        self.indexes.retain(|i| !mentions(&i.columns));
+        self.foreign_keys.retain(|f| !mentions(&f.columns));
+    }
+
+    pub fn is_primary_key_column(&self, name: &str) -> bool {
+        self.primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    }
+}
+
+/// One column. `ty` is the dialect's canonical spelling (see [`crate::types::canonical`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: String,
+    pub nullable: bool,
+    /// The default as a normalised SQL expression.
+    pub default: Option<String>,
+    /// Values are assigned by the database: `AUTO_INCREMENT`, `SERIAL`/identity, or SQLite's
+    /// `INTEGER PRIMARY KEY` rowid alias.
+    pub auto_increment: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unique {
+    /// The constraint's or index's name, when the SQL gave one.
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    /// Column names, or normalised expressions when `expression` is set.
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// An index over expressions rather than plain columns.
+    pub expression: bool,
+    /// The `WHERE` of a partial index, normalised.
+    pub predicate: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    pub on_delete: Action,
+    pub on_update: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: Option<String>,
+    /// The normalised boolean expression.
+    pub expr: String,
+}
+
+/// A referential action of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Action {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl Action {
+    pub fn sql(self) -> &'static str {
+        match self {
+            Action::NoAction => "NO ACTION",
+            Action::Restrict => "RESTRICT",
+            Action::Cascade => "CASCADE",
+            Action::SetNull => "SET NULL",
+            Action::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parses the spelling used in `on_delete = "..."` and in introspection results.
+    pub fn parse(s: &str) -> Option<Action> {
+        let norm: String = s
+            .trim()
+            .chars()
+            .map(|c| {
+                if c == '_' || c == '-' {
+                    ' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        match norm
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str()
+        {
+            "no action" | "a" => Some(Action::NoAction),
+            "restrict" | "r" => Some(Action::Restrict),
+            "cascade" | "c" => Some(Action::Cascade),
+            "set null" | "n" => Some(Action::SetNull),
+            "set default" | "d" => Some(Action::SetDefault),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.sql())
+    }
+}
+
+impl Schema {
+    /// Brings a schema to the form in which equal databases compare equal, whatever produced
+    /// it (replay, introspection or models): constraint order, and each dialect's implied facts.
+    pub fn normalize(&mut self, dialect: crate::Dialect) {
+        for t in self.tables.values_mut() {
+            t.normalize(dialect);
+        }
+    }
+
+    /// A copy without the names databases invent for constraints, for comparing.
+    pub fn without_constraint_names(&self) -> Schema {
+        let mut s = self.clone();
+        for t in s.tables.values_mut() {
+            if let Some(pk) = &mut t.primary_key {
+                pk.name = None;
+            }
+            t.uniques.iter_mut().for_each(|u| u.name = None);
+            t.foreign_keys.iter_mut().for_each(|f| f.name = None);
+            t.checks.iter_mut().for_each(|c| c.name = None);
+            t.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
+            t.foreign_keys
+                .sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
+            t.checks.sort_by(|a, b| a.expr.cmp(&b.expr));
+        }
+        s
+    }
+}
+
+impl Table {
+    pub fn normalize(&mut self, dialect: crate::Dialect) {
+        use crate::Dialect;
+        let pk_columns: Vec<String> = self
+            .primary_key
+            .as_ref()
+            .map(|p| p.columns.clone())
+            .unwrap_or_default();
+        match dialect {
+            Dialect::Sqlite => {
+                // `INTEGER PRIMARY KEY` makes the column the rowid: never null, assigned when
+                // omitted, with or without AUTOINCREMENT.
+                if let [pk] = pk_columns.as_slice()
+                    && let Some(c) = self.column_mut(pk)
+                    && c.ty == "integer"
+                {
+                    c.auto_increment = true;
+                    c.nullable = false;
+                }
+            }
+            Dialect::Postgres | Dialect::Mysql => {
+                for pk in &pk_columns {
+                    if let Some(c) = self.column_mut(pk) {
+                        c.nullable = false;
+                    }
+                }
+            }
+        }
+        if dialect == Dialect::Mysql {
+            // MySQL indexes every foreign key itself; such an index says nothing of its own.
+            let fks: Vec<Vec<String>> = self
+                .foreign_keys
+                .iter()
+                .map(|f| lower(&f.columns))
+                .collect();
+            self.indexes.retain(|i| {
+                i.unique
+                    || i.expression
+                    || i.predicate.is_some()
+                    || !fks.contains(&lower(&i.columns))
+            });
+            for f in &mut self.foreign_keys {
+                for a in [&mut f.on_delete, &mut f.on_update] {
+                    if *a == Action::NoAction {
+                        *a = Action::Restrict;
+                    }
+                }
+            }
+        }
+        self.uniques
+            .sort_by(|a, b| (&a.columns, &a.name).cmp(&(&b.columns, &b.name)));
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| {
+            (&a.columns, &a.ref_table, &a.name).cmp(&(&b.columns, &b.ref_table, &b.name))
+        });
+        self.checks
+            .sort_by(|a, b| (&a.expr, &a.name).cmp(&(&b.expr, &b.name)));
+    }
+}
+
+fn lower(cols: &[String]) -> Vec<String> {
+    cols.iter().map(|c| c.to_ascii_lowercase()).collect()
+}
