@@ -2,10 +2,14 @@
 //! input, migration discovery and checksums, DDL replay, and the comparison of models with the
 //! replayed schema. No proc-macro, no async, no database.
 
+pub mod cache;
 mod config;
 mod dialect;
+pub mod diff;
 pub mod expr;
 pub mod migrations;
+pub mod model;
+pub mod render;
 pub mod replay;
 mod schema;
 pub mod types;
@@ -13,5 +17,6 @@ pub mod types;
 pub use config::{CONFIG_FILE, Config};
 pub use dialect::Dialect;
 pub use migrations::{DiscoveryError, Migration, MigrationSet};
+pub use model::{ModelDef, ModelError};
 pub use replay::{ReplayError, replay};
 pub use schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, Unique};

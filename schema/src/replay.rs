@@ -5,6 +5,7 @@
 //! [`ReplayError`] at the statement's file, line and column.
 
 mod apply;
+pub(crate) use apply::pg_name;
 mod split;
 
 use std::fmt;

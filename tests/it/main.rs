@@ -1,1 +1,3 @@
-fn main() {}
+//! strata's workspace-level tests: one binary, one module per theme.
+
+mod ui;

@@ -1,0 +1,70 @@
+//! `#[derive(Model)]`: read the struct, resolve and replay the migrations, compare, expand.
+
+mod drift;
+mod expand;
+mod resolve;
+
+use proc_macro2::TokenStream;
+use syn::DeriveInput;
+
+use strata_schema::ModelDef;
+
+pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStream {
+    let model = match ModelDef::from_ast(input) {
+        Ok(m) => m,
+        Err(errors) => {
+            let mut out = expand::fallback(&input.ident);
+            out.extend(errors_to_tokens(
+                errors
+                    .into_iter()
+                    .map(|e| syn::Error::new(e.span, e.message)),
+            ));
+            return out;
+        }
+    };
+    let dir = match resolve::migrations_dir(&model, caller) {
+        Ok(dir) => dir,
+        Err(e) => {
+            let mut out = expand::fallback(&input.ident);
+            out.extend(e.to_compile_error());
+            return out;
+        }
+    };
+    let replayed = strata_schema::cache::replayed(&dir.path);
+    let replayed = match replayed.as_ref() {
+        Ok(r) => r,
+        Err(e) => {
+            let mut out = expand::fallback(&input.ident);
+            let message = format!(
+                "cannot check model `{}` against `{}`: {e}",
+                model.ident, dir.shown
+            );
+            out.extend(syn::Error::new(dir.span(&model), message).to_compile_error());
+            out.extend(expand::includes(&dir.path, None));
+            return out;
+        }
+    };
+    let dialect = replayed.set.config.dialect;
+    let table = match model.to_table(dialect) {
+        Ok(t) => t,
+        Err(errors) => {
+            let mut out = expand::fallback(&input.ident);
+            out.extend(errors_to_tokens(
+                errors
+                    .into_iter()
+                    .map(|e| syn::Error::new(e.span, e.message)),
+            ));
+            out.extend(expand::includes(&dir.path, Some(&replayed.set)));
+            return out;
+        }
+    };
+    let mut out = expand::model_impl(input, &model, &table);
+    out.extend(expand::includes(&dir.path, Some(&replayed.set)));
+    let errors = drift::check(&model, &table, replayed, &dir);
+    out.extend(errors_to_tokens(errors));
+    out
+}
+
+fn errors_to_tokens(errors: impl IntoIterator<Item = syn::Error>) -> TokenStream {
+    errors.into_iter().map(|e| e.to_compile_error()).collect()
+}

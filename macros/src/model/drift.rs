@@ -1,0 +1,206 @@
+//! Turning differences between a model and its migrations into errors at the field.
+
+use proc_macro2::Span;
+use strata_schema::cache::Replayed;
+use strata_schema::diff::{self, DiffKind, Difference};
+use strata_schema::{Dialect, ModelDef, Table};
+
+use super::resolve::Dir;
+
+pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) -> Vec<syn::Error> {
+    let dialect = replayed.set.config.dialect;
+    let renames: Vec<(String, String)> = model
+        .fields
+        .iter()
+        .filter_map(|f| {
+            f.renamed_from
+                .as_ref()
+                .map(|(from, _)| (from.clone(), f.column.clone()))
+        })
+        .collect();
+    let differences = diff::compare(
+        dialect,
+        table,
+        model.renamed_from.as_deref(),
+        &renames,
+        &replayed.schema,
+    );
+    let latest = replayed
+        .set
+        .latest()
+        .map_or("there are no migrations yet".to_owned(), |m| {
+            format!("the latest migration is `{}`", m.name())
+        });
+    differences
+        .iter()
+        .map(|d| {
+            let message = format!(
+                "{} in `{}`\n= note: {latest}\n= help: {}",
+                d.message,
+                dir.shown,
+                help(dialect, d, &table.name)
+            );
+            match d.kind {
+                DiffKind::MissingColumn
+                | DiffKind::ExtraUnique
+                | DiffKind::ExtraIndex
+                | DiffKind::ExtraForeignKey
+                    if let Some(f) = d
+                        .column
+                        .as_deref()
+                        .or(d.columns.first().map(String::as_str))
+                        .and_then(|c| model.field_by_column(c)) =>
+                {
+                    syn::Error::new_spanned(&f.decl, message)
+                }
+                _ => syn::Error::new(span(model, d), message),
+            }
+        })
+        .collect()
+}
+
+/// The smallest span that shows the difference: the field, else the declaration of the
+/// constraint, else the table name.
+fn span(model: &ModelDef, d: &Difference) -> Span {
+    let field = |c: &str| model.field_by_column(c);
+    match d.kind {
+        DiffKind::MissingTable | DiffKind::RenamedTable | DiffKind::ExtraColumn => model.table_span,
+        DiffKind::RenamedColumn => d
+            .column
+            .as_deref()
+            .and_then(field)
+            .and_then(|f| f.renamed_from.as_ref().map(|r| r.1))
+            .unwrap_or(model.table_span),
+        DiffKind::Type => {
+            let f = d.column.as_deref().and_then(field);
+            f.map_or(model.table_span, |f| {
+                f.sql_type.as_ref().map_or_else(|| f.ty_span(), |t| t.1)
+            })
+        }
+        DiffKind::Default => {
+            let f = d.column.as_deref().and_then(field);
+            f.map_or(model.table_span, |f| {
+                f.default.as_ref().map_or(f.span, |t| t.1)
+            })
+        }
+        DiffKind::MissingColumn => d
+            .column
+            .as_deref()
+            .and_then(field)
+            .map_or(model.table_span, |f| f.span),
+        DiffKind::Nullable => d
+            .column
+            .as_deref()
+            .and_then(field)
+            .map_or(model.table_span, |f| f.ty_span()),
+        DiffKind::AutoIncrement => {
+            let f = d.column.as_deref().and_then(field);
+            f.map_or(model.table_span, |f| f.auto_increment.unwrap_or(f.span))
+        }
+        DiffKind::PrimaryKey => model
+            .primary_key
+            .as_ref()
+            .map(|p| p.span)
+            .or_else(|| model.fields.iter().find_map(|f| f.primary_key))
+            .unwrap_or(model.table_span),
+        DiffKind::MissingUnique | DiffKind::MissingIndex | DiffKind::MissingForeignKey => {
+            let declared = model
+                .uniques
+                .iter()
+                .map(|u| (&u.columns, u.span))
+                .chain(model.indexes.iter().map(|i| (&i.columns, i.span)))
+                .find(|(cols, _)| {
+                    cols.len() == d.columns.len()
+                        && d.columns.len() > 1
+                        && cols.iter().zip(&d.columns).all(|(a, b)| {
+                            a.eq_ignore_ascii_case(b)
+                                || model
+                                    .fields
+                                    .iter()
+                                    .any(|f| f.ident == a && f.column.eq_ignore_ascii_case(b))
+                        })
+                })
+                .map(|(_, s)| s);
+            let on_field = (d.columns.len() == 1)
+                .then(|| field(&d.columns[0]))
+                .flatten()
+                .map(|f| match d.kind {
+                    DiffKind::MissingUnique => f.unique.unwrap_or(f.span),
+                    DiffKind::MissingIndex => f.index.as_ref().map_or(f.span, |i| i.1),
+                    _ => f.references.as_ref().map_or(f.span, |r| r.span),
+                });
+            declared.or(on_field).unwrap_or(model.table_span)
+        }
+        DiffKind::ExtraUnique | DiffKind::ExtraIndex | DiffKind::ExtraForeignKey => d
+            .columns
+            .first()
+            .and_then(|c| field(c))
+            .map_or(model.table_span, |f| f.span),
+        DiffKind::MissingCheck => model
+            .fields
+            .iter()
+            .find_map(|f| f.check.as_ref().map(|c| c.1))
+            .or_else(|| model.checks.first().map(|c| c.1))
+            .unwrap_or(model.table_span),
+        DiffKind::ExtraCheck => model.table_span,
+    }
+}
+
+fn help(dialect: Dialect, d: &Difference, table: &str) -> String {
+    let what = match d.kind {
+        DiffKind::MissingTable => format!("create {table}"),
+        DiffKind::RenamedTable => format!("rename table to {table}"),
+        DiffKind::MissingColumn => {
+            format!("add {} to {table}", d.column.as_deref().unwrap_or("column"))
+        }
+        DiffKind::ExtraColumn => format!(
+            "drop {} from {table}",
+            d.columns.first().map_or("column", String::as_str)
+        ),
+        DiffKind::RenamedColumn => format!(
+            "rename {} in {table}",
+            d.column.as_deref().unwrap_or("column")
+        ),
+        DiffKind::Type | DiffKind::Nullable | DiffKind::Default | DiffKind::AutoIncrement => {
+            format!(
+                "alter {}.{}",
+                table,
+                d.column.as_deref().unwrap_or("column")
+            )
+        }
+        DiffKind::PrimaryKey => format!("change the primary key of {table}"),
+        DiffKind::MissingUnique | DiffKind::MissingIndex => {
+            format!("index {} on {table}", d.columns.join(" and "))
+        }
+        DiffKind::ExtraUnique | DiffKind::ExtraIndex => {
+            format!("drop index on {table} {}", d.columns.join(" and "))
+        }
+        DiffKind::MissingForeignKey | DiffKind::ExtraForeignKey => {
+            format!("change foreign key of {table}")
+        }
+        DiffKind::MissingCheck | DiffKind::ExtraCheck => format!("change checks of {table}"),
+    };
+    let extra = matches!(
+        d.kind,
+        DiffKind::ExtraColumn
+            | DiffKind::ExtraUnique
+            | DiffKind::ExtraIndex
+            | DiffKind::ExtraForeignKey
+            | DiffKind::ExtraCheck
+    );
+    let or = if extra {
+        " (or declare it in the model)"
+    } else {
+        ""
+    };
+    match &d.fix {
+        Some(sql) => format!(
+            "run `strata generate -m \"{what}\"` to write the migration{or}:\n  {}",
+            sql.replace('\n', "\n  ")
+        ),
+        None if dialect == Dialect::Sqlite => format!(
+            "SQLite cannot change this in place; run `strata generate -m \"{what}\"` to write the table rebuild{or}"
+        ),
+        None => format!("run `strata generate -m \"{what}\"` to write the migration{or}"),
+    }
+}

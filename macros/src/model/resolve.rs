@@ -1,0 +1,99 @@
+//! Finding the migrations directory a model is checked against.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::Span;
+use strata_schema::ModelDef;
+
+/// A migrations directory, and how to show it to the user.
+pub struct Dir {
+    pub path: PathBuf,
+    /// Relative to the crate when it is inside it, like `migrations/`.
+    pub shown: String,
+}
+
+impl Dir {
+    /// Where an error about the directory itself belongs.
+    pub fn span(&self, model: &ModelDef) -> Span {
+        model
+            .migrations
+            .as_ref()
+            .map_or(model.ident.span(), |m| m.1)
+    }
+}
+
+/// `#[strata(migrations = "...")]` relative to the crate, else to the calling file; without
+/// it, `migrations/` in the crate, else the nearest `migrations/` above the calling file.
+pub fn migrations_dir(model: &ModelDef, caller: Option<&Path>) -> Result<Dir, syn::Error> {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let caller_dir = caller.and_then(Path::parent).map(|p| {
+        if p.is_relative() {
+            manifest.clone().unwrap_or_default().join(p)
+        } else {
+            p.to_owned()
+        }
+    });
+    let found = match &model.migrations {
+        Some((rel, span)) => {
+            let candidates = [
+                manifest.as_ref().map(|m| m.join(rel)),
+                caller_dir.as_ref().map(|c| c.join(rel)),
+            ];
+            match candidates.into_iter().flatten().find(|p| p.is_dir()) {
+                Some(p) => p,
+                None => {
+                    return Err(syn::Error::new(
+                        *span,
+                        format!(
+                            "no migrations directory `{rel}`: it is looked for in the crate ({}) and beside this file",
+                            manifest
+                                .as_deref()
+                                .map_or("unknown".into(), |m| m.display().to_string())
+                        ),
+                    ));
+                }
+            }
+        }
+        None => {
+            let in_crate = manifest
+                .as_ref()
+                .map(|m| m.join("migrations"))
+                .filter(|p| p.is_dir());
+            let above = || {
+                let mut dir = caller_dir.clone();
+                while let Some(d) = dir {
+                    if d.join("migrations")
+                        .join(strata_schema::CONFIG_FILE)
+                        .is_file()
+                    {
+                        return Some(d.join("migrations"));
+                    }
+                    dir = d.parent().map(Path::to_owned);
+                }
+                None
+            };
+            match in_crate.or_else(above) {
+                Some(p) => p,
+                None => {
+                    return Err(syn::Error::new(
+                        model.ident.span(),
+                        format!(
+                            "model `{}` has no migrations to be checked against: create `migrations/strata.toml` with `dialect = \"sqlite\"` (or run `strata init`), or point to them with `#[strata(migrations = \"path\")]`",
+                            model.ident
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    // Relative to the crate, else to the calling file, so messages read the same everywhere.
+    let relative = manifest
+        .as_ref()
+        .and_then(|m| found.strip_prefix(m).ok())
+        .or_else(|| caller_dir.as_ref().and_then(|c| found.strip_prefix(c).ok()));
+    let shown = match relative {
+        Some(rel) => format!("{}/", rel.display()),
+        None => found.display().to_string(),
+    };
+    Ok(Dir { path: found, shown })
+}

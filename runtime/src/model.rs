@@ -1,0 +1,81 @@
+//! What `#[derive(Model)]` gives a struct: its table, as constant data.
+
+/// A struct that describes a table. Implemented by `#[derive(Model)]`.
+///
+/// # Examples
+///
+/// ```
+/// # // The derive checks models against a migrations directory; this one has none to check.
+/// use strata::{Model, TableDef};
+///
+/// fn describe<M: Model>() -> String {
+///     let t: &TableDef = M::TABLE;
+///     format!("{} ({} columns)", t.name, t.columns.len())
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a strata model",
+    label = "add `#[derive(strata::Model)]` to `{Self}`"
+)]
+pub trait Model {
+    /// The table this struct describes, with the types of the dialect in `strata.toml`.
+    const TABLE: &'static TableDef;
+}
+
+/// A table as a model describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableDef {
+    pub name: &'static str,
+    /// The Rust struct that describes it.
+    pub model: &'static str,
+    pub columns: &'static [ColumnDef],
+    pub primary_key: &'static [&'static str],
+    /// Each unique constraint's columns.
+    pub uniques: &'static [&'static [&'static str]],
+    pub indexes: &'static [IndexDef],
+    pub foreign_keys: &'static [ForeignKeyDef],
+    pub checks: &'static [&'static str],
+}
+
+impl TableDef {
+    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A column as a model describes it; `sql_type` is the dialect's canonical spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: &'static str,
+    /// The Rust field it comes from.
+    pub field: &'static str,
+    pub sql_type: &'static str,
+    pub nullable: bool,
+    pub default: Option<&'static str>,
+    pub auto_increment: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexDef {
+    /// Empty when the model does not name the index.
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForeignKeyDef {
+    pub columns: &'static [&'static str],
+    pub ref_table: &'static str,
+    pub ref_columns: &'static [&'static str],
+    pub on_delete: &'static str,
+    pub on_update: &'static str,
+}
+
+/// Every model linked into this binary, through `inventory`.
+pub fn models() -> impl Iterator<Item = &'static TableDef> {
+    inventory::iter::<crate::__private::Registration>
+        .into_iter()
+        .map(|r| r.0)
+}

@@ -1,0 +1,216 @@
+//! Model definitions from syn input: what `#[derive(Model)]` and the CLI read from a struct.
+//!
+//! Parsing ([`ModelDef::from_ast`]) reads the attributes and reports every mistake on its own
+//! span; [`ModelDef::to_table`] then resolves types for a dialect and yields the [`Table`] the
+//! struct describes.
+
+mod attr;
+mod table;
+
+use proc_macro2::Span;
+
+pub use attr::ATTRIBUTE_KEYS;
+
+/// A struct with `#[derive(Model)]`, read.
+#[derive(Debug, Clone)]
+pub struct ModelDef {
+    pub ident: syn::Ident,
+    pub table: String,
+    pub table_span: Span,
+    pub renamed_from: Option<String>,
+    /// `#[strata(migrations = "...")]`: the migrations directory, relative to the crate.
+    pub migrations: Option<(String, Span)>,
+    pub fields: Vec<FieldDef>,
+    /// Struct-level `primary_key(a, b)`.
+    pub primary_key: Option<Declared>,
+    pub indexes: Vec<IndexDef>,
+    pub uniques: Vec<Declared>,
+    pub checks: Vec<(String, Span)>,
+}
+
+/// Columns named at the struct level, with where they were named.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub columns: Vec<String>,
+    pub name: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexDef {
+    pub columns: Vec<String>,
+    pub name: Option<String>,
+    pub unique: bool,
+    pub span: Span,
+}
+
+/// One field that maps to a column (fields with `skip` are left out).
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub ident: syn::Ident,
+    /// The field's name, for errors about the column as such.
+    pub span: Span,
+    /// `pub name: Type` without the attributes: what an error about the whole column covers.
+    pub decl: proc_macro2::TokenStream,
+    pub ty: syn::Type,
+    pub column: String,
+    pub nullable: bool,
+    pub sql_type: Option<(String, Span)>,
+    pub max_length: Option<(u32, Span)>,
+    pub primary_key: Option<Span>,
+    pub auto_increment: Option<Span>,
+    pub unique: Option<Span>,
+    pub index: Option<(Option<String>, Span)>,
+    pub default: Option<(String, Span)>,
+    pub references: Option<Reference>,
+    pub check: Option<(String, Span)>,
+    pub renamed_from: Option<(String, Span)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub table: String,
+    pub column: String,
+    pub on_delete: Option<(crate::Action, Span)>,
+    pub on_update: Option<(crate::Action, Span)>,
+    pub span: Span,
+}
+
+/// A mistake in a model, on the smallest span that shows it.
+#[derive(Debug, Clone)]
+pub struct ModelError {
+    pub span: Span,
+    pub message: String,
+}
+
+impl ModelError {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        ModelError {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<syn::Error> for ModelError {
+    fn from(e: syn::Error) -> Self {
+        ModelError {
+            span: e.span(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Collects errors so that all of them are reported at once.
+#[derive(Debug, Default)]
+pub struct Ctxt {
+    errors: Vec<ModelError>,
+}
+
+impl Ctxt {
+    pub fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.errors.push(ModelError::new(span, message));
+    }
+
+    pub fn syn_error(&mut self, e: syn::Error) {
+        self.errors.push(e.into());
+    }
+
+    pub fn check(self) -> Result<(), Vec<ModelError>> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+impl ModelDef {
+    pub fn field_by_column(&self, column: &str) -> Option<&FieldDef> {
+        self.fields
+            .iter()
+            .find(|f| f.column.eq_ignore_ascii_case(column))
+    }
+}
+
+/// `UserProfile` -> `user_profile`: the table name when `table = "..."` is not given.
+pub fn snake_case(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 4);
+    let chars: Vec<char> = ident.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || next_lower && chars[i - 1].is_uppercase()) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Finds every struct deriving `Model` in a Rust source file, including through
+/// `cfg_attr(..., derive(Model))`; what the CLI uses to find models without compiling.
+pub fn models_in_file(file: &syn::File) -> Vec<Result<ModelDef, Vec<ModelError>>> {
+    let mut out = Vec::new();
+    collect(&file.items, &mut out);
+    out
+}
+
+fn collect(items: &[syn::Item], out: &mut Vec<Result<ModelDef, Vec<ModelError>>>) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) if derives_model(&s.attrs) => {
+                let input = syn::DeriveInput {
+                    attrs: s.attrs.clone(),
+                    vis: s.vis.clone(),
+                    ident: s.ident.clone(),
+                    generics: s.generics.clone(),
+                    data: syn::Data::Struct(syn::DataStruct {
+                        struct_token: s.struct_token,
+                        fields: s.fields.clone(),
+                        semi_token: s.semi_token,
+                    }),
+                };
+                out.push(ModelDef::from_ast(&input));
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn derives_model(attrs: &[syn::Attribute]) -> bool {
+    fn in_list(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "Model",
+            proc_macro2::TokenTree::Group(g) => in_list(g.stream()),
+            _ => false,
+        })
+    }
+    attrs.iter().any(|a| {
+        (a.path().is_ident("derive") || a.path().is_ident("cfg_attr"))
+            && matches!(&a.meta, syn::Meta::List(l) if in_list(l.tokens.clone()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case;
+
+    #[test]
+    fn snake_case_names() {
+        assert_eq!(snake_case("User"), "user");
+        assert_eq!(snake_case("UserProfile"), "user_profile");
+        assert_eq!(snake_case("HTTPRequest"), "http_request");
+        assert_eq!(snake_case("Item2Tag"), "item2_tag");
+    }
+}

@@ -1,0 +1,19 @@
+// A field without a column in any migration is an error at the field, with the ALTER TABLE.
+use strata::Model;
+
+#[derive(Model)]
+#[strata(table = "users")]
+pub struct User {
+    #[strata(primary_key, auto_increment)]
+    pub id: i64,
+    #[strata(unique, max_length = 255)]
+    pub email: String,
+    pub display_name: Option<String>,
+    #[strata(default = "0")]
+    pub age: i32,
+    #[strata(default = "CURRENT_TIMESTAMP")]
+    pub created_at: chrono::NaiveDateTime,
+    pub phone: Option<String>,
+}
+
+fn main() {}
