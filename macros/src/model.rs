@@ -14,11 +14,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
         Ok(m) => m,
         Err(errors) => {
             let mut out = expand::fallback(&input.ident);
-            out.extend(errors_to_tokens(
-                errors
-                    .into_iter()
-                    .map(|e| syn::Error::new(e.span, e.message)),
-            ));
+            out.extend(errors_to_tokens(errors.into_iter().map(strata_schema::ModelError::into_syn)));
             return out;
         }
     };
@@ -35,10 +31,14 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
         Ok(r) => r,
         Err(e) => {
             let mut out = expand::fallback(&input.ident);
-            let message = format!(
-                "cannot check model `{}` against `{}`: {e}",
-                model.ident, dir.shown
-            );
+            let message = match e {
+                strata_schema::cache::LoadError::Replay(r) => {
+                    let file = r.path.strip_prefix(&dir.path).unwrap_or(&r.path);
+                    let shown = format!("{}{}", dir.shown, file.display());
+                    format!("cannot replay the migrations in `{}`: {}", dir.shown, r.render(&shown))
+                }
+                e => format!("cannot check model `{}` against `{}`: {e}", model.ident, dir.shown),
+            };
             out.extend(syn::Error::new(dir.span(&model), message).to_compile_error());
             out.extend(expand::includes(&dir.path, None));
             return out;
@@ -49,11 +49,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
         Ok(t) => t,
         Err(errors) => {
             let mut out = expand::fallback(&input.ident);
-            out.extend(errors_to_tokens(
-                errors
-                    .into_iter()
-                    .map(|e| syn::Error::new(e.span, e.message)),
-            ));
+            out.extend(errors_to_tokens(errors.into_iter().map(strata_schema::ModelError::into_syn)));
             out.extend(expand::includes(&dir.path, Some(&replayed.set)));
             return out;
         }

@@ -39,9 +39,7 @@ pub struct TableDef {
 
 impl TableDef {
     pub fn column(&self, name: &str) -> Option<&ColumnDef> {
-        self.columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -75,7 +73,5 @@ pub struct ForeignKeyDef {
 
 /// Every model linked into this binary, through `inventory`.
 pub fn models() -> impl Iterator<Item = &'static TableDef> {
-    inventory::iter::<crate::__private::Registration>
-        .into_iter()
-        .map(|r| r.0)
+    inventory::iter::<crate::__private::Registration>.into_iter().map(|r| r.0)
 }

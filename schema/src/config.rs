@@ -33,11 +33,7 @@ struct RawConfig {
 
 impl Config {
     pub fn new(dialect: Dialect) -> Self {
-        Config {
-            dialect,
-            unmanaged: Vec::new(),
-            models: Vec::new(),
-        }
+        Config { dialect, unmanaged: Vec::new(), models: Vec::new() }
     }
 
     /// Reads `dir/strata.toml`; `Ok(None)` when there is none.
@@ -47,35 +43,22 @@ impl Config {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
-                return Err(DiscoveryError::Io {
-                    path,
-                    message: e.to_string(),
-                });
+                return Err(DiscoveryError::Io { path, message: e.to_string() });
             }
         };
-        Self::parse(&text)
-            .map(Some)
-            .map_err(|message| DiscoveryError::Config { path, message })
+        Self::parse(&text).map(Some).map_err(|message| DiscoveryError::Config { path, message })
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.message().to_owned())?;
-        Ok(Config {
-            dialect: raw.dialect.parse()?,
-            unmanaged: raw.unmanaged,
-            models: raw.models,
-        })
+        Ok(Config { dialect: raw.dialect.parse()?, unmanaged: raw.unmanaged, models: raw.models })
     }
 
     /// Whether `table` is one that strata leaves alone.
     pub fn is_unmanaged(&self, table: &str) -> bool {
-        self.unmanaged
-            .iter()
-            .any(|pattern| match pattern.strip_suffix('*') {
-                Some(prefix) => table
-                    .to_ascii_lowercase()
-                    .starts_with(&prefix.to_ascii_lowercase()),
-                None => pattern.eq_ignore_ascii_case(table),
-            })
+        self.unmanaged.iter().any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => table.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()),
+            None => pattern.eq_ignore_ascii_case(table),
+        })
     }
 }

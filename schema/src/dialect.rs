@@ -23,6 +23,15 @@ impl Dialect {
         }
     }
 
+    /// The name in prose: `SQLite`, `PostgreSQL`, `MySQL`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Mysql => "MySQL",
+        }
+    }
+
     pub(crate) fn parser_dialect(self) -> Box<dyn sqlparser::dialect::Dialect> {
         match self {
             Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
@@ -33,13 +42,8 @@ impl Dialect {
 
     /// Quotes an identifier the way this dialect expects, only when it has to.
     pub fn quote_ident(self, ident: &str) -> String {
-        let plain = ident
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && ident
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        let plain = ident.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && ident.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && !crate::types::is_reserved_word(ident);
         if plain {
             return ident.to_owned();
@@ -65,9 +69,7 @@ impl FromStr for Dialect {
             "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
             "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
             "mysql" | "mariadb" => Ok(Dialect::Mysql),
-            other => Err(format!(
-                "unknown dialect `{other}`; expected one of `sqlite`, `postgres`, `mysql`"
-            )),
+            other => Err(format!("unknown dialect `{other}`; expected one of `sqlite`, `postgres`, `mysql`")),
         }
     }
 }

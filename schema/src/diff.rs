@@ -57,9 +57,7 @@ pub fn compare(
                 column: None,
                 columns: Vec::new(),
                 kind: DiffKind::RenamedTable,
-                message: format!(
-                    "table `{t}` is renamed from `{old}`, but no migration renames it"
-                ),
+                message: format!("table `{t}` is renamed from `{old}`, but no migration renames it"),
                 fix: Some(format!("ALTER TABLE {} RENAME TO {};", q(old), q(t))),
             }];
         }
@@ -71,23 +69,26 @@ pub fn compare(
             fix: Some(render::create_table(d, model)),
         }];
     };
-    let mut out = Vec::new();
-    let mut push =
-        |column: Option<&str>, columns: &[String], kind, message: String, fix: Option<String>| {
-            out.push(Difference {
-                column: column.map(str::to_owned),
-                columns: columns.to_vec(),
-                kind,
-                message,
-                fix,
-            });
-        };
-    let rebuild = |sql: String| {
-        if d == Dialect::Sqlite {
-            None
-        } else {
-            Some(sql)
+    // Compare against the table as it will be once pending renames are written, so that a
+    // renamed column reports the rename and nothing else.
+    let mut renamed_db = db.clone();
+    for (from, to) in column_renames {
+        if db.column(from).is_some() && db.column(to).is_none() && model.column(to).is_some() {
+            renamed_db.rename_column(from, to);
         }
+    }
+    let mut out = Vec::new();
+    let mut push = |column: Option<&str>, columns: &[String], kind, message: String, fix: Option<String>| {
+        out.push(Difference {
+            column: column.map(str::to_owned),
+            columns: columns.to_vec(),
+            kind,
+            message,
+            fix,
+        });
+    };
+    let rebuild = |sql: String| {
+        if d == Dialect::Sqlite { None } else { Some(sql) }
     };
 
     for c in &model.columns {
@@ -101,48 +102,32 @@ pub fn compare(
                     Some(&c.name),
                     &[],
                     DiffKind::RenamedColumn,
-                    format!(
-                        "column `{t}.{}` is renamed from `{from}`, but no migration renames it",
-                        c.name
-                    ),
-                    Some(format!(
-                        "ALTER TABLE {} RENAME COLUMN {} TO {};",
-                        q(t),
-                        q(from),
-                        q(&c.name)
-                    )),
+                    format!("column `{t}.{}` is renamed from `{from}`, but no migration renames it", c.name),
+                    Some(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(t), q(from), q(&c.name))),
                 ),
                 None => push(
                     Some(&c.name),
                     &[],
                     DiffKind::MissingColumn,
                     format!("column `{t}.{}` is not created by any migration", c.name),
-                    Some(format!(
-                        "ALTER TABLE {} ADD COLUMN {};",
-                        q(t),
-                        column_def(d, c, model)
-                    )),
+                    Some(format!("ALTER TABLE {} ADD COLUMN {};", q(t), column_def(d, c, model))),
                 ),
             }
             continue;
         };
         compare_column(d, model, c, dc, &mut push);
     }
+    let db = &renamed_db;
     for dc in &db.columns {
         let renamed_away = column_renames.iter().any(|(from, to)| {
-            from.eq_ignore_ascii_case(&dc.name)
-                && model.column(to).is_some()
-                && db.column(to).is_none()
+            from.eq_ignore_ascii_case(&dc.name) && model.column(to).is_some() && db.column(to).is_none()
         });
         if model.column(&dc.name).is_none() && !renamed_away {
             push(
                 None,
                 std::slice::from_ref(&dc.name),
                 DiffKind::ExtraColumn,
-                format!(
-                    "the migrations give `{t}` a column `{}` that the model has no field for",
-                    dc.name
-                ),
+                format!("the migrations give `{t}` a column `{}` that the model has no field for", dc.name),
                 Some(format!("ALTER TABLE {} DROP COLUMN {};", q(t), q(&dc.name))),
             );
         }
@@ -151,57 +136,37 @@ pub fn compare(
     let pk = |t: &Table| t.primary_key.as_ref().map(|p| lower(&p.columns));
     if pk(model) != pk(db) {
         let show = |p: Option<Vec<String>>| {
-            p.map_or("no primary key".to_owned(), |c| {
-                format!("primary key ({})", c.join(", "))
-            })
+            p.map_or("no primary key".to_owned(), |c| format!("primary key ({})", c.join(", ")))
         };
         let fix = match d {
             Dialect::Sqlite => None,
             Dialect::Postgres => Some(format!(
                 "{}ALTER TABLE {} ADD PRIMARY KEY ({});",
-                db.primary_key.as_ref().and_then(|p| p.name.clone()).map_or(
-                    String::new(),
-                    |n| format!("ALTER TABLE {} DROP CONSTRAINT {};\n", q(t), q(&n))
-                ),
+                db.primary_key.as_ref().and_then(|p| p.name.clone()).map_or(String::new(), |n| format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                    q(t),
+                    q(&n)
+                )),
                 q(t),
-                model
-                    .primary_key
-                    .as_ref()
-                    .map(|p| render::cols(d, &p.columns))
-                    .unwrap_or_default()
+                model.primary_key.as_ref().map(|p| render::cols(d, &p.columns)).unwrap_or_default()
             )),
             Dialect::Mysql => Some(format!(
                 "ALTER TABLE {}{}{};",
                 q(t),
-                if db.primary_key.is_some() {
-                    " DROP PRIMARY KEY"
-                } else {
-                    ""
-                },
-                model
-                    .primary_key
-                    .as_ref()
-                    .map_or(String::new(), |p| format!(
-                        "{} ADD PRIMARY KEY ({})",
-                        if db.primary_key.is_some() { "," } else { "" },
-                        render::cols(d, &p.columns)
-                    ))
+                if db.primary_key.is_some() { " DROP PRIMARY KEY" } else { "" },
+                model.primary_key.as_ref().map_or(String::new(), |p| format!(
+                    "{} ADD PRIMARY KEY ({})",
+                    if db.primary_key.is_some() { "," } else { "" },
+                    render::cols(d, &p.columns)
+                ))
             )),
         };
-        let columns = model
-            .primary_key
-            .as_ref()
-            .map(|p| p.columns.clone())
-            .unwrap_or_default();
+        let columns = model.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default();
         push(
             columns.first().map(String::as_str),
             &columns,
             DiffKind::PrimaryKey,
-            format!(
-                "the model gives `{t}` {}, the migrations {}",
-                show(pk(model)),
-                show(pk(db))
-            ),
+            format!("the model gives `{t}` {}, the migrations {}", show(pk(model)), show(pk(db))),
             fix.filter(|_| model.primary_key.is_some()),
         );
     }
@@ -209,30 +174,20 @@ pub fn compare(
     for u in &model.uniques {
         let found = db.uniques.iter().any(|x| {
             lower(&x.columns) == lower(&u.columns)
-                && (u.name.is_none()
-                    || x.name
-                        .as_deref()
-                        .is_some_and(|n| Some(n) == u.name.as_deref()))
+                && (u.name.is_none() || x.name.as_deref().is_some_and(|n| Some(n) == u.name.as_deref()))
         });
         if !found {
             push(
                 single(&u.columns),
                 &u.columns,
                 DiffKind::MissingUnique,
-                format!(
-                    "no migration makes ({}) unique in `{t}`",
-                    u.columns.join(", ")
-                ),
+                format!("no migration makes ({}) unique in `{t}`", u.columns.join(", ")),
                 Some(render::create_unique(d, t, u)),
             );
         }
     }
     for u in &db.uniques {
-        if !model
-            .uniques
-            .iter()
-            .any(|x| lower(&x.columns) == lower(&u.columns))
-        {
+        if !model.uniques.iter().any(|x| lower(&x.columns) == lower(&u.columns)) {
             let drop = match (&u.name, d) {
                 (Some(n), Dialect::Postgres) => {
                     Some(format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n)))
@@ -247,10 +202,7 @@ pub fn compare(
                 single(&u.columns),
                 &u.columns,
                 DiffKind::ExtraUnique,
-                format!(
-                    "the migrations make ({}) unique in `{t}`, the model does not",
-                    u.columns.join(", ")
-                ),
+                format!("the migrations make ({}) unique in `{t}`, the model does not", u.columns.join(", ")),
                 drop,
             );
         }
@@ -265,10 +217,7 @@ pub fn compare(
                 single(&i.columns),
                 &i.columns,
                 DiffKind::MissingIndex,
-                format!(
-                    "no migration creates an index on `{t}` ({})",
-                    i.columns.join(", ")
-                ),
+                format!("no migration creates an index on `{t}` ({})", i.columns.join(", ")),
                 Some(render::create_index(d, t, i)),
             );
         }
@@ -295,10 +244,7 @@ pub fn compare(
 
     for f in &model.foreign_keys {
         if !db.foreign_keys.iter().any(|x| same_fk(f, x)) {
-            let other = db
-                .foreign_keys
-                .iter()
-                .find(|x| lower(&x.columns) == lower(&f.columns));
+            let other = db.foreign_keys.iter().find(|x| lower(&x.columns) == lower(&f.columns));
             let message = match other {
                 Some(x) => format!(
                     "`{t}.{}` references `{}` in the model, but the migrations say `{}`",
@@ -317,24 +263,15 @@ pub fn compare(
                 &f.columns,
                 DiffKind::MissingForeignKey,
                 message,
-                rebuild(format!(
-                    "ALTER TABLE {} ADD {};",
-                    q(t),
-                    render::foreign_key(d, f)
-                )),
+                rebuild(format!("ALTER TABLE {} ADD {};", q(t), render::foreign_key(d, f))),
             );
         }
     }
     for f in &db.foreign_keys {
-        let covered = model
-            .foreign_keys
-            .iter()
-            .any(|x| lower(&x.columns) == lower(&f.columns));
+        let covered = model.foreign_keys.iter().any(|x| lower(&x.columns) == lower(&f.columns));
         if !covered {
             let drop = f.name.as_ref().and_then(|n| match d {
-                Dialect::Postgres => {
-                    Some(format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n)))
-                }
+                Dialect::Postgres => Some(format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n))),
                 Dialect::Mysql => Some(format!("ALTER TABLE {} DROP FOREIGN KEY {};", q(t), q(n))),
                 Dialect::Sqlite => None,
             });
@@ -374,10 +311,7 @@ pub fn compare(
                 None,
                 &[],
                 DiffKind::ExtraCheck,
-                format!(
-                    "the migrations add `CHECK ({})` to `{t}`, the model does not",
-                    c.expr
-                ),
+                format!("the migrations add `CHECK ({})` to `{t}`, the model does not", c.expr),
                 drop,
             );
         }
@@ -395,21 +329,14 @@ fn compare_column(
     let q = |s: &str| d.quote_ident(s);
     let t = &model.name;
     let modify = || match d {
-        Dialect::Mysql => Some(format!(
-            "ALTER TABLE {} MODIFY COLUMN {};",
-            q(t),
-            column_def(d, c, model)
-        )),
+        Dialect::Mysql => Some(format!("ALTER TABLE {} MODIFY COLUMN {};", q(t), column_def(d, c, model))),
         _ => None,
     };
     if c.ty != dc.ty {
         let fix = match d {
-            Dialect::Postgres => Some(format!(
-                "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
-                q(t),
-                q(&c.name),
-                sql_type(&c.ty)
-            )),
+            Dialect::Postgres => {
+                Some(format!("ALTER TABLE {} ALTER COLUMN {} TYPE {};", q(t), q(&c.name), sql_type(&c.ty)))
+            }
             _ => modify(),
         };
         push(
@@ -444,32 +371,20 @@ fn compare_column(
             )
         };
         let fix = match d {
-            Dialect::Postgres => Some(format!(
-                "ALTER TABLE {} ALTER COLUMN {} {pg};",
-                q(t),
-                q(&c.name)
-            )),
+            Dialect::Postgres => Some(format!("ALTER TABLE {} ALTER COLUMN {} {pg};", q(t), q(&c.name))),
             _ => modify(),
         };
         push(Some(&c.name), &[], DiffKind::Nullable, message, fix);
     }
     if c.default != dc.default && !c.auto_increment {
-        let show = |x: &Option<String>| {
-            x.as_deref()
-                .map_or("no default".to_owned(), |v| format!("DEFAULT {v}"))
-        };
+        let show =
+            |x: &Option<String>| x.as_deref().map_or("no default".to_owned(), |v| format!("DEFAULT {v}"));
         let fix = match (d, &c.default) {
             (Dialect::Sqlite, _) => None,
-            (_, Some(v)) => Some(format!(
-                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {v};",
-                q(t),
-                q(&c.name)
-            )),
-            (_, None) => Some(format!(
-                "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
-                q(t),
-                q(&c.name)
-            )),
+            (_, Some(v)) => {
+                Some(format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {v};", q(t), q(&c.name)))
+            }
+            (_, None) => Some(format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", q(t), q(&c.name))),
         };
         push(
             Some(&c.name),

@@ -14,9 +14,7 @@ use crate::Dialect;
 /// The normalised text of `sql`, or `None` for `NULL`.
 pub fn normalize(dialect: Dialect, sql: &str) -> Option<String> {
     let d = dialect.parser_dialect();
-    let parsed = Parser::new(&*d)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_expr());
+    let parsed = Parser::new(&*d).try_with_sql(sql).and_then(|mut p| p.parse_expr());
     match parsed {
         Ok(expr) => normalize_ast(dialect, expr),
         Err(_) => Some(lower_outside_quotes(sql.trim())),
@@ -44,11 +42,11 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
             Expr::Nested(inner) => Some((**inner).clone()),
             // PostgreSQL's catalog writes `'a'::text`, `(0)::numeric`: a literal cast to the
             // column's type says nothing the column's type does not.
-            Expr::Cast {
-                kind: CastKind::DoubleColon,
-                expr,
-                ..
-            } if matches!(**expr, Expr::Value(_) | Expr::UnaryOp { .. }) => Some((**expr).clone()),
+            Expr::Cast { kind: CastKind::DoubleColon, expr, .. }
+                if matches!(**expr, Expr::Value(_) | Expr::UnaryOp { .. }) =>
+            {
+                Some((**expr).clone())
+            }
             Expr::Value(v) => {
                 match &v.value {
                     Value::SingleQuotedString(s) if looks_numeric(s) => {
@@ -63,14 +61,10 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
             }
             Expr::Function(f) => {
                 let name = f.name.to_string().to_ascii_lowercase();
-                if matches!(
-                    name.as_str(),
-                    "now" | "current_timestamp" | "localtimestamp"
-                ) && f.args.to_string().trim_matches(['(', ')', ' ']).is_empty()
+                if matches!(name.as_str(), "now" | "current_timestamp" | "localtimestamp")
+                    && f.args.to_string().trim_matches(['(', ')', ' ']).is_empty()
                 {
-                    Some(Expr::Identifier(sqlparser::ast::Ident::new(
-                        "CURRENT_TIMESTAMP",
-                    )))
+                    Some(Expr::Identifier(sqlparser::ast::Ident::new("CURRENT_TIMESTAMP")))
                 } else {
                     None
                 }
@@ -154,15 +148,10 @@ mod tests {
 /// Like [`normalize`], but an expression that does not parse is an error (for model input).
 pub fn parse_normalized(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
     let d = dialect.parser_dialect();
-    let mut parser = Parser::new(&*d)
-        .try_with_sql(sql)
-        .map_err(|e| clean(e.to_string()))?;
+    let mut parser = Parser::new(&*d).try_with_sql(sql).map_err(|e| clean(e.to_string()))?;
     let expr = parser.parse_expr().map_err(|e| clean(e.to_string()))?;
     if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
-        return Err(format!(
-            "unexpected `{}` after the expression",
-            parser.peek_token().token
-        ));
+        return Err(format!("unexpected `{}` after the expression", parser.peek_token().token));
     }
     Ok(normalize_ast(dialect, expr))
 }

@@ -74,17 +74,11 @@ impl MigrationSet {
             (Some(c), None) => c,
             (None, Some(d)) => Config::new(d),
             (None, None) => {
-                return Err(DiscoveryError::NoConfig {
-                    dir: dir.to_owned(),
-                });
+                return Err(DiscoveryError::NoConfig { dir: dir.to_owned() });
             }
         };
         let migrations = discover(dir)?;
-        Ok(MigrationSet {
-            dir: dir.to_owned(),
-            config,
-            migrations,
-        })
+        Ok(MigrationSet { dir: dir.to_owned(), config, migrations })
     }
 
     pub fn latest(&self) -> Option<&Migration> {
@@ -141,18 +135,8 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
         } else if let Some(stem) = name.strip_suffix(".up.sql") {
             let (version, description) = split_name(&path, stem)?;
             let down_path = path.with_file_name(format!("{stem}.down.sql"));
-            let down = if down_path.exists() {
-                Some(read(&down_path)?)
-            } else {
-                None
-            };
-            found.push(migration(
-                version,
-                description,
-                Layout::SqlxReversible,
-                read(&path)?,
-                down,
-            )?);
+            let down = if down_path.exists() { Some(read(&down_path)?) } else { None };
+            found.push(migration(version, description, Layout::SqlxReversible, read(&path)?, down)?);
         } else if name.ends_with(".down.sql") {
             let stem = &name[..name.len() - ".down.sql".len()];
             if !path.with_file_name(format!("{stem}.up.sql")).exists() {
@@ -160,21 +144,13 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
             }
         } else if let Some(stem) = name.strip_suffix(".sql") {
             let (version, description) = split_name(&path, stem)?;
-            found.push(migration(
-                version,
-                description,
-                Layout::SqlxSimple,
-                read(&path)?,
-                None,
-            )?);
+            found.push(migration(version, description, Layout::SqlxSimple, read(&path)?, None)?);
         }
     }
 
     let diesel = found.iter().filter(|m| m.layout == Layout::Diesel).count();
     if diesel != 0 && diesel != found.len() {
-        return Err(DiscoveryError::MixedLayouts {
-            dir: dir.to_owned(),
-        });
+        return Err(DiscoveryError::MixedLayouts { dir: dir.to_owned() });
     }
     if diesel != 0 {
         // diesel compares versions as strings: `00000000000000` first, then the timestamps.
@@ -202,37 +178,19 @@ fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, Discovery
     let (raw_version, description) = name.split_once('_').unwrap_or((name, ""));
     let version: String = raw_version.chars().filter(|&c| c != '-').collect();
     if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit()) {
-        return Err(DiscoveryError::BadName {
-            path: path.to_owned(),
-        });
+        return Err(DiscoveryError::BadName { path: path.to_owned() });
     }
     let down_path = path.join("down.sql");
-    let down = if down_path.exists() {
-        Some(read(&down_path)?)
-    } else {
-        None
-    };
-    let mut m = migration(
-        version,
-        description.to_owned(),
-        Layout::Diesel,
-        read(&up_path)?,
-        down,
-    )?;
+    let down = if down_path.exists() { Some(read(&down_path)?) } else { None };
+    let mut m = migration(version, description.to_owned(), Layout::Diesel, read(&up_path)?, down)?;
     let meta = path.join("metadata.toml");
     if meta.exists() {
         let text = std::fs::read_to_string(&meta).map_err(|e| DiscoveryError::io(&meta, e))?;
-        let table: toml::Table =
-            text.parse()
-                .map_err(|e: toml::de::Error| DiscoveryError::Config {
-                    path: meta.clone(),
-                    message: e.message().to_owned(),
-                })?;
-        if table
-            .get("run_in_transaction")
-            .and_then(toml::Value::as_bool)
-            == Some(false)
-        {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| DiscoveryError::Config {
+            path: meta.clone(),
+            message: e.message().to_owned(),
+        })?;
+        if table.get("run_in_transaction").and_then(toml::Value::as_bool) == Some(false) {
             m.no_transaction = true;
         }
     }
@@ -242,9 +200,7 @@ fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, Discovery
 fn split_name(path: &Path, stem: &str) -> Result<(String, String), DiscoveryError> {
     let (version, description) = stem.split_once('_').unwrap_or((stem, ""));
     if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit()) {
-        return Err(DiscoveryError::BadName {
-            path: path.to_owned(),
-        });
+        return Err(DiscoveryError::BadName { path: path.to_owned() });
     }
     Ok((version.to_owned(), description.to_owned()))
 }
@@ -256,17 +212,14 @@ fn migration(
     up: SqlFile,
     down: Option<SqlFile>,
 ) -> Result<Migration, DiscoveryError> {
-    let version_number = version
-        .parse::<i64>()
-        .map_err(|_| DiscoveryError::BadName {
-            path: up.path.clone(),
-        })?;
-    let no_transaction = up.sql.trim_start().lines().next().is_some_and(|l| {
-        l.trim()
-            .trim_start_matches("--")
-            .trim()
-            .eq_ignore_ascii_case("no-transaction")
-    });
+    let version_number =
+        version.parse::<i64>().map_err(|_| DiscoveryError::BadName { path: up.path.clone() })?;
+    let no_transaction = up
+        .sql
+        .trim_start()
+        .lines()
+        .next()
+        .is_some_and(|l| l.trim().trim_start_matches("--").trim().eq_ignore_ascii_case("no-transaction"));
     Ok(Migration {
         version,
         version_number,
@@ -281,13 +234,8 @@ fn migration(
 
 fn read(path: &Path) -> Result<SqlFile, DiscoveryError> {
     let bytes = std::fs::read(path).map_err(|e| DiscoveryError::io(path, e))?;
-    let sql = String::from_utf8(bytes).map_err(|_| DiscoveryError::NotUtf8 {
-        path: path.to_owned(),
-    })?;
-    Ok(SqlFile {
-        path: path.to_owned(),
-        sql,
-    })
+    let sql = String::from_utf8(bytes).map_err(|_| DiscoveryError::NotUtf8 { path: path.to_owned() })?;
+    Ok(SqlFile { path: path.to_owned(), sql })
 }
 
 /// Why a migrations directory could not be read.
@@ -305,11 +253,7 @@ pub enum DiscoveryError {
     #[error("`{}` has no matching `.up.sql`", path.display())]
     DownWithoutUp { path: PathBuf },
     #[error("migration version {version} is used twice: `{}` and `{}`", first.display(), second.display())]
-    DuplicateVersion {
-        version: String,
-        first: PathBuf,
-        second: PathBuf,
-    },
+    DuplicateVersion { version: String, first: PathBuf, second: PathBuf },
     #[error("`{}` mixes diesel folders with sqlx files; use one layout", dir.display())]
     MixedLayouts { dir: PathBuf },
     #[error(
@@ -323,10 +267,7 @@ pub enum DiscoveryError {
 
 impl DiscoveryError {
     fn io(path: &Path, e: std::io::Error) -> Self {
-        DiscoveryError::Io {
-            path: path.to_owned(),
-            message: e.to_string(),
-        }
+        DiscoveryError::Io { path: path.to_owned(), message: e.to_string() }
     }
 }
 

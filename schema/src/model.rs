@@ -80,24 +80,32 @@ pub struct Reference {
 #[derive(Debug, Clone)]
 pub struct ModelError {
     pub span: Span,
+    /// Where the error ends, when it covers more than one token.
+    pub end: Option<Span>,
     pub message: String,
 }
 
 impl ModelError {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        ModelError {
-            span,
-            message: message.into(),
+        ModelError { span, end: None, message: message.into() }
+    }
+
+    /// As a `syn::Error`, covering `span` to `end`.
+    pub fn into_syn(self) -> syn::Error {
+        match self.end {
+            Some(end) => {
+                let first = quote::quote_spanned!(self.span=> __start);
+                let last = quote::quote_spanned!(end=> __end);
+                syn::Error::new_spanned(quote::quote!(#first #last), self.message)
+            }
+            None => syn::Error::new(self.span, self.message),
         }
     }
 }
 
 impl From<syn::Error> for ModelError {
     fn from(e: syn::Error) -> Self {
-        ModelError {
-            span: e.span(),
-            message: e.to_string(),
-        }
+        ModelError::new(e.span(), e.to_string())
     }
 }
 
@@ -112,24 +120,22 @@ impl Ctxt {
         self.errors.push(ModelError::new(span, message));
     }
 
+    pub fn error_range(&mut self, start: Span, end: Span, message: impl Into<String>) {
+        self.errors.push(ModelError { span: start, end: Some(end), message: message.into() });
+    }
+
     pub fn syn_error(&mut self, e: syn::Error) {
         self.errors.push(e.into());
     }
 
     pub fn check(self) -> Result<(), Vec<ModelError>> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(self.errors)
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(self.errors) }
     }
 }
 
 impl ModelDef {
     pub fn field_by_column(&self, column: &str) -> Option<&FieldDef> {
-        self.fields
-            .iter()
-            .find(|f| f.column.eq_ignore_ascii_case(column))
+        self.fields.iter().find(|f| f.column.eq_ignore_ascii_case(column))
     }
 }
 
@@ -139,8 +145,7 @@ pub fn snake_case(ident: &str) -> String {
     let chars: Vec<char> = ident.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let prev_lower =
-                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             if i > 0 && (prev_lower || next_lower && chars[i - 1].is_uppercase()) {
                 out.push('_');

@@ -72,11 +72,7 @@ pub fn sql_type(ty: &str) -> String {
 
 pub fn create_table(d: Dialect, t: &Table) -> String {
     let q = |s: &str| d.quote_ident(s);
-    let mut lines: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| format!("    {}", column_def(d, c, t)))
-        .collect();
+    let mut lines: Vec<String> = t.columns.iter().map(|c| format!("    {}", column_def(d, c, t))).collect();
     if let Some(pk) = &t.primary_key {
         let inline = d == Dialect::Sqlite
             && pk.columns.len() == 1
@@ -123,11 +119,7 @@ pub fn foreign_key(d: Dialect, f: &ForeignKey) -> String {
 }
 
 pub fn cols(d: Dialect, columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| d.quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+    columns.iter().map(|c| d.quote_ident(c)).collect::<Vec<_>>().join(", ")
 }
 
 /// The name strata gives an index the model does not name.
@@ -137,16 +129,8 @@ pub fn index_name(table: &str, columns: &[String], unique: bool) -> String {
 }
 
 pub fn create_index(d: Dialect, table: &str, i: &Index) -> String {
-    let name = if i.name.is_empty() {
-        index_name(table, &i.columns, i.unique)
-    } else {
-        i.name.clone()
-    };
-    let columns = if i.expression {
-        i.columns.join(", ")
-    } else {
-        cols(d, &i.columns)
-    };
+    let name = if i.name.is_empty() { index_name(table, &i.columns, i.unique) } else { i.name.clone() };
+    let columns = if i.expression { i.columns.join(", ") } else { cols(d, &i.columns) };
     let mut s = format!(
         "CREATE {}INDEX {} ON {} ({columns})",
         if i.unique { "UNIQUE " } else { "" },
@@ -161,10 +145,7 @@ pub fn create_index(d: Dialect, table: &str, i: &Index) -> String {
 }
 
 pub fn create_unique(d: Dialect, table: &str, u: &Unique) -> String {
-    let name = u
-        .name
-        .clone()
-        .unwrap_or_else(|| index_name(table, &u.columns, true));
+    let name = u.name.clone().unwrap_or_else(|| index_name(table, &u.columns, true));
     format!(
         "CREATE UNIQUE INDEX {} ON {} ({});",
         d.quote_ident(&name),

@@ -23,24 +23,31 @@ pub struct ReplayError {
     pub line: u64,
     pub column: u64,
     pub message: String,
-    /// The start of the offending statement, for the reader's eyes.
-    pub statement: String,
+    /// The source line the error points into.
+    pub source_line: String,
+}
+
+impl ReplayError {
+    /// The message with a rustc-style excerpt, the file shown as `shown`.
+    pub fn render(&self, shown: &str) -> String {
+        let number = self.line.to_string();
+        let pad = " ".repeat(number.len());
+        let caret_at: String = self
+            .source_line
+            .chars()
+            .take(self.column.saturating_sub(1) as usize)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        format!(
+            "{}\n{pad}--> {shown}:{}:{}\n{pad} |\n{number} | {}\n{pad} | {caret_at}^",
+            self.message, self.line, self.column, self.source_line
+        )
+    }
 }
 
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.path.display(),
-            self.line,
-            self.column,
-            self.message
-        )?;
-        if !self.statement.is_empty() {
-            write!(f, "\n  in: {}", self.statement)?;
-        }
-        Ok(())
+        write!(f, "{}", self.render(&self.path.display().to_string()))
     }
 }
 
@@ -66,44 +73,31 @@ pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, 
 /// Applies the DDL in `sql` (read from `path`, used in errors) to `schema`.
 ///
 /// On error `schema` may hold the statements before the failing one.
-pub fn apply_sql(
-    dialect: Dialect,
-    schema: &mut Schema,
-    path: &Path,
-    sql: &str,
-) -> Result<(), ReplayError> {
-    let located = |line: u64, column: u64, message: String, statement: String| ReplayError {
+pub fn apply_sql(dialect: Dialect, schema: &mut Schema, path: &Path, sql: &str) -> Result<(), ReplayError> {
+    let located = |line: u64, column: u64, message: String| ReplayError {
         path: path.to_owned(),
         line,
         column,
         message,
-        statement,
+        source_line: sql.lines().nth(line.saturating_sub(1) as usize).unwrap_or("").to_owned(),
     };
-    let statements = split::split(dialect, sql)
-        .map_err(|(l, c, m)| located(l, c, format!("cannot read the SQL: {m}"), String::new()))?;
+    let statements =
+        split::split(dialect, sql).map_err(|(l, c, m)| located(l, c, format!("cannot read the SQL: {m}")))?;
     let mut temp_tables: Vec<String> = Vec::new();
     let d = dialect.parser_dialect();
     for stmt in statements {
-        let preview = preview(sql, stmt.line, stmt.column);
         let kind = split::classify(&stmt);
         if kind == split::Kind::Skip {
             continue;
         }
         if kind == split::Kind::Unknown {
-            let what = stmt
-                .head
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let what = stmt.head.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
             return Err(located(
                 stmt.line,
                 stmt.column,
                 format!(
                     "strata cannot tell what `{what}` does to the schema; move it to a migration strata does not replay, or open an issue"
                 ),
-                preview,
             ));
         }
         let ast = Parser::new(&*d)
@@ -114,8 +108,7 @@ pub fn apply_sql(
                 located(
                     line,
                     column,
-                    format!("cannot parse this statement as {dialect}: {message}"),
-                    preview.clone(),
+                    format!("cannot parse this statement as {}: {message}", dialect.title()),
                 )
             })?;
         if kind == split::Kind::TempTable {
@@ -124,19 +117,10 @@ pub fn apply_sql(
             }
             continue;
         }
-        let mut cx = apply::Context {
-            dialect,
-            schema,
-            temp_tables: &temp_tables,
-            stmt: &stmt,
-        };
+        let mut cx = apply::Context { dialect, schema, temp_tables: &temp_tables, stmt: &stmt };
         cx.apply(ast).map_err(|(line, column, message)| {
-            let (line, column) = if line == 0 {
-                (stmt.line, stmt.column)
-            } else {
-                (line, column)
-            };
-            located(line, column, message, preview.clone())
+            let (line, column) = if line == 0 { (stmt.line, stmt.column) } else { (line, column) };
+            located(line, column, message)
         })?;
     }
     Ok(())
@@ -155,22 +139,4 @@ fn parser_error_location(message: &str, stmt: &split::Statement) -> (u64, u64, S
         }
     }
     (stmt.line, stmt.column, message.to_owned())
-}
-
-/// The first line of the statement at `line`:`column`, cut to a readable length.
-fn preview(sql: &str, line: u64, column: u64) -> String {
-    let text = sql
-        .lines()
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("");
-    let start = text
-        .char_indices()
-        .nth(column.saturating_sub(1) as usize)
-        .map_or(0, |(i, _)| i);
-    let text = text[start..].trim();
-    if text.chars().count() > 80 {
-        format!("{}...", text.chars().take(77).collect::<String>())
-    } else {
-        text.to_owned()
-    }
 }

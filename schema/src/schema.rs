@@ -36,11 +36,7 @@ impl Schema {
     pub fn table_of_index(&self, name: &str) -> Option<&str> {
         self.tables.values().find_map(|t| {
             let found = t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(name))
-                || t.uniques.iter().any(|u| {
-                    u.name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
-                });
+                || t.uniques.iter().any(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
             found.then_some(t.name.as_str())
         })
     }
@@ -66,28 +62,19 @@ pub struct Table {
 
 impl Table {
     pub fn new(name: impl Into<String>) -> Self {
-        Table {
-            name: name.into(),
-            ..Table::default()
-        }
+        Table { name: name.into(), ..Table::default() }
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
-        self.columns
-            .iter_mut()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns
-            .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// Renames a column everywhere the table mentions it.
@@ -107,20 +94,14 @@ impl Table {
         }
         self.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
         self.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
-        self.foreign_keys
-            .iter_mut()
-            .for_each(|f| rename(&mut f.columns));
+        self.foreign_keys.iter_mut().for_each(|f| rename(&mut f.columns));
     }
 
     /// Drops a column and every constraint or index that only made sense with it.
     pub fn drop_column(&mut self, name: &str) {
         self.columns.retain(|c| !c.name.eq_ignore_ascii_case(name));
         let mentions = |cols: &[String]| cols.iter().any(|c| c.eq_ignore_ascii_case(name));
-        if self
-            .primary_key
-            .as_ref()
-            .is_some_and(|pk| mentions(&pk.columns))
-        {
+        if self.primary_key.as_ref().is_some_and(|pk| mentions(&pk.columns)) {
             self.primary_key = None;
         }
         self.uniques.retain(|u| !mentions(&u.columns));
@@ -129,9 +110,7 @@ impl Table {
     }
 
     pub fn is_primary_key_column(&self, name: &str) -> bool {
-        self.primary_key
-            .as_ref()
-            .is_some_and(|pk| pk.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+        self.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
     }
 }
 
@@ -217,20 +196,9 @@ impl Action {
         let norm: String = s
             .trim()
             .chars()
-            .map(|c| {
-                if c == '_' || c == '-' {
-                    ' '
-                } else {
-                    c.to_ascii_lowercase()
-                }
-            })
+            .map(|c| if c == '_' || c == '-' { ' ' } else { c.to_ascii_lowercase() })
             .collect();
-        match norm
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .as_str()
-        {
+        match norm.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
             "no action" | "a" => Some(Action::NoAction),
             "restrict" | "r" => Some(Action::Restrict),
             "cascade" | "c" => Some(Action::Cascade),
@@ -267,8 +235,7 @@ impl Schema {
             t.foreign_keys.iter_mut().for_each(|f| f.name = None);
             t.checks.iter_mut().for_each(|c| c.name = None);
             t.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
-            t.foreign_keys
-                .sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
+            t.foreign_keys.sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
             t.checks.sort_by(|a, b| a.expr.cmp(&b.expr));
         }
         s
@@ -278,11 +245,8 @@ impl Schema {
 impl Table {
     pub fn normalize(&mut self, dialect: crate::Dialect) {
         use crate::Dialect;
-        let pk_columns: Vec<String> = self
-            .primary_key
-            .as_ref()
-            .map(|p| p.columns.clone())
-            .unwrap_or_default();
+        let pk_columns: Vec<String> =
+            self.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default();
         match dialect {
             Dialect::Sqlite => {
                 // `INTEGER PRIMARY KEY` makes the column the rowid: never null, assigned when
@@ -305,16 +269,9 @@ impl Table {
         }
         if dialect == Dialect::Mysql {
             // MySQL indexes every foreign key itself; such an index says nothing of its own.
-            let fks: Vec<Vec<String>> = self
-                .foreign_keys
-                .iter()
-                .map(|f| lower(&f.columns))
-                .collect();
+            let fks: Vec<Vec<String>> = self.foreign_keys.iter().map(|f| lower(&f.columns)).collect();
             self.indexes.retain(|i| {
-                i.unique
-                    || i.expression
-                    || i.predicate.is_some()
-                    || !fks.contains(&lower(&i.columns))
+                i.unique || i.expression || i.predicate.is_some() || !fks.contains(&lower(&i.columns))
             });
             for f in &mut self.foreign_keys {
                 for a in [&mut f.on_delete, &mut f.on_update] {
@@ -324,14 +281,11 @@ impl Table {
                 }
             }
         }
-        self.uniques
-            .sort_by(|a, b| (&a.columns, &a.name).cmp(&(&b.columns, &b.name)));
+        self.uniques.sort_by(|a, b| (&a.columns, &a.name).cmp(&(&b.columns, &b.name)));
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        self.foreign_keys.sort_by(|a, b| {
-            (&a.columns, &a.ref_table, &a.name).cmp(&(&b.columns, &b.ref_table, &b.name))
-        });
-        self.checks
-            .sort_by(|a, b| (&a.expr, &a.name).cmp(&(&b.expr, &b.name)));
+        self.foreign_keys
+            .sort_by(|a, b| (&a.columns, &a.ref_table, &a.name).cmp(&(&b.columns, &b.ref_table, &b.name)));
+        self.checks.sort_by(|a, b| (&a.expr, &a.name).cmp(&(&b.expr, &b.name)));
     }
 }
 

@@ -60,11 +60,9 @@ fn squash(raw: &str) -> String {
 /// Splits `varchar(255) binary` into (`varchar`, Some(`255`), `binary`).
 fn split_args(t: &str) -> (&str, Option<&str>, &str) {
     match (t.find('('), t.rfind(')')) {
-        (Some(open), Some(close)) if open < close => (
-            t[..open].trim_end(),
-            Some(&t[open + 1..close]),
-            t[close + 1..].trim(),
-        ),
+        (Some(open), Some(close)) if open < close => {
+            (t[..open].trim_end(), Some(&t[open + 1..close]), t[close + 1..].trim())
+        }
         _ => (t, None, ""),
     }
 }
@@ -101,11 +99,7 @@ fn postgres(t: &str, base: &str, args: Option<&str>, rest: &str) -> String {
     };
     let tz = |name: &str, with: &str| {
         // `timestamp(3) with time zone`: the precision sits between the name and the zone.
-        let zone = if rest.is_empty() {
-            base.strip_prefix(name).unwrap_or("").trim()
-        } else {
-            rest
-        };
+        let zone = if rest.is_empty() { base.strip_prefix(name).unwrap_or("").trim() } else { rest };
         let name = match zone {
             "with time zone" => with,
             _ => name,
@@ -136,18 +130,14 @@ fn postgres(t: &str, base: &str, args: Option<&str>, rest: &str) -> String {
         "timetz" => with_args("timetz"),
         b if b.starts_with("timestamp") => tz("timestamp", "timestamptz"),
         b if b.starts_with("time") => tz("time", "timetz"),
-        "json" | "jsonb" | "text" | "bytea" | "uuid" | "date" | "interval" | "inet" | "cidr" => {
-            base.into()
-        }
+        "json" | "jsonb" | "text" | "bytea" | "uuid" | "date" | "interval" | "inet" | "cidr" => base.into(),
         _ => t.into(),
     }
 }
 
 fn mysql(t: &str, base: &str, args: Option<&str>, rest: &str) -> String {
     let unsigned = rest.split_whitespace().any(|w| w == "unsigned") || base.ends_with(" unsigned");
-    let base = base
-        .trim_end_matches(" unsigned")
-        .trim_end_matches(" signed");
+    let base = base.trim_end_matches(" unsigned").trim_end_matches(" signed");
     let sign = if unsigned { " unsigned" } else { "" };
     let with_args = |name: &str| match args {
         Some(a) => format!("{name}({})", a.replace(' ', "")),
@@ -176,8 +166,8 @@ fn mysql(t: &str, base: &str, args: Option<&str>, rest: &str) -> String {
         "char" if args.is_none() => "char(1)".into(),
         "binary" if args.is_none() => "binary(1)".into(),
         "varchar" | "char" | "binary" | "varbinary" | "bit" | "year" => with_args(base),
-        "json" | "text" | "tinytext" | "mediumtext" | "longtext" | "blob" | "tinyblob"
-        | "mediumblob" | "longblob" | "date" => base.into(),
+        "json" | "text" | "tinytext" | "mediumtext" | "longtext" | "blob" | "tinyblob" | "mediumblob"
+        | "longblob" | "date" => base.into(),
         _ => t.into(),
     }
 }
@@ -188,15 +178,7 @@ pub fn is_integer(ty: &str) -> bool {
     let base = split_args(&t).0.trim_end_matches(" unsigned");
     matches!(
         base,
-        "integer"
-            | "int"
-            | "int2"
-            | "int4"
-            | "int8"
-            | "smallint"
-            | "bigint"
-            | "tinyint"
-            | "mediumint"
+        "integer" | "int" | "int2" | "int4" | "int8" | "smallint" | "bigint" | "tinyint" | "mediumint"
     )
 }
 
@@ -352,10 +334,7 @@ mod tests {
 
     #[test]
     fn differences_stay() {
-        assert_ne!(
-            canonical(Postgres, "varchar(10)"),
-            canonical(Postgres, "varchar(20)")
-        );
+        assert_ne!(canonical(Postgres, "varchar(10)"), canonical(Postgres, "varchar(20)"));
         assert_ne!(canonical(Mysql, "tinyint(1)"), canonical(Mysql, "tinyint"));
         assert_ne!(canonical(Mysql, "int unsigned"), canonical(Mysql, "int"));
         assert_ne!(canonical(Sqlite, "boolean"), canonical(Sqlite, "integer"));

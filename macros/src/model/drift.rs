@@ -12,34 +12,19 @@ pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) ->
     let renames: Vec<(String, String)> = model
         .fields
         .iter()
-        .filter_map(|f| {
-            f.renamed_from
-                .as_ref()
-                .map(|(from, _)| (from.clone(), f.column.clone()))
-        })
+        .filter_map(|f| f.renamed_from.as_ref().map(|(from, _)| (from.clone(), f.column.clone())))
         .collect();
-    let differences = diff::compare(
-        dialect,
-        table,
-        model.renamed_from.as_deref(),
-        &renames,
-        &replayed.schema,
-    );
-    let latest = replayed
-        .set
-        .latest()
-        .map_or("there are no migrations yet".to_owned(), |m| {
-            format!("the latest migration is `{}`", m.name())
-        });
+    let differences =
+        diff::compare(dialect, table, model.renamed_from.as_deref(), &renames, &replayed.schema);
+    let latest = match replayed.set.latest() {
+        Some(m) => format!("checked against `{}`, whose latest migration is `{}`", dir.shown, m.name()),
+        None => format!("`{}` has no migrations yet", dir.shown),
+    };
     differences
         .iter()
         .map(|d| {
-            let message = format!(
-                "{} in `{}`\n= note: {latest}\n= help: {}",
-                d.message,
-                dir.shown,
-                help(dialect, d, &table.name)
-            );
+            let message =
+                format!("{}\n= note: {latest}\n= help: {}", d.message, help(dialect, d, &table.name));
             match d.kind {
                 DiffKind::MissingColumn
                 | DiffKind::ExtraUnique
@@ -73,26 +58,14 @@ fn span(model: &ModelDef, d: &Difference) -> Span {
             .unwrap_or(model.table_span),
         DiffKind::Type => {
             let f = d.column.as_deref().and_then(field);
-            f.map_or(model.table_span, |f| {
-                f.sql_type.as_ref().map_or_else(|| f.ty_span(), |t| t.1)
-            })
+            f.map_or(model.table_span, |f| f.sql_type.as_ref().map_or_else(|| f.ty_span(), |t| t.1))
         }
         DiffKind::Default => {
             let f = d.column.as_deref().and_then(field);
-            f.map_or(model.table_span, |f| {
-                f.default.as_ref().map_or(f.span, |t| t.1)
-            })
+            f.map_or(model.table_span, |f| f.default.as_ref().map_or(f.span, |t| t.1))
         }
-        DiffKind::MissingColumn => d
-            .column
-            .as_deref()
-            .and_then(field)
-            .map_or(model.table_span, |f| f.span),
-        DiffKind::Nullable => d
-            .column
-            .as_deref()
-            .and_then(field)
-            .map_or(model.table_span, |f| f.ty_span()),
+        DiffKind::MissingColumn => d.column.as_deref().and_then(field).map_or(model.table_span, |f| f.span),
+        DiffKind::Nullable => d.column.as_deref().and_then(field).map_or(model.table_span, |f| f.ty_span()),
         DiffKind::AutoIncrement => {
             let f = d.column.as_deref().and_then(field);
             f.map_or(model.table_span, |f| f.auto_increment.unwrap_or(f.span))
@@ -121,21 +94,17 @@ fn span(model: &ModelDef, d: &Difference) -> Span {
                         })
                 })
                 .map(|(_, s)| s);
-            let on_field = (d.columns.len() == 1)
-                .then(|| field(&d.columns[0]))
-                .flatten()
-                .map(|f| match d.kind {
+            let on_field =
+                (d.columns.len() == 1).then(|| field(&d.columns[0])).flatten().map(|f| match d.kind {
                     DiffKind::MissingUnique => f.unique.unwrap_or(f.span),
                     DiffKind::MissingIndex => f.index.as_ref().map_or(f.span, |i| i.1),
                     _ => f.references.as_ref().map_or(f.span, |r| r.span),
                 });
             declared.or(on_field).unwrap_or(model.table_span)
         }
-        DiffKind::ExtraUnique | DiffKind::ExtraIndex | DiffKind::ExtraForeignKey => d
-            .columns
-            .first()
-            .and_then(|c| field(c))
-            .map_or(model.table_span, |f| f.span),
+        DiffKind::ExtraUnique | DiffKind::ExtraIndex | DiffKind::ExtraForeignKey => {
+            d.columns.first().and_then(|c| field(c)).map_or(model.table_span, |f| f.span)
+        }
         DiffKind::MissingCheck => model
             .fields
             .iter()
@@ -153,20 +122,12 @@ fn help(dialect: Dialect, d: &Difference, table: &str) -> String {
         DiffKind::MissingColumn => {
             format!("add {} to {table}", d.column.as_deref().unwrap_or("column"))
         }
-        DiffKind::ExtraColumn => format!(
-            "drop {} from {table}",
-            d.columns.first().map_or("column", String::as_str)
-        ),
-        DiffKind::RenamedColumn => format!(
-            "rename {} in {table}",
-            d.column.as_deref().unwrap_or("column")
-        ),
+        DiffKind::ExtraColumn => {
+            format!("drop {} from {table}", d.columns.first().map_or("column", String::as_str))
+        }
+        DiffKind::RenamedColumn => format!("rename {} in {table}", d.column.as_deref().unwrap_or("column")),
         DiffKind::Type | DiffKind::Nullable | DiffKind::Default | DiffKind::AutoIncrement => {
-            format!(
-                "alter {}.{}",
-                table,
-                d.column.as_deref().unwrap_or("column")
-            )
+            format!("alter {}.{}", table, d.column.as_deref().unwrap_or("column"))
         }
         DiffKind::PrimaryKey => format!("change the primary key of {table}"),
         DiffKind::MissingUnique | DiffKind::MissingIndex => {
@@ -188,11 +149,7 @@ fn help(dialect: Dialect, d: &Difference, table: &str) -> String {
             | DiffKind::ExtraForeignKey
             | DiffKind::ExtraCheck
     );
-    let or = if extra {
-        " (or declare it in the model)"
-    } else {
-        ""
-    };
+    let or = if extra { " (or declare it in the model)" } else { "" };
     match &d.fix {
         Some(sql) => format!(
             "run `strata generate -m \"{what}\"` to write the migration{or}:\n  {}",

@@ -94,16 +94,12 @@ static INCLUDED: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Mutex::defaul
 /// `include_str!` of every file the check read, so that editing one rebuilds the crate. The
 /// first model of a crate to read a directory includes it; once is enough for the compiler.
 pub fn includes(dir: &Path, set: Option<&MigrationSet>) -> TokenStream {
-    let first = INCLUDED
-        .lock()
-        .map(|mut seen| seen.insert(dir.to_owned()))
-        .unwrap_or(true);
+    let first = INCLUDED.lock().map(|mut seen| seen.insert(dir.to_owned())).unwrap_or(true);
     if !first {
         return TokenStream::new();
     }
-    let mut files: Vec<PathBuf> = set
-        .map(|s| s.files().into_iter().map(Path::to_owned).collect())
-        .unwrap_or_default();
+    let mut files: Vec<PathBuf> =
+        set.map(|s| s.files().into_iter().map(Path::to_owned).collect()).unwrap_or_default();
     let config = dir.join(strata_schema::CONFIG_FILE);
     if config.is_file() {
         files.push(config);

@@ -15,10 +15,7 @@ pub struct Dir {
 impl Dir {
     /// Where an error about the directory itself belongs.
     pub fn span(&self, model: &ModelDef) -> Span {
-        model
-            .migrations
-            .as_ref()
-            .map_or(model.ident.span(), |m| m.1)
+        model.migrations.as_ref().map_or(model.ident.span(), |m| m.1)
     }
 }
 
@@ -26,19 +23,13 @@ impl Dir {
 /// it, `migrations/` in the crate, else the nearest `migrations/` above the calling file.
 pub fn migrations_dir(model: &ModelDef, caller: Option<&Path>) -> Result<Dir, syn::Error> {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    let caller_dir = caller.and_then(Path::parent).map(|p| {
-        if p.is_relative() {
-            manifest.clone().unwrap_or_default().join(p)
-        } else {
-            p.to_owned()
-        }
-    });
+    let caller_dir = caller
+        .and_then(Path::parent)
+        .map(|p| if p.is_relative() { manifest.clone().unwrap_or_default().join(p) } else { p.to_owned() });
     let found = match &model.migrations {
         Some((rel, span)) => {
-            let candidates = [
-                manifest.as_ref().map(|m| m.join(rel)),
-                caller_dir.as_ref().map(|c| c.join(rel)),
-            ];
+            let candidates =
+                [manifest.as_ref().map(|m| m.join(rel)), caller_dir.as_ref().map(|c| c.join(rel))];
             match candidates.into_iter().flatten().find(|p| p.is_dir()) {
                 Some(p) => p,
                 None => {
@@ -46,26 +37,18 @@ pub fn migrations_dir(model: &ModelDef, caller: Option<&Path>) -> Result<Dir, sy
                         *span,
                         format!(
                             "no migrations directory `{rel}`: it is looked for in the crate ({}) and beside this file",
-                            manifest
-                                .as_deref()
-                                .map_or("unknown".into(), |m| m.display().to_string())
+                            manifest.as_deref().map_or("unknown".into(), |m| m.display().to_string())
                         ),
                     ));
                 }
             }
         }
         None => {
-            let in_crate = manifest
-                .as_ref()
-                .map(|m| m.join("migrations"))
-                .filter(|p| p.is_dir());
+            let in_crate = manifest.as_ref().map(|m| m.join("migrations")).filter(|p| p.is_dir());
             let above = || {
                 let mut dir = caller_dir.clone();
                 while let Some(d) = dir {
-                    if d.join("migrations")
-                        .join(strata_schema::CONFIG_FILE)
-                        .is_file()
-                    {
+                    if d.join("migrations").join(strata_schema::CONFIG_FILE).is_file() {
                         return Some(d.join("migrations"));
                     }
                     dir = d.parent().map(Path::to_owned);

@@ -8,15 +8,8 @@ use syn::{Data, DeriveInput, Fields, LitInt, LitStr};
 use super::{Ctxt, Declared, FieldDef, IndexDef, ModelDef, ModelError, Reference, snake_case};
 use crate::Action;
 
-const STRUCT_KEYS: &[&str] = &[
-    "table",
-    "renamed_from",
-    "migrations",
-    "primary_key",
-    "index",
-    "unique",
-    "check",
-];
+const STRUCT_KEYS: &[&str] =
+    &["table", "renamed_from", "migrations", "primary_key", "index", "unique", "check"];
 const FIELD_KEYS: &[&str] = &[
     "column",
     "primary_key",
@@ -38,10 +31,7 @@ const FIELD_KEYS: &[&str] = &[
 pub const ATTRIBUTE_KEYS: (&[&str], &[&str]) = (STRUCT_KEYS, FIELD_KEYS);
 
 fn list(keys: &[&str]) -> String {
-    keys.iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// Remembers which keys an attribute list used, to report a key given twice.
@@ -60,19 +50,14 @@ impl Seen {
 }
 
 fn string(meta: &ParseNestedMeta, key: &str, example: &str) -> syn::Result<LitStr> {
-    let value = meta
-        .value()
-        .map_err(|_| meta.error(format!("`{key}` takes a value: `{key} = {example}`")))?;
+    let value =
+        meta.value().map_err(|_| meta.error(format!("`{key}` takes a value: `{key} = {example}`")))?;
     let expr: syn::Expr = value.parse()?;
     match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => Ok(s),
-        other => Err(syn::Error::new(
-            other.span(),
-            format!("expected a string literal: `{key} = {example}`"),
-        )),
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s),
+        other => {
+            Err(syn::Error::new(other.span(), format!("expected a string literal: `{key} = {example}`")))
+        }
     }
 }
 
@@ -120,10 +105,7 @@ impl ModelDef {
             Data::Struct(s) => match &s.fields {
                 Fields::Named(named) => Some(&named.named),
                 _ => {
-                    cx.error(
-                        input.ident.span(),
-                        "`Model` needs a struct with named fields, one per column",
-                    );
+                    cx.error(input.ident.span(), "`Model` needs a struct with named fields, one per column");
                     None
                 }
             },
@@ -228,16 +210,10 @@ impl ModelDef {
 
     fn check_names(&self, cx: &mut Ctxt) {
         for (i, f) in self.fields.iter().enumerate() {
-            if let Some(other) = self.fields[..i]
-                .iter()
-                .find(|o| o.column.eq_ignore_ascii_case(&f.column))
-            {
+            if let Some(other) = self.fields[..i].iter().find(|o| o.column.eq_ignore_ascii_case(&f.column)) {
                 cx.error(
                     f.span,
-                    format!(
-                        "column `{}` is also the column of field `{}`",
-                        f.column, other.ident
-                    ),
+                    format!("column `{}` is also the column of field `{}`", f.column, other.ident),
                 );
             }
         }
@@ -245,18 +221,11 @@ impl ModelDef {
 }
 
 fn index_def(cx: &mut Ctxt, meta: &ParseNestedMeta, span: Span) -> syn::Result<IndexDef> {
-    let mut def = IndexDef {
-        columns: Vec::new(),
-        name: None,
-        unique: false,
-        span,
-    };
+    let mut def = IndexDef { columns: Vec::new(), name: None, unique: false, span };
     let key = meta.path.get_ident().map(unraw).unwrap_or_default();
     let example = format!("{key}(columns(a, b), name = \"ix_name\")");
     if !meta.input.peek(syn::token::Paren) {
-        return Err(meta.error(format!(
-            "a struct-level `{key}` lists its columns: `{example}`"
-        )));
+        return Err(meta.error(format!("a struct-level `{key}` lists its columns: `{example}`")));
     }
     let mut seen = Seen(Vec::new());
     meta.parse_nested_meta(|inner| {
@@ -278,23 +247,16 @@ fn index_def(cx: &mut Ctxt, meta: &ParseNestedMeta, span: Span) -> syn::Result<I
                 def.unique = true;
             }
             _ => {
-                let accepted = if key == "index" {
-                    "`columns`, `name`, `unique`"
-                } else {
-                    "`columns`, `name`"
-                };
-                return Err(inner.error(format!(
-                    "unknown key `{k}` in `{key}(...)`; expected {accepted}: `{example}`"
-                )));
+                let accepted =
+                    if key == "index" { "`columns`, `name`, `unique`" } else { "`columns`, `name`" };
+                return Err(inner
+                    .error(format!("unknown key `{k}` in `{key}(...)`; expected {accepted}: `{example}`")));
             }
         }
         Ok(())
     })?;
     if def.columns.is_empty() {
-        cx.error(
-            span,
-            format!("`{key}` needs at least one column: `{example}`"),
-        );
+        cx.error(span, format!("`{key}` needs at least one column: `{example}`"));
     }
     Ok(def)
 }
@@ -508,7 +470,10 @@ fn field_def(cx: &mut Ctxt, field: &syn::Field) -> Option<FieldDef> {
             column_given,
         ];
         if others.iter().any(|&o| o) {
-            cx.error(skip_span, "`skip` leaves the field out of the table; it cannot be combined with column options");
+            cx.error(
+                skip_span,
+                "`skip` leaves the field out of the table; it cannot be combined with column options",
+            );
         }
         return None;
     }
@@ -552,10 +517,6 @@ fn parse_reference(s: &str) -> Option<(String, String)> {
     let (table, rest) = s.trim().split_once('(')?;
     let column = rest.strip_suffix(')')?.trim();
     let table = table.trim();
-    let ok = |x: &str| {
-        !x.is_empty()
-            && x.chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    };
+    let ok = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
     (ok(table) && ok(column)).then(|| (table.to_owned(), column.to_owned()))
 }

@@ -15,10 +15,7 @@ impl ModelDef {
         if self.fields.is_empty() {
             cx.error(
                 self.ident.span(),
-                format!(
-                    "model `{}` has no columns; a table needs at least one",
-                    self.ident
-                ),
+                format!("model `{}` has no columns; a table needs at least one", self.ident),
             );
         }
         for f in &self.fields {
@@ -40,23 +37,13 @@ impl ModelDef {
             .find(|f| super::attr::unraw(&f.ident) == name)
             .or_else(|| self.field_by_column(name));
         if found.is_none() {
-            cx.error(
-                span,
-                format!(
-                    "model `{}` has no field or column named `{name}`",
-                    self.ident
-                ),
-            );
+            cx.error(span, format!("model `{}` has no field or column named `{name}`", self.ident));
         }
         found.map(|f| f.column.clone())
     }
 
     fn keys(&self, cx: &mut Ctxt, dialect: Dialect, table: &mut Table) {
-        let field_pk: Vec<&FieldDef> = self
-            .fields
-            .iter()
-            .filter(|f| f.primary_key.is_some())
-            .collect();
+        let field_pk: Vec<&FieldDef> = self.fields.iter().filter(|f| f.primary_key.is_some()).collect();
         if let Some(pk) = &self.primary_key {
             for f in &field_pk {
                 cx.error(
@@ -64,35 +51,21 @@ impl ModelDef {
                     "the struct already declares `primary_key(...)`; declare the key in one place",
                 );
             }
-            let columns = pk
-                .columns
-                .iter()
-                .filter_map(|c| self.resolve(cx, c, pk.span))
-                .collect();
-            table.primary_key = Some(PrimaryKey {
-                name: None,
-                columns,
-            });
+            let columns = pk.columns.iter().filter_map(|c| self.resolve(cx, c, pk.span)).collect();
+            table.primary_key = Some(PrimaryKey { name: None, columns });
         } else if !field_pk.is_empty() {
-            table.primary_key = Some(PrimaryKey {
-                name: None,
-                columns: field_pk.iter().map(|f| f.column.clone()).collect(),
-            });
+            table.primary_key =
+                Some(PrimaryKey { name: None, columns: field_pk.iter().map(|f| f.column.clone()).collect() });
         }
         for f in &self.fields {
             if let Some(span) = f.unique {
                 if f.primary_key.is_some() && field_pk.len() == 1 {
                     cx.error(span, "a primary key is already unique; remove `unique`");
                 }
-                table.uniques.push(Unique {
-                    name: None,
-                    columns: vec![f.column.clone()],
-                });
+                table.uniques.push(Unique { name: None, columns: vec![f.column.clone()] });
             }
             if let Some((name, _)) = &f.index {
-                table
-                    .indexes
-                    .push(index(name.clone(), vec![f.column.clone()], false));
+                table.indexes.push(index(name.clone(), vec![f.column.clone()], false));
             }
             if let Some(r) = &f.references {
                 table.foreign_keys.push(ForeignKey {
@@ -106,46 +79,26 @@ impl ModelDef {
             }
             if let Some((sql, span)) = &f.check {
                 match expr::parse_normalized(dialect, sql) {
-                    Ok(e) => table.checks.push(Check {
-                        name: None,
-                        expr: e.unwrap_or_default(),
-                    }),
+                    Ok(e) => table.checks.push(Check { name: None, expr: e.unwrap_or_default() }),
                     Err(e) => cx.error(*span, format!("`check` is not an SQL expression: {e}")),
                 }
             }
         }
         for u in &self.uniques {
-            let columns = u
-                .columns
-                .iter()
-                .filter_map(|c| self.resolve(cx, c, u.span))
-                .collect();
-            table.uniques.push(Unique {
-                name: u.name.clone(),
-                columns,
-            });
+            let columns = u.columns.iter().filter_map(|c| self.resolve(cx, c, u.span)).collect();
+            table.uniques.push(Unique { name: u.name.clone(), columns });
         }
         for i in &self.indexes {
-            let columns: Vec<String> = i
-                .columns
-                .iter()
-                .filter_map(|c| self.resolve(cx, c, i.span))
-                .collect();
+            let columns: Vec<String> = i.columns.iter().filter_map(|c| self.resolve(cx, c, i.span)).collect();
             if i.unique {
-                table.uniques.push(Unique {
-                    name: i.name.clone(),
-                    columns,
-                });
+                table.uniques.push(Unique { name: i.name.clone(), columns });
             } else {
                 table.indexes.push(index(i.name.clone(), columns, false));
             }
         }
         for (sql, span) in &self.checks {
             match expr::parse_normalized(dialect, sql) {
-                Ok(e) => table.checks.push(Check {
-                    name: None,
-                    expr: e.unwrap_or_default(),
-                }),
+                Ok(e) => table.checks.push(Check { name: None, expr: e.unwrap_or_default() }),
                 Err(e) => cx.error(*span, format!("`check` is not an SQL expression: {e}")),
             }
         }
@@ -153,13 +106,7 @@ impl ModelDef {
 }
 
 fn index(name: Option<String>, columns: Vec<String>, unique: bool) -> Index {
-    Index {
-        name: name.unwrap_or_default(),
-        columns,
-        unique,
-        expression: false,
-        predicate: None,
-    }
+    Index { name: name.unwrap_or_default(), columns, unique, expression: false, predicate: None }
 }
 
 /// The name strata matches a Rust type by: its last path segment, `Vec<u8>` whole.
@@ -189,65 +136,56 @@ fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef) -> Option<Column> {
     let rust = f.ty.to_token_stream().to_string().replace(' ', "");
     let is_string = matches!(key.as_deref(), Some("String" | "str"));
     if let (Some((_, ts)), Some((_, ls))) = (&f.sql_type, &f.max_length) {
-        cx.error(*ls, "`max_length` and `sql_type` conflict; put the length in the type: `sql_type = \"VARCHAR(255)\"`");
+        cx.error(
+            *ls,
+            "`max_length` and `sql_type` conflict; put the length in the type: `sql_type = \"VARCHAR(255)\"`",
+        );
         let _ = ts;
     } else if let Some((_, span)) = &f.max_length
         && !is_string
     {
-        cx.error(
-            *span,
-            format!(
-                "`max_length` applies to `String` fields; `{}` is `{rust}`",
-                f.ident
-            ),
-        );
+        cx.error(*span, format!("`max_length` applies to `String` fields; `{}` is `{rust}`", f.ident));
     }
     let ty = match &f.sql_type {
         Some((sql, _)) => Some(types::canonical(dialect, sql)),
-        None => match key
-            .as_deref()
-            .and_then(|k| types::rust_to_sql(dialect, k, f.max_length.map(|m| m.0)))
-        {
-            Some(sql) => Some(types::canonical(dialect, &sql)),
-            None if key.as_deref() == Some("u64") => {
-                cx.error(f.ty_span(), format!("{dialect} has no unsigned 64-bit integer; use `i64`, or give `#[strata(sql_type = \"NUMERIC(20)\")]`"));
-                None
-            }
-            None => {
-                cx.error(f.ty_span(), format!(
-                    "strata does not know the SQL type of `{rust}` on {dialect}; add `#[strata(sql_type = \"...\")]` to field `{}`",
+        None => {
+            match key.as_deref().and_then(|k| types::rust_to_sql(dialect, k, f.max_length.map(|m| m.0))) {
+                Some(sql) => Some(types::canonical(dialect, &sql)),
+                None if key.as_deref() == Some("u64") => {
+                    cx.error_range(f.ty_span(), f.ty_end(), format!("{} has no unsigned 64-bit integer; use `i64`, or give `#[strata(sql_type = \"NUMERIC(20)\")]`", dialect.title()));
+                    None
+                }
+                None => {
+                    cx.error_range(f.ty_span(), f.ty_end(), format!(
+                    "strata does not know the SQL type of `{rust}` on {}; add `#[strata(sql_type = \"...\")]` to field `{}`",
+                    dialect.title(),
                     f.ident
                 ));
-                None
+                    None
+                }
             }
-        },
+        }
     };
     let auto_increment = f.auto_increment.is_some();
     if let Some(span) = f.auto_increment {
         let integer = ty.as_deref().is_some_and(types::is_integer);
         if ty.is_some() && !integer {
+            cx.error(span, format!("`auto_increment` needs an integer column; `{}` is `{rust}`", f.ident));
+        }
+        if f.nullable {
             cx.error(
                 span,
                 format!(
-                    "`auto_increment` needs an integer column; `{}` is `{rust}`",
+                    "an `auto_increment` column is never NULL; make `{}` a `{rust}`, not an `Option`",
                     f.ident
                 ),
             );
         }
-        if f.nullable {
-            cx.error(span, format!("an `auto_increment` column is never NULL; make `{}` a `{rust}`, not an `Option`", f.ident));
-        }
         if f.primary_key.is_none() {
-            cx.error(
-                span,
-                "`auto_increment` needs `primary_key` on the same field",
-            );
+            cx.error(span, "`auto_increment` needs `primary_key` on the same field");
         }
         if let Some((_, d)) = &f.default {
-            cx.error(
-                *d,
-                "`default` and `auto_increment` conflict: the database assigns the value",
-            );
+            cx.error(*d, "`default` and `auto_increment` conflict: the database assigns the value");
         }
     }
     if let Some(span) = f.primary_key
@@ -255,10 +193,7 @@ fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef) -> Option<Column> {
     {
         cx.error(
             span,
-            format!(
-                "a primary key column cannot be NULL; make `{}` a `{rust}`, not an `Option`",
-                f.ident
-            ),
+            format!("a primary key column cannot be NULL; make `{}` a `{rust}`, not an `Option`", f.ident),
         );
     }
     let default = match &f.default {
@@ -271,13 +206,7 @@ fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef) -> Option<Column> {
         },
         None => None,
     };
-    Some(Column {
-        name: f.column.clone(),
-        ty: ty?,
-        nullable: f.nullable,
-        default,
-        auto_increment,
-    })
+    Some(Column { name: f.column.clone(), ty: ty?, nullable: f.nullable, default, auto_increment })
 }
 
 impl FieldDef {
@@ -285,6 +214,12 @@ impl FieldDef {
     pub fn ty_span(&self) -> proc_macro2::Span {
         use syn::spanned::Spanned;
         self.ty.span()
+    }
+
+    /// The span of the type's last token, so an error can cover the whole type.
+    pub fn ty_end(&self) -> proc_macro2::Span {
+        use quote::ToTokens;
+        self.ty.to_token_stream().into_iter().last().map_or_else(|| self.ty_span(), |t| t.span())
     }
 }
 
@@ -316,11 +251,7 @@ mod tests {
         );
         let t = m.to_table(Postgres).expect("resolves");
         assert_eq!(t.name, "posts");
-        let cols: Vec<_> = t
-            .columns
-            .iter()
-            .map(|c| (c.name.as_str(), c.ty.as_str(), c.nullable))
-            .collect();
+        let cols: Vec<_> = t.columns.iter().map(|c| (c.name.as_str(), c.ty.as_str(), c.nullable)).collect();
         assert_eq!(
             cols,
             [
@@ -331,10 +262,7 @@ mod tests {
                 ("created_at", "timestamp", false),
             ]
         );
-        assert_eq!(
-            t.primary_key.as_ref().map(|p| p.columns.clone()),
-            Some(vec!["id".to_owned()])
-        );
+        assert_eq!(t.primary_key.as_ref().map(|p| p.columns.clone()), Some(vec!["id".to_owned()]));
         assert_eq!(t.foreign_keys[0].on_delete, crate::Action::Cascade);
         assert_eq!(t.indexes[0].columns, ["author_id", "created_at"]);
     }
@@ -353,22 +281,10 @@ mod tests {
         let errors = ModelDef::from_ast(&input).expect_err("invalid");
         let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
         assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("duplicate strata attribute `primary_key`")),
+            messages.iter().any(|m| m.contains("duplicate strata attribute `primary_key`")),
             "{messages:?}"
         );
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("unknown strata attribute `colour`")),
-            "{messages:?}"
-        );
-        assert!(
-            messages
-                .iter()
-                .any(|m| m.contains("expected an integer literal")),
-            "{messages:?}"
-        );
+        assert!(messages.iter().any(|m| m.contains("unknown strata attribute `colour`")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("expected an integer literal")), "{messages:?}");
     }
 }

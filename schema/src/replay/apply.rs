@@ -3,8 +3,8 @@
 use sqlparser::ast::{
     AlterColumnOperation, AlterIndexOperation, AlterTableOperation, AlterTypeAddValuePosition,
     AlterTypeOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable, DataType, Expr, Ident,
-    IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, ReferentialAction,
-    RenameTableNameKind, Statement, TableConstraint, UserDefinedTypeRepresentation,
+    IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, ReferentialAction, RenameTableNameKind,
+    Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
 use sqlparser::tokenizer::{Span, Token};
 
@@ -57,10 +57,7 @@ pub(crate) fn object_name(dialect: Dialect, name: &ObjectName) -> String {
 }
 
 fn name_span(name: &ObjectName) -> Span {
-    name.0
-        .last()
-        .and_then(|p| p.as_ident())
-        .map_or(Span::empty(), |i| i.span)
+    name.0.last().and_then(|p| p.as_ident()).map_or(Span::empty(), |i| i.span)
 }
 
 fn action(a: &Option<ReferentialAction>) -> Action {
@@ -113,28 +110,16 @@ impl Context<'_> {
                 Ok(())
             }
             Statement::CreateIndex(ci) => self.create_index(ci),
-            Statement::Drop {
-                object_type,
-                if_exists,
-                names,
-                cascade,
-                table,
-                ..
-            } => {
+            Statement::Drop { object_type, if_exists, names, cascade, table, .. } => {
                 for n in &names {
                     self.drop(object_type, if_exists, cascade, n, table.as_ref())?;
                 }
                 Ok(())
             }
-            Statement::CreateType {
-                name,
-                representation,
-            } => {
+            Statement::CreateType { name, representation } => {
                 if let Some(UserDefinedTypeRepresentation::Enum { labels }) = representation {
                     let labels = labels.iter().map(|l| l.value.clone()).collect();
-                    self.schema
-                        .enums
-                        .insert(object_name(self.dialect, &name), labels);
+                    self.schema.enums.insert(object_name(self.dialect, &name), labels);
                 }
                 Ok(())
             }
@@ -161,16 +146,11 @@ impl Context<'_> {
     }
 
     fn is_temp(&self, name: &str) -> bool {
-        self.temp_tables
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(name))
+        self.temp_tables.iter().any(|t| t.eq_ignore_ascii_case(name))
     }
 
     fn missing_table(&self, name: &str, span: Span) -> (u64, u64, String) {
-        at(
-            span,
-            format!("table `{name}` does not exist at this point of the history"),
-        )
+        at(span, format!("table `{name}` does not exist at this point of the history"))
     }
 
     /// sqlparser sometimes parses a statement and forgets part of it (`AUTOINCREMENT` outside
@@ -178,16 +158,15 @@ impl Context<'_> {
     fn check_dropped_words(&self, stmt: &Statement) -> Result<()> {
         let rendered = stmt.to_string().to_ascii_uppercase();
         let d = self.dialect.parser_dialect();
-        let words: std::collections::HashSet<String> =
-            sqlparser::tokenizer::Tokenizer::new(&*d, &rendered)
-                .tokenize()
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|t| match t {
-                    Token::Word(w) => Some(w.value.to_ascii_uppercase()),
-                    _ => None,
-                })
-                .collect();
+        let words: std::collections::HashSet<String> = sqlparser::tokenizer::Tokenizer::new(&*d, &rendered)
+            .tokenize()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| match t {
+                Token::Word(w) => Some(w.value.to_ascii_uppercase()),
+                _ => None,
+            })
+            .collect();
         for t in &self.stmt.tokens {
             let Token::Word(w) = &t.token else { continue };
             // A word can hold several when `split` joined an SQLite type name.
@@ -198,7 +177,8 @@ impl Context<'_> {
                         t.span,
                         format!(
                             "sqlparser reads this statement without `{}` under the {} dialect, so replaying it would give a wrong schema",
-                            part, self.dialect
+                            part,
+                            self.dialect.title()
                         ),
                     ));
                 }
@@ -228,10 +208,7 @@ impl Context<'_> {
             if ct.if_not_exists {
                 return Ok(());
             }
-            return Err(at(
-                span,
-                format!("table `{name}` already exists at this point of the history"),
-            ));
+            return Err(at(span, format!("table `{name}` already exists at this point of the history")));
         }
         let mut table = Table::new(name);
         for def in &ct.columns {
@@ -250,26 +227,19 @@ impl Context<'_> {
         if self.dialect != Dialect::Mysql && def.name.quote_style.is_none() {
             let upper = def.name.value.to_ascii_uppercase();
             // `ADD INDEX idx (a)` read as a column `INDEX` of a type named `idx`.
-            if MISREAD_COLUMN_NAMES.contains(&upper.as_str())
-                && matches!(def.data_type, DataType::Custom(..))
+            if MISREAD_COLUMN_NAMES.contains(&upper.as_str()) && matches!(def.data_type, DataType::Custom(..))
             {
                 return Err(at(
                     def.name.span,
                     format!(
                         "`{upper}` is read as a column name under the {} dialect; is this MySQL's `ADD {upper}`? Check the dialect in strata.toml",
-                        self.dialect
+                        self.dialect.title()
                     ),
                 ));
             }
         }
         let (ty, auto_increment) = self.data_type(&def.data_type);
-        let mut column = Column {
-            name: name.clone(),
-            ty,
-            nullable: true,
-            default: None,
-            auto_increment,
-        };
+        let mut column = Column { name: name.clone(), ty, nullable: true, default: None, auto_increment };
         if auto_increment {
             // SERIAL implies NOT NULL.
             column.nullable = false;
@@ -279,31 +249,19 @@ impl Context<'_> {
             match &opt.option {
                 ColumnOption::Null => column.nullable = true,
                 ColumnOption::NotNull => column.nullable = false,
-                ColumnOption::Default(e) => {
-                    column.default = expr::normalize_ast(self.dialect, e.clone())
-                }
+                ColumnOption::Default(e) => column.default = expr::normalize_ast(self.dialect, e.clone()),
                 ColumnOption::PrimaryKey(_) => {
-                    table.primary_key = Some(PrimaryKey {
-                        name: cname,
-                        columns: vec![name.clone()],
-                    });
+                    table.primary_key = Some(PrimaryKey { name: cname, columns: vec![name.clone()] });
                 }
                 ColumnOption::Unique(_) => {
-                    table.uniques.push(Unique {
-                        name: cname,
-                        columns: vec![name.clone()],
-                    });
+                    table.uniques.push(Unique { name: cname, columns: vec![name.clone()] });
                 }
                 ColumnOption::ForeignKey(fk) => {
                     table.foreign_keys.push(ForeignKey {
                         name: cname.or_else(|| fk.name.as_ref().map(|n| ident(self.dialect, n))),
                         columns: vec![name.clone()],
                         ref_table: object_name(self.dialect, &fk.foreign_table),
-                        ref_columns: fk
-                            .referred_columns
-                            .iter()
-                            .map(|c| ident(self.dialect, c))
-                            .collect(),
+                        ref_columns: fk.referred_columns.iter().map(|c| ident(self.dialect, c)).collect(),
                         on_delete: action(&fk.on_delete),
                         on_update: action(&fk.on_update),
                     });
@@ -313,22 +271,13 @@ impl Context<'_> {
                     expr: expr::normalize_ast(self.dialect, (*c.expr).clone()).unwrap_or_default(),
                 }),
                 ColumnOption::DialectSpecific(tokens) => {
-                    let words: Vec<String> = tokens
-                        .iter()
-                        .map(|t| t.to_string().to_ascii_uppercase())
-                        .collect();
-                    if words
-                        .iter()
-                        .any(|w| w == "AUTOINCREMENT" || w == "AUTO_INCREMENT")
-                    {
+                    let words: Vec<String> =
+                        tokens.iter().map(|t| t.to_string().to_ascii_uppercase()).collect();
+                    if words.iter().any(|w| w == "AUTOINCREMENT" || w == "AUTO_INCREMENT") {
                         column.auto_increment = true;
                     }
                 }
-                ColumnOption::Generated {
-                    generation_expr: None,
-                    ..
-                }
-                | ColumnOption::Identity(_) => {
+                ColumnOption::Generated { generation_expr: None, .. } | ColumnOption::Identity(_) => {
                     column.auto_increment = true;
                     column.nullable = false;
                 }
@@ -346,10 +295,7 @@ impl Context<'_> {
                 }
             }
         }
-        if table
-            .primary_key
-            .as_ref()
-            .is_some_and(|pk| pk.columns == [name.clone()])
+        if table.primary_key.as_ref().is_some_and(|pk| pk.columns == [name.clone()])
             && self.dialect != Dialect::Sqlite
         {
             column.nullable = false;
@@ -378,22 +324,14 @@ impl Context<'_> {
         if table.column(&name).is_some() {
             return Err(at(
                 def.name.span,
-                format!(
-                    "column `{}.{name}` already exists at this point of the history",
-                    table.name
-                ),
+                format!("column `{}.{name}` already exists at this point of the history", table.name),
             ));
         }
         let column = self.column(table, def)?;
         self.place(table, column, position)
     }
 
-    fn place(
-        &self,
-        table: &mut Table,
-        column: Column,
-        position: Option<&MySQLColumnPosition>,
-    ) -> Result<()> {
+    fn place(&self, table: &mut Table, column: Column, position: Option<&MySQLColumnPosition>) -> Result<()> {
         match position {
             None => table.columns.push(column),
             Some(MySQLColumnPosition::First) => table.columns.insert(0, column),
@@ -453,10 +391,7 @@ impl Context<'_> {
                         }
                     }
                 }
-                table.primary_key = Some(PrimaryKey {
-                    name: name_of(&pk.name),
-                    columns,
-                });
+                table.primary_key = Some(PrimaryKey { name: name_of(&pk.name), columns });
             }
             TableConstraint::Unique(u) => {
                 let (columns, _) = self.index_columns(table, &u.columns)?;
@@ -464,8 +399,7 @@ impl Context<'_> {
                 table.uniques.push(Unique { name, columns });
             }
             TableConstraint::ForeignKey(fk) => {
-                let columns: Vec<String> =
-                    fk.columns.iter().map(|c| ident(self.dialect, c)).collect();
+                let columns: Vec<String> = fk.columns.iter().map(|c| ident(self.dialect, c)).collect();
                 for (c, i) in columns.iter().zip(&fk.columns) {
                     if table.column(c).is_none() {
                         return Err(at(
@@ -481,11 +415,7 @@ impl Context<'_> {
                     name: name_of(&fk.name),
                     columns,
                     ref_table: object_name(self.dialect, &fk.foreign_table),
-                    ref_columns: fk
-                        .referred_columns
-                        .iter()
-                        .map(|c| ident(self.dialect, c))
-                        .collect(),
+                    ref_columns: fk.referred_columns.iter().map(|c| ident(self.dialect, c)).collect(),
                     on_delete: action(&fk.on_delete),
                     on_update: action(&fk.on_update),
                 });
@@ -497,29 +427,15 @@ impl Context<'_> {
             TableConstraint::Index(i) => {
                 let (columns, expression) = self.index_columns(table, &i.columns)?;
                 let name = name_of(&i.name).unwrap_or_default();
-                table.indexes.push(Index {
-                    name,
-                    columns,
-                    unique: false,
-                    expression,
-                    predicate: None,
-                });
+                table.indexes.push(Index { name, columns, unique: false, expression, predicate: None });
             }
             TableConstraint::FulltextOrSpatial(f) => {
                 let (columns, expression) = self.index_columns(table, &f.columns)?;
                 let name = name_of(&f.opt_index_name).unwrap_or_default();
-                table.indexes.push(Index {
-                    name,
-                    columns,
-                    unique: false,
-                    expression,
-                    predicate: None,
-                });
+                table.indexes.push(Index { name, columns, unique: false, expression, predicate: None });
             }
             other => {
-                return Err(nowhere(format!(
-                    "strata cannot replay the constraint `{other}`"
-                )));
+                return Err(nowhere(format!("strata cannot replay the constraint `{other}`")));
             }
         }
         self.name_constraints(table);
@@ -575,11 +491,7 @@ impl Context<'_> {
                     .foreign_keys
                     .iter()
                     .filter_map(|f| {
-                        f.name
-                            .as_deref()?
-                            .strip_prefix(&format!("{t}_ibfk_"))?
-                            .parse::<u32>()
-                            .ok()
+                        f.name.as_deref()?.strip_prefix(&format!("{t}_ibfk_"))?.parse::<u32>().ok()
                     })
                     .max()
                     .unwrap_or(0);
@@ -593,22 +505,15 @@ impl Context<'_> {
     }
 
     fn table(&mut self, name: &str) -> Result<&mut Table> {
-        self.schema.table_mut(name).ok_or_else(|| {
-            nowhere(format!(
-                "table `{name}` does not exist at this point of the history"
-            ))
-        })
+        self.schema
+            .table_mut(name)
+            .ok_or_else(|| nowhere(format!("table `{name}` does not exist at this point of the history")))
     }
 
     fn alter_table(&mut self, name: &str, op: AlterTableOperation) -> Result<()> {
         let dialect = self.dialect;
         match op {
-            AlterTableOperation::AddColumn {
-                if_not_exists,
-                column_def,
-                column_position,
-                ..
-            } => {
+            AlterTableOperation::AddColumn { if_not_exists, column_def, column_position, .. } => {
                 let mut table = self.table(name)?.clone();
                 let col = ident(dialect, &column_def.name);
                 if if_not_exists && table.column(&col).is_some() {
@@ -618,11 +523,7 @@ impl Context<'_> {
                 self.name_constraints(&mut table);
                 self.schema.insert_table(table);
             }
-            AlterTableOperation::DropColumn {
-                column_names,
-                if_exists,
-                ..
-            } => {
+            AlterTableOperation::DropColumn { column_names, if_exists, .. } => {
                 for c in &column_names {
                     let col = ident(dialect, c);
                     let table = self.table(name)?;
@@ -632,9 +533,7 @@ impl Context<'_> {
                         }
                         return Err(at(
                             c.span,
-                            format!(
-                                "column `{name}.{col}` does not exist at this point of the history"
-                            ),
+                            format!("column `{name}.{col}` does not exist at this point of the history"),
                         ));
                     }
                     if dialect == Dialect::Mysql {
@@ -651,10 +550,7 @@ impl Context<'_> {
                     table.drop_column(&col);
                 }
             }
-            AlterTableOperation::RenameColumn {
-                old_column_name,
-                new_column_name,
-            } => {
+            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
                 let from = ident(dialect, &old_column_name);
                 let to = ident(dialect, &new_column_name);
                 self.rename_column(name, &from, &to, old_column_name.span)?;
@@ -670,9 +566,7 @@ impl Context<'_> {
                 let Some(column) = table.column_mut(&col) else {
                     return Err(at(
                         column_name.span,
-                        format!(
-                            "column `{name}.{col}` does not exist at this point of the history"
-                        ),
+                        format!("column `{name}.{col}` does not exist at this point of the history"),
                     ));
                 };
                 match op {
@@ -688,13 +582,7 @@ impl Context<'_> {
                     AlterColumnOperation::AddGenerated { .. } => column.auto_increment = true,
                 }
             }
-            AlterTableOperation::ChangeColumn {
-                old_name,
-                new_name,
-                data_type,
-                options,
-                column_position,
-            } => {
+            AlterTableOperation::ChangeColumn { old_name, new_name, data_type, options, column_position } => {
                 let from = ident(dialect, &old_name);
                 let to = ident(dialect, &new_name);
                 self.redefine(
@@ -715,12 +603,7 @@ impl Context<'_> {
                     self.rename_references(name, &from, &to);
                 }
             }
-            AlterTableOperation::ModifyColumn {
-                col_name,
-                data_type,
-                options,
-                column_position,
-            } => {
+            AlterTableOperation::ModifyColumn { col_name, data_type, options, column_position } => {
                 let from = ident(dialect, &col_name);
                 self.redefine(
                     name,
@@ -742,19 +625,13 @@ impl Context<'_> {
                 self.add_constraint(&mut table, constraint)?;
                 self.schema.insert_table(table);
             }
-            AlterTableOperation::DropConstraint {
-                if_exists,
-                name: cname,
-                ..
-            } => {
+            AlterTableOperation::DropConstraint { if_exists, name: cname, .. } => {
                 let c = ident(dialect, &cname);
                 let table = self.table(name)?;
                 if !drop_named(table, &c, dialect) && !if_exists {
                     return Err(at(
                         cname.span,
-                        format!(
-                            "table `{name}` has no constraint named `{c}` at this point of the history"
-                        ),
+                        format!("table `{name}` has no constraint named `{c}` at this point of the history"),
                     ));
                 }
             }
@@ -765,17 +642,11 @@ impl Context<'_> {
                 let f = ident(dialect, &fk);
                 let table = self.table(name)?;
                 let before = table.foreign_keys.len();
-                table.foreign_keys.retain(|x| {
-                    !x.name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&f))
-                });
+                table.foreign_keys.retain(|x| !x.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&f)));
                 if table.foreign_keys.len() == before {
                     return Err(at(
                         fk.span,
-                        format!(
-                            "table `{name}` has no foreign key named `{f}` at this point of the history"
-                        ),
+                        format!("table `{name}` has no foreign key named `{f}` at this point of the history"),
                     ));
                 }
             }
@@ -785,9 +656,7 @@ impl Context<'_> {
                 if !drop_index(table, &i) {
                     return Err(at(
                         idx.span,
-                        format!(
-                            "table `{name}` has no index named `{i}` at this point of the history"
-                        ),
+                        format!("table `{name}` has no index named `{i}` at this point of the history"),
                     ));
                 }
             }
@@ -837,9 +706,7 @@ impl Context<'_> {
             | AlterTableOperation::SetTblProperties { .. }
             | AlterTableOperation::SetOptionsParens { .. } => {}
             other => {
-                return Err(nowhere(format!(
-                    "strata cannot replay `ALTER TABLE {name} {other}`"
-                )));
+                return Err(nowhere(format!("strata cannot replay `ALTER TABLE {name} {other}`")));
             }
         }
         Ok(())
@@ -893,16 +760,8 @@ impl Context<'_> {
     /// Foreign keys elsewhere follow a renamed column, as every database here does.
     fn rename_references(&mut self, table: &str, from: &str, to: &str) {
         for t in self.schema.tables.values_mut() {
-            for f in t
-                .foreign_keys
-                .iter_mut()
-                .filter(|f| f.ref_table.eq_ignore_ascii_case(table))
-            {
-                for c in f
-                    .ref_columns
-                    .iter_mut()
-                    .filter(|c| c.eq_ignore_ascii_case(from))
-                {
+            for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(table)) {
+                for c in f.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(from)) {
                     *c = to.to_owned();
                 }
             }
@@ -917,26 +776,15 @@ impl Context<'_> {
             return Err(self.missing_table(from, span));
         };
         if self.schema.table(to).is_some() {
-            return Err(at(
-                span,
-                format!("table `{to}` already exists at this point of the history"),
-            ));
+            return Err(at(span, format!("table `{to}` already exists at this point of the history")));
         }
         table.name = to.to_owned();
         for t in self.schema.tables.values_mut() {
-            for f in t
-                .foreign_keys
-                .iter_mut()
-                .filter(|f| f.ref_table.eq_ignore_ascii_case(from))
-            {
+            for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
                 f.ref_table = to.to_owned();
             }
         }
-        for f in table
-            .foreign_keys
-            .iter_mut()
-            .filter(|f| f.ref_table.eq_ignore_ascii_case(from))
-        {
+        for f in table.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
             f.ref_table = to.to_owned();
         }
         self.schema.insert_table(table);
@@ -945,27 +793,20 @@ impl Context<'_> {
 
     fn rename_index(&mut self, from: &str, to: &str, span: Span) -> Result<()> {
         for t in self.schema.tables.values_mut() {
-            for i in t
-                .indexes
-                .iter_mut()
-                .filter(|i| i.name.eq_ignore_ascii_case(from))
-            {
+            for i in t.indexes.iter_mut().filter(|i| i.name.eq_ignore_ascii_case(from)) {
                 i.name = to.to_owned();
                 return Ok(());
             }
-            for u in t.uniques.iter_mut().filter(|u| {
-                u.name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(from))
-            }) {
+            for u in t
+                .uniques
+                .iter_mut()
+                .filter(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from)))
+            {
                 u.name = Some(to.to_owned());
                 return Ok(());
             }
         }
-        Err(at(
-            span,
-            format!("there is no index named `{from}` at this point of the history"),
-        ))
+        Err(at(span, format!("there is no index named `{from}` at this point of the history")))
     }
 
     fn create_index(&mut self, ci: CreateIndex) -> Result<()> {
@@ -982,10 +823,7 @@ impl Context<'_> {
             Some(n) => object_name(dialect, n),
             None if dialect == Dialect::Postgres => pg_name(&table_name, &columns.join("_"), "idx"),
             None => {
-                return Err(at(
-                    name_span(&ci.table_name),
-                    "an index needs a name in this dialect",
-                ));
+                return Err(at(name_span(&ci.table_name), "an index needs a name in this dialect"));
             }
         };
         if self.schema.table_of_index(&name).is_some() {
@@ -1000,18 +838,9 @@ impl Context<'_> {
         let predicate = ci.predicate.and_then(|p| expr::normalize_ast(dialect, p));
         let table = self.table(&table_name)?;
         if ci.unique && !expression && predicate.is_none() {
-            table.uniques.push(Unique {
-                name: Some(name),
-                columns,
-            });
+            table.uniques.push(Unique { name: Some(name), columns });
         } else {
-            table.indexes.push(Index {
-                name,
-                columns,
-                unique: ci.unique,
-                expression,
-                predicate,
-            });
+            table.indexes.push(Index { name, columns, unique: ci.unique, expression, predicate });
         }
         Ok(())
     }
@@ -1037,8 +866,7 @@ impl Context<'_> {
                 }
                 if cascade {
                     for t in self.schema.tables.values_mut() {
-                        t.foreign_keys
-                            .retain(|f| !f.ref_table.eq_ignore_ascii_case(&n));
+                        t.foreign_keys.retain(|f| !f.ref_table.eq_ignore_ascii_case(&n));
                     }
                 }
             }
@@ -1047,9 +875,8 @@ impl Context<'_> {
                     Some(t) => Some(object_name(dialect, t)),
                     None => self.schema.table_of_index(&n).map(str::to_owned),
                 };
-                let dropped = owner
-                    .and_then(|o| self.schema.table_mut(&o))
-                    .is_some_and(|t| drop_index(t, &n));
+                let dropped =
+                    owner.and_then(|o| self.schema.table_mut(&o)).is_some_and(|t| drop_index(t, &n));
                 if !dropped && !if_exists {
                     return Err(at(
                         span,
@@ -1094,10 +921,9 @@ impl Context<'_> {
                     Some(AlterTypeAddValuePosition::Before(x)) => {
                         labels.iter().position(|l| *l == x.value).unwrap_or(0)
                     }
-                    Some(AlterTypeAddValuePosition::After(x)) => labels
-                        .iter()
-                        .position(|l| *l == x.value)
-                        .map_or(labels.len(), |i| i + 1),
+                    Some(AlterTypeAddValuePosition::After(x)) => {
+                        labels.iter().position(|l| *l == x.value).map_or(labels.len(), |i| i + 1)
+                    }
                 };
                 labels.insert(pos, v.value.value);
             }
@@ -1112,11 +938,7 @@ impl Context<'_> {
                 let to = ident(self.dialect, &r.new_name);
                 self.schema.enums.insert(to.to_ascii_lowercase(), labels);
                 for t in self.schema.tables.values_mut() {
-                    for c in t
-                        .columns
-                        .iter_mut()
-                        .filter(|c| c.ty.eq_ignore_ascii_case(&n))
-                    {
+                    for c in t.columns.iter_mut().filter(|c| c.ty.eq_ignore_ascii_case(&n)) {
                         c.ty = to.clone();
                     }
                 }
@@ -1129,11 +951,7 @@ impl Context<'_> {
 fn drop_index(table: &mut Table, name: &str) -> bool {
     let before = table.indexes.len() + table.uniques.len();
     table.indexes.retain(|i| !i.name.eq_ignore_ascii_case(name));
-    table.uniques.retain(|u| {
-        !u.name
-            .as_deref()
-            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-    });
+    table.uniques.retain(|u| !u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
     before != table.indexes.len() + table.uniques.len()
 }
 
@@ -1159,14 +977,5 @@ fn drop_named(table: &mut Table, name: &str, dialect: Dialect) -> bool {
 const IGNORABLE_WORDS: &[&str] = &["COLUMN", "DATA"];
 
 /// Words that, read as a column name outside MySQL, mean sqlparser misread MySQL syntax.
-const MISREAD_COLUMN_NAMES: &[&str] = &[
-    "INDEX",
-    "KEY",
-    "UNIQUE",
-    "PRIMARY",
-    "FOREIGN",
-    "CONSTRAINT",
-    "FULLTEXT",
-    "SPATIAL",
-    "CHECK",
-];
+const MISREAD_COLUMN_NAMES: &[&str] =
+    &["INDEX", "KEY", "UNIQUE", "PRIMARY", "FOREIGN", "CONSTRAINT", "FULLTEXT", "SPATIAL", "CHECK"];

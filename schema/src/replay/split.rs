@@ -37,9 +37,9 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
             if head.len() < 8 {
                 head.push(w.value.to_ascii_uppercase());
                 block = block
-                    || head.iter().any(|h| {
-                        matches!(h.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT")
-                    });
+                    || head
+                        .iter()
+                        .any(|h| matches!(h.as_str(), "TRIGGER" | "PROCEDURE" | "FUNCTION" | "EVENT"));
             }
             if block {
                 match w.keyword {
@@ -50,12 +50,7 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
             }
         }
         if tok.token == Token::SemiColon && depth == 0 {
-            push(
-                dialect,
-                &mut out,
-                std::mem::take(&mut current),
-                std::mem::take(&mut head),
-            );
+            push(dialect, &mut out, std::mem::take(&mut current), std::mem::take(&mut head));
             block = false;
             continue;
         }
@@ -63,9 +58,7 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
             if !significant
                 && matches!(
                     tok.token,
-                    Token::Whitespace(
-                        Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_)
-                    )
+                    Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_))
                 )
                 && current.is_empty()
             {
@@ -79,10 +72,7 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
 }
 
 fn push(dialect: Dialect, out: &mut Vec<Statement>, tokens: Vec<TokenWithSpan>, head: Vec<String>) {
-    let Some(first) = tokens
-        .iter()
-        .find(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
-    else {
+    let Some(first) = tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF)) else {
         return;
     };
     let (line, column) = (first.span.start.line, first.span.start.column);
@@ -96,12 +86,7 @@ fn push(dialect: Dialect, out: &mut Vec<Statement>, tokens: Vec<TokenWithSpan>, 
     } else {
         tokens
     };
-    out.push(Statement {
-        tokens,
-        head,
-        line,
-        column,
-    });
+    out.push(Statement { tokens, head, line, column });
 }
 
 /// SQLite takes any run of words as a type name (`SMALL INT`, `NATIVE CHARACTER(70)`) or none at
@@ -122,13 +107,8 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         "AS",
         "AUTOINCREMENT",
     ];
-    const TABLE_CONSTRAINT_WORDS: &[&str] =
-        &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
-    const NATIVE: &[&[&str]] = &[
-        &["DOUBLE", "PRECISION"],
-        &["CHARACTER", "VARYING"],
-        &["CHAR", "VARYING"],
-    ];
+    const TABLE_CONSTRAINT_WORDS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
+    const NATIVE: &[&[&str]] = &[&["DOUBLE", "PRECISION"], &["CHARACTER", "VARYING"], &["CHAR", "VARYING"]];
     let word = |t: &TokenWithSpan| match &t.token {
         Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
         _ => None,
@@ -139,11 +119,7 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     // Positions (into `significant`) where a column definition starts.
     let mut starts = Vec::new();
     let mut depth = 0;
-    let is_create = significant
-        .first()
-        .and_then(|&i| word(&tokens[i]))
-        .as_deref()
-        == Some("CREATE");
+    let is_create = significant.first().and_then(|&i| word(&tokens[i])).as_deref() == Some("CREATE");
     for (k, &i) in significant.iter().enumerate() {
         match &tokens[i].token {
             Token::LParen => {
@@ -185,9 +161,8 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             words.push(w);
             end += 1;
         }
-        let native = NATIVE
-            .iter()
-            .any(|n| n.iter().zip(&words).all(|(a, b)| a == b) && n.len() == words.len());
+        let native =
+            NATIVE.iter().any(|n| n.iter().zip(&words).all(|(a, b)| a == b) && n.len() == words.len());
         if words.len() == 1 || native {
             continue;
         }
@@ -214,14 +189,8 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
                 quote_style: None,
                 keyword: Keyword::NoKeyword,
             };
-            out.push(TokenWithSpan {
-                token: Token::Word(word),
-                span: tok.span,
-            });
-            out.push(TokenWithSpan {
-                token: Token::Whitespace(Whitespace::Space),
-                span: tok.span,
-            });
+            out.push(TokenWithSpan { token: Token::Word(word), span: tok.span });
+            out.push(TokenWithSpan { token: Token::Whitespace(Whitespace::Space), span: tok.span });
         }
         if !dropped[i] {
             out.push(tok);
@@ -247,28 +216,26 @@ pub(crate) fn classify(s: &Statement) -> Kind {
     let h: Vec<&str> = s.head.iter().map(String::as_str).collect();
     let first = h.first().copied().unwrap_or("");
     match first {
-        "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES" | "REPLACE" | "MERGE"
-        | "COPY" | "GRANT" | "REVOKE" | "COMMENT" | "DO" | "SET" | "RESET" | "PRAGMA" | "BEGIN"
-        | "START" | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "ANALYZE"
-        | "VACUUM" | "REINDEX" | "LOCK" | "UNLOCK" | "CALL" | "EXPLAIN" | "NOTIFY" | "LISTEN"
-        | "REFRESH" | "CLUSTER" | "TRUNCATE" | "SECURITY" | "DISCARD" | "CHECKPOINT" | "FLUSH"
-        | "OPTIMIZE" | "USE" => Kind::Skip,
+        "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES" | "REPLACE" | "MERGE" | "COPY"
+        | "GRANT" | "REVOKE" | "COMMENT" | "DO" | "SET" | "RESET" | "PRAGMA" | "BEGIN" | "START"
+        | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "ANALYZE" | "VACUUM" | "REINDEX"
+        | "LOCK" | "UNLOCK" | "CALL" | "EXPLAIN" | "NOTIFY" | "LISTEN" | "REFRESH" | "CLUSTER"
+        | "TRUNCATE" | "SECURITY" | "DISCARD" | "CHECKPOINT" | "FLUSH" | "OPTIMIZE" | "USE" => Kind::Skip,
         "CREATE" => create_kind(&h[1..]),
         "DROP" => match object(&h[1..]) {
             "TABLE" | "INDEX" | "TYPE" => Kind::Ddl,
-            "VIEW" | "MATERIALIZED" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION"
-            | "SEQUENCE" | "ROLE" | "USER" | "POLICY" | "RULE" | "AGGREGATE" | "DOMAIN"
-            | "OPERATOR" | "CAST" | "EVENT" | "COLLATION" | "PUBLICATION" | "SUBSCRIPTION"
-            | "SERVER" | "STATISTICS" | "TEXT" => Kind::Skip,
+            "VIEW" | "MATERIALIZED" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION" | "SEQUENCE"
+            | "ROLE" | "USER" | "POLICY" | "RULE" | "AGGREGATE" | "DOMAIN" | "OPERATOR" | "CAST"
+            | "EVENT" | "COLLATION" | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "STATISTICS" | "TEXT" => {
+                Kind::Skip
+            }
             _ => Kind::Unknown,
         },
         "ALTER" => match object(&h[1..]) {
             "TABLE" | "TYPE" | "INDEX" => Kind::Ddl,
             "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "VIEW" | "MATERIALIZED" | "ROLE" | "USER"
             | "DATABASE" | "SCHEMA" | "EXTENSION" | "DEFAULT" | "POLICY" | "TRIGGER" | "DOMAIN"
-            | "AGGREGATE" | "EVENT" | "PUBLICATION" | "STATISTICS" | "SYSTEM" | "LARGE" => {
-                Kind::Skip
-            }
+            | "AGGREGATE" | "EVENT" | "PUBLICATION" | "STATISTICS" | "SYSTEM" | "LARGE" => Kind::Skip,
             _ => Kind::Unknown,
         },
         "RENAME" => Kind::Ddl,
@@ -288,11 +255,10 @@ fn create_kind(rest: &[&str]) -> Kind {
     match rest.first().copied().unwrap_or("") {
         "TEMP" | "TEMPORARY" => Kind::TempTable,
         "TABLE" | "INDEX" | "UNIQUE" | "TYPE" => Kind::Ddl,
-        "FUNCTION" | "PROCEDURE" | "TRIGGER" | "VIEW" | "MATERIALIZED" | "EXTENSION" | "ROLE"
-        | "USER" | "SCHEMA" | "SEQUENCE" | "AGGREGATE" | "OPERATOR" | "POLICY" | "RULE"
-        | "CAST" | "COLLATION" | "DOMAIN" | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "EVENT"
-        | "STATISTICS" | "CONVERSION" | "LANGUAGE" | "TRUSTED" | "PROCEDURAL" | "TEXT"
-        | "DATABASE" | "ALGORITHM" | "SQL" => Kind::Skip,
+        "FUNCTION" | "PROCEDURE" | "TRIGGER" | "VIEW" | "MATERIALIZED" | "EXTENSION" | "ROLE" | "USER"
+        | "SCHEMA" | "SEQUENCE" | "AGGREGATE" | "OPERATOR" | "POLICY" | "RULE" | "CAST" | "COLLATION"
+        | "DOMAIN" | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "EVENT" | "STATISTICS" | "CONVERSION"
+        | "LANGUAGE" | "TRUSTED" | "PROCEDURAL" | "TEXT" | "DATABASE" | "ALGORITHM" | "SQL" => Kind::Skip,
         "RECURSIVE" | "CONSTRAINT" => Kind::Skip,
         _ => Kind::Unknown,
     }

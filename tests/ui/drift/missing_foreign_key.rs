@@ -1,0 +1,18 @@
+// `references` without a migration that adds the foreign key is an error at `references`.
+use strata::Model;
+
+#[derive(Model)]
+#[strata(table = "posts", check = "length(title) > 0")]
+pub struct Post {
+    #[strata(primary_key, auto_increment)]
+    pub id: i64,
+    #[strata(references = "users(id)", on_delete = "cascade", index)]
+    pub author_id: i64,
+    pub title: String,
+    #[strata(references = "users(email)")]
+    pub body: String,
+    #[strata(default = "false")]
+    pub published: bool,
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+// A field whose SQL type differs from the migrations' is an error at the type.
+use strata::Model;
+
+#[derive(Model)]
+#[strata(table = "users")]
+pub struct User {
+    #[strata(primary_key, auto_increment)]
+    pub id: i64,
+    #[strata(unique, max_length = 255)]
+    pub email: String,
+    pub display_name: Option<String>,
+    #[strata(default = "0")]
+    pub age: f64,
+    #[strata(default = "CURRENT_TIMESTAMP")]
+    pub created_at: chrono::NaiveDateTime,
+}
+
+fn main() {}

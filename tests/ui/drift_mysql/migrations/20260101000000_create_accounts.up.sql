@@ -1,0 +1,7 @@
+CREATE TABLE accounts (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    email VARCHAR(255) NOT NULL,
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    note TEXT,
+    UNIQUE KEY email (email)
+);

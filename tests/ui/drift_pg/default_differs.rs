@@ -1,0 +1,18 @@
+// On PostgreSQL a default difference comes with `SET DEFAULT`.
+use strata::Model;
+
+#[derive(Model)]
+#[strata(table = "accounts")]
+pub struct Account {
+    #[strata(primary_key, auto_increment)]
+    pub id: i64,
+    #[strata(unique, max_length = 255)]
+    pub email: String,
+    #[strata(default = "100", sql_type = "NUMERIC(12, 2)")]
+    pub balance: rust_decimal::Decimal,
+    pub note: Option<String>,
+    #[strata(default = "CURRENT_TIMESTAMP")]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn main() {}

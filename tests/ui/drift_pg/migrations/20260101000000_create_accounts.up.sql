@@ -1,0 +1,7 @@
+CREATE TABLE accounts (
+    id BIGSERIAL PRIMARY KEY,
+    email VARCHAR(255) NOT NULL UNIQUE,
+    balance NUMERIC(12, 2) NOT NULL DEFAULT 0,
+    note TEXT,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);

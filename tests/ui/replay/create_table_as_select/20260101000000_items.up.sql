@@ -1,0 +1,2 @@
+CREATE TABLE items (id BIGINT PRIMARY KEY);
+CREATE TABLE items_copy AS SELECT * FROM items;

@@ -1,0 +1,2 @@
+-- written for MySQL, replayed as PostgreSQL
+ALTER TABLE items ADD INDEX idx_name (name);
