@@ -258,8 +258,27 @@ impl Table {
                     c.auto_increment = true;
                     c.nullable = false;
                 }
+                // SQLite makes no index for a UNIQUE constraint that an identical one (or the
+                // primary key) already provides.
+                let pk = lower(&pk_columns);
+                let mut seen: Vec<Vec<String>> = Vec::new();
+                self.uniques.retain(|u| {
+                    let cols = lower(&u.columns);
+                    let keep = u.name.is_some() || (cols != pk && !seen.contains(&cols));
+                    seen.push(cols);
+                    keep
+                });
             }
             Dialect::Postgres | Dialect::Mysql => {
+                if dialect == Dialect::Postgres {
+                    // `DEFAULT nextval(...)` is what SERIAL expands to.
+                    for c in &mut self.columns {
+                        if c.default.as_deref().is_some_and(|d| d.starts_with("nextval(")) {
+                            c.default = None;
+                            c.auto_increment = true;
+                        }
+                    }
+                }
                 for pk in &pk_columns {
                     if let Some(c) = self.column_mut(pk) {
                         c.nullable = false;

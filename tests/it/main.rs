@@ -1,3 +1,5 @@
 //! strata's workspace-level tests: one binary, one module per theme.
 
+mod db;
+mod fixtures;
 mod ui;
