@@ -51,6 +51,13 @@ async fn check_history<C>(
     read: impl AsyncFn(&mut C) -> Schema,
 ) {
     let dir = fixtures().join(history);
+    if !dir.is_dir() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{} is missing, and CI=true", dir.display());
+        }
+        eprintln!("skipped: {} is not here (the fixtures live beside the repository, in ../shared)", dir.display());
+        return;
+    }
     let set = MigrationSet::load(&dir, Some(dialect)).expect("the history is readable");
     assert!(!set.migrations.is_empty(), "{history} has migrations");
     let mut schema = Schema::default();
