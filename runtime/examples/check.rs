@@ -30,7 +30,12 @@ async fn main() -> ExitCode {
 async fn run(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let set = MigrationSet::load(dir, None)?;
     if set.config.dialect != Dialect::Sqlite {
-        return Err(format!("`{}` is for {}; this example runs SQLite", dir.display(), set.config.dialect.title()).into());
+        return Err(format!(
+            "`{}` is for {}; this example runs SQLite",
+            dir.display(),
+            set.config.dialect.title()
+        )
+        .into());
     }
     let mut conn = SqliteConnectOptions::from_str("sqlite::memory:")?.connect().await?;
     let mut replayed = Schema::default();
@@ -41,7 +46,12 @@ async fn run(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         expected.normalize(Dialect::Sqlite);
         let real = introspect_sqlite(&mut conn).await?;
         let agree = expected.without_constraint_names() == real.without_constraint_names();
-        println!("{} {}  (checksum {}...)", if agree { "ok  " } else { "DIFF" }, m.name(), &m.checksum_hex()[..12]);
+        println!(
+            "{} {}  (checksum {}...)",
+            if agree { "ok  " } else { "DIFF" },
+            m.name(),
+            &m.checksum_hex()[..12]
+        );
         if !agree {
             return Err(format!("after {} the database and the replay differ", m.name()).into());
         }

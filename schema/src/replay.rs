@@ -140,3 +140,6 @@ fn parser_error_location(message: &str, stmt: &split::Statement) -> (u64, u64, S
     }
     (stmt.line, stmt.column, message.to_owned())
 }
+
+#[cfg(test)]
+mod tests;

@@ -55,7 +55,10 @@ async fn check_history<C>(
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("{} is missing, and CI=true", dir.display());
         }
-        eprintln!("skipped: {} is not here (the fixtures live beside the repository, in ../shared)", dir.display());
+        eprintln!(
+            "skipped: {} is not here (the fixtures live beside the repository, in ../shared)",
+            dir.display()
+        );
         return;
     }
     let set = MigrationSet::load(&dir, Some(dialect)).expect("the history is readable");
