@@ -1,15 +1,16 @@
 //! Replaying a migrations directory once per process.
 //!
 //! Every `#[derive(Model)]` in a crate asks for the same directory; the compiler runs them all
-//! in one process, so the first asks and the rest reuse. The key is the directory and, for each
-//! file in it, its name, size and modification time: an edit between two compilations (or
-//! inside a long-lived process such as rust-analyzer) replays again.
+//! in one process, so the first asks and the rest reuse. An entry is keyed by the directory and,
+//! for each file in it, its name, size and modification time; the key is checked again when it
+//! is more than two seconds old, so an edit inside a long-lived process (rust-analyzer's macro
+//! server) replays again, while the models of one compilation do not each walk the directory.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::migrations::{DiscoveryError, MigrationSet};
 use crate::replay::ReplayError;
@@ -32,8 +33,16 @@ pub enum LoadError {
 
 type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
 
-static CACHE: LazyLock<Mutex<HashMap<PathBuf, (Fingerprint, Arc<Result<Replayed, LoadError>>)>>> =
-    LazyLock::new(Mutex::default);
+struct Entry {
+    fingerprint: Fingerprint,
+    checked: Instant,
+    replayed: Arc<Result<Replayed, LoadError>>,
+}
+
+/// How long an entry is trusted without looking at the directory again.
+const TRUST: Duration = Duration::from_secs(2);
+
+static CACHE: LazyLock<Mutex<HashMap<PathBuf, Entry>>> = LazyLock::new(Mutex::default);
 static REPLAYS: AtomicUsize = AtomicUsize::new(0);
 
 /// How many times this process has replayed a directory (for tests and benchmarks).
@@ -43,19 +52,28 @@ pub fn replay_count() -> usize {
 
 /// The replayed schema of `dir`, from the cache when nothing in it changed.
 pub fn replayed(dir: &Path) -> Arc<Result<Replayed, LoadError>> {
-    let key = dir.to_owned();
+    let Ok(mut cache) = CACHE.lock() else {
+        return Arc::new(load(dir));
+    };
+    if let Some(e) = cache.get_mut(dir) {
+        if e.checked.elapsed() < TRUST {
+            return Arc::clone(&e.replayed);
+        }
+        let now = fingerprint(dir);
+        if now == e.fingerprint {
+            e.checked = Instant::now();
+            return Arc::clone(&e.replayed);
+        }
+    }
+    // The lock stays held while loading, so models expanded on other threads wait for this
+    // replay instead of running their own.
     let fingerprint = fingerprint(dir);
-    if let Ok(cache) = CACHE.lock()
-        && let Some((f, r)) = cache.get(&key)
-        && *f == fingerprint
-    {
-        return Arc::clone(r);
-    }
-    let result = Arc::new(load(dir));
-    if let Ok(mut cache) = CACHE.lock() {
-        cache.insert(key, (fingerprint, Arc::clone(&result)));
-    }
-    result
+    let replayed = Arc::new(load(dir));
+    cache.insert(
+        dir.to_owned(),
+        Entry { fingerprint, checked: Instant::now(), replayed: Arc::clone(&replayed) },
+    );
+    replayed
 }
 
 fn load(dir: &Path) -> Result<Replayed, LoadError> {
@@ -84,5 +102,23 @@ fn walk(dir: &Path, out: &mut Fingerprint, depth: usize) {
         } else {
             out.push((entry.path(), meta.len(), meta.modified().ok()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn many_models_replay_once() {
+        let dir = std::env::temp_dir().join(format!("strata-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join(crate::CONFIG_FILE), "dialect = \"sqlite\"\n").expect("writes");
+        std::fs::write(dir.join("1_a.up.sql"), "CREATE TABLE a (id INTEGER PRIMARY KEY);").expect("writes");
+        let before = super::replay_count();
+        for _ in 0..100 {
+            let r = super::replayed(&dir);
+            assert!(r.as_ref().as_ref().is_ok_and(|r| r.schema.table("a").is_some()));
+        }
+        assert_eq!(super::replay_count() - before, 1);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

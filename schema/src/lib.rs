@@ -9,6 +9,7 @@ pub mod diff;
 pub mod expr;
 pub mod migrations;
 pub mod model;
+mod par;
 pub mod render;
 pub mod replay;
 mod schema;

@@ -111,41 +111,55 @@ pub fn checksum(sql: &str) -> [u8; 48] {
     hasher.finalize().into()
 }
 
-/// Lists and reads the migrations in `dir`, ordered.
-pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| DiscoveryError::io(dir, e))?;
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        paths.push(entry.map_err(|e| DiscoveryError::io(dir, e))?.path());
-    }
-    paths.sort();
-
-    let mut found: Vec<Migration> = Vec::new();
-    for path in paths {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
-            continue;
-        };
+/// The entries of a directory: (name, path, is a directory), sorted by name. One `readdir`,
+/// no `stat`: the file type comes with the entry.
+fn list(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, DiscoveryError> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| DiscoveryError::io(dir, e))? {
+        let entry = entry.map_err(|e| DiscoveryError::io(dir, e))?;
+        let Ok(name) = entry.file_name().into_string() else { continue };
         if name.starts_with('.') {
             continue;
         }
-        if path.is_dir() {
-            if let Some(m) = diesel_folder(&path, &name)? {
-                found.push(m);
+        let kind = entry.file_type().map_err(|e| DiscoveryError::io(&entry.path(), e))?;
+        // A symlink is followed; anything else is known without a `stat`.
+        let is_dir = kind.is_dir() || kind.is_symlink() && entry.path().is_dir();
+        out.push((name, entry.path(), is_dir));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Lists and reads the migrations in `dir`, ordered.
+pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
+    let entries = list(dir)?;
+    let names: std::collections::HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    // Reading is most of the work and each entry is independent: spread it over the cores.
+    let read_one =
+        |(name, path, is_dir): &(String, PathBuf, bool)| -> Result<Option<Migration>, DiscoveryError> {
+            if *is_dir {
+                diesel_folder(path, name)
+            } else if let Some(stem) = name.strip_suffix(".up.sql") {
+                let (version, description) = split_name(path, stem)?;
+                let down_name = format!("{stem}.down.sql");
+                let down =
+                    if names.contains(down_name.as_str()) { Some(read(&dir.join(down_name))?) } else { None };
+                migration(version, description, Layout::SqlxReversible, read(path)?, down).map(Some)
+            } else if let Some(stem) = name.strip_suffix(".down.sql") {
+                if !names.contains(format!("{stem}.up.sql").as_str()) {
+                    return Err(DiscoveryError::DownWithoutUp { path: path.clone() });
+                }
+                Ok(None)
+            } else if let Some(stem) = name.strip_suffix(".sql") {
+                let (version, description) = split_name(path, stem)?;
+                migration(version, description, Layout::SqlxSimple, read(path)?, None).map(Some)
+            } else {
+                Ok(None)
             }
-        } else if let Some(stem) = name.strip_suffix(".up.sql") {
-            let (version, description) = split_name(&path, stem)?;
-            let down_path = path.with_file_name(format!("{stem}.down.sql"));
-            let down = if down_path.exists() { Some(read(&down_path)?) } else { None };
-            found.push(migration(version, description, Layout::SqlxReversible, read(&path)?, down)?);
-        } else if name.ends_with(".down.sql") {
-            let stem = &name[..name.len() - ".down.sql".len()];
-            if !path.with_file_name(format!("{stem}.up.sql")).exists() {
-                return Err(DiscoveryError::DownWithoutUp { path });
-            }
-        } else if let Some(stem) = name.strip_suffix(".sql") {
-            let (version, description) = split_name(&path, stem)?;
-            found.push(migration(version, description, Layout::SqlxSimple, read(&path)?, None)?);
-        }
+        };
+    let mut found: Vec<Migration> = Vec::new();
+    for m in crate::par::map(&entries, read_one) {
+        found.extend(m?);
     }
 
     let diesel = found.iter().filter(|m| m.layout == Layout::Diesel).count();
@@ -171,22 +185,20 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
 }
 
 fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, DiscoveryError> {
-    let up_path = path.join("up.sql");
-    if !up_path.exists() {
+    // Opened directly rather than listed first: one missing file costs one failed `open`.
+    let Some(up) = read_if_exists(&path.join("up.sql"))? else {
         return Ok(None);
-    }
+    };
     let (raw_version, description) = name.split_once('_').unwrap_or((name, ""));
     let version: String = raw_version.chars().filter(|&c| c != '-').collect();
     if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit()) {
         return Err(DiscoveryError::BadName { path: path.to_owned() });
     }
-    let down_path = path.join("down.sql");
-    let down = if down_path.exists() { Some(read(&down_path)?) } else { None };
-    let mut m = migration(version, description.to_owned(), Layout::Diesel, read(&up_path)?, down)?;
+    let down = read_if_exists(&path.join("down.sql"))?;
+    let mut m = migration(version, description.to_owned(), Layout::Diesel, up, down)?;
     let meta = path.join("metadata.toml");
-    if meta.exists() {
-        let text = std::fs::read_to_string(&meta).map_err(|e| DiscoveryError::io(&meta, e))?;
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| DiscoveryError::Config {
+    if let Some(file) = read_if_exists(&meta)? {
+        let table: toml::Table = file.sql.parse().map_err(|e: toml::de::Error| DiscoveryError::Config {
             path: meta.clone(),
             message: e.message().to_owned(),
         })?;
@@ -233,9 +245,22 @@ fn migration(
 }
 
 fn read(path: &Path) -> Result<SqlFile, DiscoveryError> {
-    let bytes = std::fs::read(path).map_err(|e| DiscoveryError::io(path, e))?;
+    read_if_exists(path)?
+        .ok_or_else(|| DiscoveryError::Io { path: path.to_owned(), message: "no such file".into() })
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<SqlFile>, DiscoveryError> {
+    use std::io::Read;
+    // Not `fs::read`: its size hint costs a `stat` per file, and migrations are small.
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(DiscoveryError::io(path, e)),
+    };
+    let mut bytes = Vec::with_capacity(1024);
+    file.read_to_end(&mut bytes).map_err(|e| DiscoveryError::io(path, e))?;
     let sql = String::from_utf8(bytes).map_err(|_| DiscoveryError::NotUtf8 { path: path.to_owned() })?;
-    Ok(SqlFile { path: path.to_owned(), sql })
+    Ok(Some(SqlFile { path: path.to_owned(), sql }))
 }
 
 /// Why a migrations directory could not be read.

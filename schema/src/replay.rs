@@ -59,14 +59,19 @@ pub fn replay(set: &MigrationSet) -> Result<Schema, ReplayError> {
 }
 
 /// Replays the up SQL of the migrations up to and including `version` (all if `None`).
+///
+/// Files are parsed on all cores while their statements are applied in history order, so the
+/// error reported is always the first one in the history.
 pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, ReplayError> {
+    let dialect = set.config.dialect;
+    let files: Vec<_> =
+        set.migrations.iter().take_while(|m| version.is_none_or(|v| m.version_number <= v)).collect();
     let mut schema = Schema::default();
-    for m in &set.migrations {
-        if version.is_some_and(|v| m.version_number > v) {
-            break;
-        }
-        apply_sql(set.config.dialect, &mut schema, &m.up.path, &m.up.sql)?;
-    }
+    crate::par::pipeline(
+        &files,
+        |m| parse(dialect, &m.up.path, &m.up.sql),
+        |m, steps| apply_steps(dialect, &mut schema, &m.up.path, &m.up.sql, steps),
+    )?;
     Ok(schema)
 }
 
@@ -74,60 +79,117 @@ pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, 
 ///
 /// On error `schema` may hold the statements before the failing one.
 pub fn apply_sql(dialect: Dialect, schema: &mut Schema, path: &Path, sql: &str) -> Result<(), ReplayError> {
-    let located = |line: u64, column: u64, message: String| ReplayError {
+    apply_steps(dialect, schema, path, sql, parse(dialect, path, sql))
+}
+
+/// One statement of a file, parsed and ready to apply.
+enum Step {
+    Ddl {
+        ast: Box<sqlparser::ast::Statement>,
+        line: u64,
+        column: u64,
+    },
+    TempTable(String),
+    /// The file's first statement that cannot be read; nothing after it is parsed.
+    Error(ReplayError),
+}
+
+fn located(path: &Path, sql: &str, line: u64, column: u64, message: String) -> ReplayError {
+    ReplayError {
         path: path.to_owned(),
         line,
         column,
         message,
         source_line: sql.lines().nth(line.saturating_sub(1) as usize).unwrap_or("").to_owned(),
+    }
+}
+
+/// Reads a file's statements; touches no schema, so files parse in parallel.
+fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
+    let statements = match split::split(dialect, sql) {
+        Ok(s) => s,
+        Err((l, c, m)) => {
+            return vec![Step::Error(located(path, sql, l, c, format!("cannot read the SQL: {m}")))];
+        }
     };
-    let statements =
-        split::split(dialect, sql).map_err(|(l, c, m)| located(l, c, format!("cannot read the SQL: {m}")))?;
-    let mut temp_tables: Vec<String> = Vec::new();
     let d = dialect.parser_dialect();
+    let mut steps = Vec::new();
     for stmt in statements {
         let kind = split::classify(&stmt);
         if kind == split::Kind::Skip {
             continue;
         }
+        let (line, column) = (stmt.line, stmt.column);
         if kind == split::Kind::Unknown {
             let what = stmt.head.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
-            return Err(located(
-                stmt.line,
-                stmt.column,
-                format!(
-                    "strata cannot tell what `{what}` does to the schema; move it to a migration strata does not replay, or open an issue"
-                ),
-            ));
+            let message = format!(
+                "strata cannot tell what `{what}` does to the schema; move it to a migration strata does not replay, or open an issue"
+            );
+            steps.push(Step::Error(located(path, sql, line, column, message)));
+            break;
         }
-        let ast = Parser::new(&*d)
-            .with_tokens_with_locations(stmt.tokens.clone())
-            .parse_statement()
-            .map_err(|e| {
-                let (line, column, message) = parser_error_location(&e.to_string(), &stmt);
-                located(
-                    line,
-                    column,
-                    format!("cannot parse this statement as {}: {message}", dialect.title()),
-                )
-            })?;
-        if kind == split::Kind::TempTable {
-            if let sqlparser::ast::Statement::CreateTable(c) = &ast {
-                temp_tables.push(apply::object_name(dialect, &c.name));
+        let words: Vec<(String, sqlparser::tokenizer::Span)> = stmt
+            .tokens
+            .iter()
+            .filter_map(|t| match &t.token {
+                sqlparser::tokenizer::Token::Word(w) => Some((w.value.clone(), t.span)),
+                _ => None,
+            })
+            .collect();
+        let tokens: Vec<_> = stmt
+            .tokens
+            .into_iter()
+            .filter(|t| !matches!(t.token, sqlparser::tokenizer::Token::Whitespace(_)))
+            .collect();
+        match Parser::new(&*d).with_tokens_with_locations(tokens).parse_statement() {
+            Ok(sqlparser::ast::Statement::CreateTable(c)) if kind == split::Kind::TempTable => {
+                steps.push(Step::TempTable(apply::object_name(dialect, &c.name)));
             }
-            continue;
+            Ok(_) if kind == split::Kind::TempTable => {}
+            Ok(ast) => match apply::check_dropped_words(dialect, &ast, &words) {
+                Ok(()) => steps.push(Step::Ddl { ast: Box::new(ast), line, column }),
+                Err((l, c, message)) => {
+                    steps.push(Step::Error(located(path, sql, l, c, message)));
+                    break;
+                }
+            },
+            Err(e) => {
+                let (l, c, message) = parser_error_location(&e.to_string(), line, column);
+                let message = format!("cannot parse this statement as {}: {message}", dialect.title());
+                steps.push(Step::Error(located(path, sql, l, c, message)));
+                break;
+            }
         }
-        let mut cx = apply::Context { dialect, schema, temp_tables: &temp_tables, stmt: &stmt };
-        cx.apply(ast).map_err(|(line, column, message)| {
-            let (line, column) = if line == 0 { (stmt.line, stmt.column) } else { (line, column) };
-            located(line, column, message)
-        })?;
+    }
+    steps
+}
+
+fn apply_steps(
+    dialect: Dialect,
+    schema: &mut Schema,
+    path: &Path,
+    sql: &str,
+    steps: Vec<Step>,
+) -> Result<(), ReplayError> {
+    let mut temp_tables: Vec<String> = Vec::new();
+    for step in steps {
+        match step {
+            Step::Error(e) => return Err(e),
+            Step::TempTable(name) => temp_tables.push(name),
+            Step::Ddl { ast, line, column } => {
+                let mut cx = apply::Context { dialect, schema, temp_tables: &temp_tables };
+                cx.apply(*ast).map_err(|(l, c, message)| {
+                    let (l, c) = if l == 0 { (line, column) } else { (l, c) };
+                    located(path, sql, l, c, message)
+                })?;
+            }
+        }
     }
     Ok(())
 }
 
 /// sqlparser puts `at Line: L, Column: C` in its messages; lift it out.
-fn parser_error_location(message: &str, stmt: &split::Statement) -> (u64, u64, String) {
+fn parser_error_location(message: &str, line: u64, column: u64) -> (u64, u64, String) {
     let message = message.trim_start_matches("sql parser error: ");
     if let Some(at) = message.rfind(" at Line: ") {
         let loc = &message[at + " at Line: ".len()..];
@@ -138,7 +200,7 @@ fn parser_error_location(message: &str, stmt: &split::Statement) -> (u64, u64, S
             return (line, column, message[..at].to_owned());
         }
     }
-    (stmt.line, stmt.column, message.to_owned())
+    (line, column, message.to_owned())
 }
 
 #[cfg(test)]

@@ -6,9 +6,8 @@ use sqlparser::ast::{
     IndexColumn, MySQLColumnPosition, ObjectName, ObjectType, ReferentialAction, RenameTableNameKind,
     Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
-use sqlparser::tokenizer::{Span, Token};
+use sqlparser::tokenizer::Span;
 
-use super::split;
 use crate::schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Table, Unique};
 use crate::{Dialect, Schema, expr, types};
 
@@ -18,7 +17,6 @@ pub(crate) struct Context<'a> {
     pub dialect: Dialect,
     pub schema: &'a mut Schema,
     pub temp_tables: &'a [String],
-    pub stmt: &'a split::Statement,
 }
 
 fn at(span: Span, message: impl Into<String>) -> (u64, u64, String) {
@@ -90,7 +88,6 @@ pub(crate) fn pg_name(table: &str, cols: &str, label: &str) -> String {
 
 impl Context<'_> {
     pub fn apply(&mut self, stmt: Statement) -> Result<()> {
-        self.check_dropped_words(&stmt)?;
         match stmt {
             Statement::CreateTable(ct) => self.create_table(ct),
             Statement::AlterTable(at) => {
@@ -151,40 +148,6 @@ impl Context<'_> {
 
     fn missing_table(&self, name: &str, span: Span) -> (u64, u64, String) {
         at(span, format!("table `{name}` does not exist at this point of the history"))
-    }
-
-    /// sqlparser sometimes parses a statement and forgets part of it (`AUTOINCREMENT` outside
-    /// SQLite, for one). A word of the source that its rendering lacks is such a loss.
-    fn check_dropped_words(&self, stmt: &Statement) -> Result<()> {
-        let rendered = stmt.to_string().to_ascii_uppercase();
-        let d = self.dialect.parser_dialect();
-        let words: std::collections::HashSet<String> = sqlparser::tokenizer::Tokenizer::new(&*d, &rendered)
-            .tokenize()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|t| match t {
-                Token::Word(w) => Some(w.value.to_ascii_uppercase()),
-                _ => None,
-            })
-            .collect();
-        for t in &self.stmt.tokens {
-            let Token::Word(w) = &t.token else { continue };
-            // A word can hold several when `split` joined an SQLite type name.
-            for part in w.value.split_whitespace() {
-                let up = part.to_ascii_uppercase();
-                if !words.contains(&up) && !IGNORABLE_WORDS.contains(&up.as_str()) {
-                    return Err(at(
-                        t.span,
-                        format!(
-                            "sqlparser reads this statement without `{}` under the {} dialect, so replaying it would give a wrong schema",
-                            part,
-                            self.dialect.title()
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(())
     }
 
     fn create_table(&mut self, ct: CreateTable) -> Result<()> {
@@ -504,6 +467,14 @@ impl Context<'_> {
         }
     }
 
+    /// Takes a table out of the schema to change it; it goes back with `insert_table`. On an
+    /// error it stays out, which is fine: the replay stops at the first error.
+    fn take(&mut self, name: &str) -> Result<Table> {
+        self.schema
+            .remove_table(name)
+            .ok_or_else(|| nowhere(format!("table `{name}` does not exist at this point of the history")))
+    }
+
     fn table(&mut self, name: &str) -> Result<&mut Table> {
         self.schema
             .table_mut(name)
@@ -514,11 +485,11 @@ impl Context<'_> {
         let dialect = self.dialect;
         match op {
             AlterTableOperation::AddColumn { if_not_exists, column_def, column_position, .. } => {
-                let mut table = self.table(name)?.clone();
                 let col = ident(dialect, &column_def.name);
-                if if_not_exists && table.column(&col).is_some() {
+                if if_not_exists && self.table(name)?.column(&col).is_some() {
                     return Ok(());
                 }
+                let mut table = self.take(name)?;
                 self.add_column(&mut table, &column_def, column_position.as_ref())?;
                 self.name_constraints(&mut table);
                 self.schema.insert_table(table);
@@ -621,7 +592,7 @@ impl Context<'_> {
                 )?;
             }
             AlterTableOperation::AddConstraint { constraint, .. } => {
-                let mut table = self.table(name)?.clone();
+                let mut table = self.take(name)?;
                 self.add_constraint(&mut table, constraint)?;
                 self.schema.insert_table(table);
             }
@@ -721,7 +692,7 @@ impl Context<'_> {
         def: ColumnDef,
         position: Option<&MySQLColumnPosition>,
     ) -> Result<()> {
-        let mut table = self.table(table_name)?.clone();
+        let mut table = self.take(table_name)?;
         let Some(i) = table.column_index(from) else {
             return Err(at(
                 old.span,
@@ -979,3 +950,37 @@ const IGNORABLE_WORDS: &[&str] = &["COLUMN", "DATA"];
 /// Words that, read as a column name outside MySQL, mean sqlparser misread MySQL syntax.
 const MISREAD_COLUMN_NAMES: &[&str] =
     &["INDEX", "KEY", "UNIQUE", "PRIMARY", "FOREIGN", "CONSTRAINT", "FULLTEXT", "SPATIAL", "CHECK"];
+
+/// sqlparser sometimes parses a statement and forgets part of it (`AUTOINCREMENT` outside
+/// SQLite, for one). A word of the source that its rendering lacks is such a loss.
+pub(crate) fn check_dropped_words(
+    dialect: Dialect,
+    stmt: &Statement,
+    source: &[(String, Span)],
+) -> Result<()> {
+    let rendered = stmt.to_string().to_ascii_uppercase();
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || !c.is_ascii();
+    let present = |word: &str| {
+        rendered.match_indices(word).any(|(i, _)| {
+            let before = i.checked_sub(1).map(|j| rendered.as_bytes()[j]);
+            let after = rendered.as_bytes().get(i + word.len()).copied();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        })
+    };
+    for (word, span) in source {
+        // A word can hold several when `split` joined an SQLite type name.
+        for part in word.split_whitespace() {
+            let up = part.to_ascii_uppercase();
+            if !present(&up) && !IGNORABLE_WORDS.contains(&up.as_str()) {
+                return Err(at(
+                    *span,
+                    format!(
+                        "sqlparser reads this statement without `{part}` under the {} dialect, so replaying it would give a wrong schema",
+                        dialect.title()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

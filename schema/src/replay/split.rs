@@ -109,17 +109,22 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     ];
     const TABLE_CONSTRAINT_WORDS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
     const NATIVE: &[&[&str]] = &[&["DOUBLE", "PRECISION"], &["CHARACTER", "VARYING"], &["CHAR", "VARYING"]];
-    let word = |t: &TokenWithSpan| match &t.token {
-        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
-        _ => None,
-    };
+    // The word as written: compared without regard to case, never copied.
+    fn word(t: &TokenWithSpan) -> Option<&str> {
+        match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.as_str()),
+            _ => None,
+        }
+    }
+    let is = |w: Option<&str>, expected: &str| w.is_some_and(|w| w.eq_ignore_ascii_case(expected));
+    let one_of = |w: &str, list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(w));
     let significant: Vec<usize> = (0..tokens.len())
         .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_) | Token::EOF))
         .collect();
     // Positions (into `significant`) where a column definition starts.
     let mut starts = Vec::new();
     let mut depth = 0;
-    let is_create = significant.first().and_then(|&i| word(&tokens[i])).as_deref() == Some("CREATE");
+    let is_create = is(significant.first().and_then(|&i| word(&tokens[i])), "CREATE");
     for (k, &i) in significant.iter().enumerate() {
         match &tokens[i].token {
             Token::LParen => {
@@ -133,10 +138,8 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             Token::Word(_) if !is_create && depth == 0 => {
                 let w = word(&tokens[i]);
                 let next = significant.get(k + 1).and_then(|&j| word(&tokens[j]));
-                if w.as_deref() == Some("ADD") && next.as_deref() != Some("COLUMN")
-                    || w.as_deref() == Some("COLUMN")
-                        && k > 0
-                        && word(&tokens[significant[k - 1]]).as_deref() == Some("ADD")
+                if is(w, "ADD") && !is(next, "COLUMN")
+                    || is(w, "COLUMN") && k > 0 && is(word(&tokens[significant[k - 1]]), "ADD")
                 {
                     starts.push(k + 1);
                 }
@@ -149,20 +152,21 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         let Some(&name) = significant.get(start) else {
             continue;
         };
-        if word(&tokens[name]).is_some_and(|w| TABLE_CONSTRAINT_WORDS.contains(&w.as_str())) {
+        if word(&tokens[name]).is_some_and(|w| one_of(w, TABLE_CONSTRAINT_WORDS)) {
             continue;
         }
         let mut end = start + 1;
         let mut words = Vec::new();
         while let Some(w) = significant.get(end).and_then(|&i| word(&tokens[i])) {
-            if CONSTRAINT_WORDS.contains(&w.as_str()) {
+            if one_of(w, CONSTRAINT_WORDS) {
                 break;
             }
             words.push(w);
             end += 1;
         }
-        let native =
-            NATIVE.iter().any(|n| n.iter().zip(&words).all(|(a, b)| a == b) && n.len() == words.len());
+        let native = NATIVE
+            .iter()
+            .any(|n| n.len() == words.len() && n.iter().zip(&words).all(|(a, b)| a.eq_ignore_ascii_case(b)));
         if words.len() == 1 || native {
             continue;
         }

@@ -347,3 +347,13 @@ fn sqlite_type_names_of_several_words() {
         [("a", "integer", false), ("b", "text", true), ("c", "blob", false), ("d", "real", true)]
     );
 }
+
+#[test]
+fn add_column_if_not_exists_keeps_the_table() {
+    let sql = "CREATE TABLE t (a INT); ALTER TABLE t ADD COLUMN IF NOT EXISTS a INT; ALTER TABLE t ADD COLUMN IF NOT EXISTS b INT;";
+    assert_eq!(columns(table(&replay(Postgres, sql), "t")).len(), 2);
+    // sqlparser's MySQL dialect reads MariaDB's `ADD COLUMN IF NOT EXISTS` and forgets the
+    // condition: the replay says so instead of replaying a different statement.
+    let e = refuse(Mysql, sql);
+    assert!(e.message.contains("without `EXISTS`"), "{e}");
+}
