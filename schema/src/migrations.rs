@@ -305,3 +305,103 @@ impl fmt::Display for Layout {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("strata-discover-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            TempDir(dir)
+        }
+
+        fn file(&self, rel: &str, text: &str) -> &Self {
+            let path = self.0.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+            std::fs::write(path, text).expect("writes");
+            self
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn sqlx_layout_in_numeric_order() {
+        let d = TempDir::new("sqlx");
+        d.file("10_third.up.sql", "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);")
+            .file("10_third.down.sql", "DROP INDEX i;")
+            .file("9_second.sql", "ALTER TABLE t ADD b INT;")
+            .file("1_first_one.up.sql", "CREATE TABLE t (a INT);")
+            .file("1_first_one.down.sql", "DROP TABLE t;")
+            .file("strata.toml", "dialect = \"postgres\"")
+            .file("README.md", "not a migration");
+        let set = MigrationSet::load(&d.0, None).expect("loads");
+        let names: Vec<String> = set.migrations.iter().map(Migration::name).collect();
+        assert_eq!(names, ["1_first_one", "9_second", "10_third"]);
+        assert_eq!(set.migrations[1].layout, Layout::SqlxSimple);
+        assert!(set.migrations[1].down.is_none() && set.migrations[0].down.is_some());
+        assert!(set.migrations[2].no_transaction && !set.migrations[0].no_transaction);
+        assert_eq!(set.migrations[0].description, "first one");
+        assert_eq!(set.config.dialect, Dialect::Postgres);
+    }
+
+    #[test]
+    fn diesel_layout_in_diesel_order() {
+        let d = TempDir::new("diesel");
+        d.file("2018-01-14-171611_create/up.sql", "CREATE TABLE t (a INT);")
+            .file("2018-01-14-171611_create/down.sql", "DROP TABLE t;")
+            .file("00000000000000_diesel_initial_setup/up.sql", "SELECT 1;")
+            .file("2019-02-01-000000_no_txn/up.sql", "SELECT 1;")
+            .file("2019-02-01-000000_no_txn/metadata.toml", "run_in_transaction = false")
+            .file("not_a_migration/notes.txt", "");
+        let set = MigrationSet::load(&d.0, Some(Dialect::Sqlite)).expect("loads");
+        let versions: Vec<&str> = set.migrations.iter().map(|m| m.version.as_str()).collect();
+        assert_eq!(versions, ["00000000000000", "20180114171611", "20190201000000"]);
+        assert!(set.migrations[2].no_transaction);
+        assert!(set.migrations.iter().all(|m| m.layout == Layout::Diesel));
+    }
+
+    #[test]
+    fn checksums_ignore_line_endings_and_follow_sha384() {
+        assert_eq!(
+            checksum("CREATE TABLE t (a INT);\r\nDROP TABLE t;\r\n"),
+            checksum("CREATE TABLE t (a INT);\nDROP TABLE t;\n")
+        );
+        assert_ne!(checksum("CREATE TABLE t (a INT);"), checksum("CREATE TABLE t (b INT);"));
+        // SHA-384 of the empty string.
+        let hex: String = checksum("").iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b"
+        );
+    }
+
+    #[test]
+    fn layout_mistakes_are_errors_naming_the_file() {
+        let d = TempDir::new("mistakes");
+        d.file("1_a.down.sql", "DROP TABLE a;");
+        assert!(matches!(discover(&d.0), Err(DiscoveryError::DownWithoutUp { .. })));
+        let d = TempDir::new("mixed");
+        d.file("1_a.up.sql", "").file("2_b/up.sql", "");
+        assert!(matches!(discover(&d.0), Err(DiscoveryError::MixedLayouts { .. })));
+        let d = TempDir::new("dup");
+        d.file("1_a.up.sql", "").file("01_b.up.sql", "");
+        assert!(matches!(discover(&d.0), Err(DiscoveryError::DuplicateVersion { .. })));
+        let d = TempDir::new("noconfig");
+        d.file("1_a.up.sql", "");
+        assert!(matches!(MigrationSet::load(&d.0, None), Err(DiscoveryError::NoConfig { .. })));
+        let d = TempDir::new("badconfig");
+        d.file("strata.toml", "dialect = \"sqlite\"\ncolour = \"red\"");
+        let e = MigrationSet::load(&d.0, None).expect_err("unknown key");
+        assert!(e.to_string().contains("colour"), "{e}");
+    }
+}

@@ -1,0 +1,245 @@
+//! Keys, uniques, foreign keys, checks and indexes, and the names databases give them.
+
+use sqlparser::ast::{CreateIndex, Expr, Ident, IndexColumn, TableConstraint};
+use sqlparser::tokenizer::Span;
+
+use super::{Context, Result, action, at, ident, name_span, nowhere, object_name, pg_name};
+use crate::schema::{Check, ForeignKey, Index, PrimaryKey, Table, Unique};
+use crate::{Dialect, expr};
+
+impl Context<'_> {
+    pub(super) fn index_columns(&self, table: &Table, cols: &[IndexColumn]) -> Result<(Vec<String>, bool)> {
+        let mut names = Vec::new();
+        let mut expression = false;
+        for c in cols {
+            match &c.column.expr {
+                Expr::Identifier(i) => {
+                    let name = ident(self.dialect, i);
+                    if table.column(&name).is_none() {
+                        return Err(at(
+                            i.span,
+                            format!(
+                                "column `{}.{name}` does not exist at this point of the history",
+                                table.name
+                            ),
+                        ));
+                    }
+                    names.push(table.column(&name).map_or(name, |c| c.name.clone()));
+                }
+                // MySQL prefix indexes: `KEY (name(10))` are parsed as a call.
+                Expr::Function(f) if self.dialect == Dialect::Mysql && f.name.0.len() == 1 => {
+                    names.push(object_name(self.dialect, &f.name));
+                }
+                e => {
+                    expression = true;
+                    names.push(expr::normalize_ast(self.dialect, e.clone()).unwrap_or_default());
+                }
+            }
+        }
+        Ok((names, expression))
+    }
+
+    pub(super) fn add_constraint(&mut self, table: &mut Table, c: TableConstraint) -> Result<()> {
+        let name_of = |n: &Option<Ident>| n.as_ref().map(|n| ident(self.dialect, n));
+        match c {
+            TableConstraint::PrimaryKey(pk) => {
+                let (columns, _) = self.index_columns(table, &pk.columns)?;
+                if self.dialect != Dialect::Sqlite {
+                    for c in &columns {
+                        if let Some(col) = table.column_mut(c) {
+                            col.nullable = false;
+                        }
+                    }
+                }
+                table.primary_key = Some(PrimaryKey { name: name_of(&pk.name), columns });
+            }
+            TableConstraint::Unique(u) => {
+                let (columns, _) = self.index_columns(table, &u.columns)?;
+                let name = name_of(&u.name).or_else(|| name_of(&u.index_name));
+                table.uniques.push(Unique { name, columns });
+            }
+            TableConstraint::ForeignKey(fk) => {
+                let columns: Vec<String> = fk.columns.iter().map(|c| ident(self.dialect, c)).collect();
+                for (c, i) in columns.iter().zip(&fk.columns) {
+                    if table.column(c).is_none() {
+                        return Err(at(
+                            i.span,
+                            format!(
+                                "column `{}.{c}` does not exist at this point of the history",
+                                table.name
+                            ),
+                        ));
+                    }
+                }
+                table.foreign_keys.push(ForeignKey {
+                    name: name_of(&fk.name),
+                    columns,
+                    ref_table: object_name(self.dialect, &fk.foreign_table),
+                    ref_columns: fk.referred_columns.iter().map(|c| ident(self.dialect, c)).collect(),
+                    on_delete: action(&fk.on_delete),
+                    on_update: action(&fk.on_update),
+                });
+            }
+            TableConstraint::Check(c) => table.checks.push(Check {
+                name: name_of(&c.name),
+                expr: expr::normalize_ast(self.dialect, *c.expr).unwrap_or_default(),
+            }),
+            TableConstraint::Index(i) => {
+                let (columns, expression) = self.index_columns(table, &i.columns)?;
+                let name = name_of(&i.name).unwrap_or_default();
+                table.indexes.push(Index { name, columns, unique: false, expression, predicate: None });
+            }
+            TableConstraint::FulltextOrSpatial(f) => {
+                let (columns, expression) = self.index_columns(table, &f.columns)?;
+                let name = name_of(&f.opt_index_name).unwrap_or_default();
+                table.indexes.push(Index { name, columns, unique: false, expression, predicate: None });
+            }
+            other => {
+                return Err(nowhere(format!("strata cannot replay the constraint `{other}`")));
+            }
+        }
+        self.name_constraints(table);
+        Ok(())
+    }
+
+    /// Gives unnamed constraints and indexes the names the database would invent, so that a
+    /// later `DROP CONSTRAINT` or `DROP INDEX` by that name finds them.
+    pub(super) fn name_constraints(&self, table: &mut Table) {
+        let t = table.name.clone();
+        match self.dialect {
+            Dialect::Postgres => {
+                if let Some(pk) = &mut table.primary_key
+                    && pk.name.is_none()
+                {
+                    pk.name = Some(pg_name(&t, "", "pkey"));
+                }
+                for u in table.uniques.iter_mut().filter(|u| u.name.is_none()) {
+                    u.name = Some(pg_name(&t, &u.columns.join("_"), "key"));
+                }
+                for f in table.foreign_keys.iter_mut().filter(|f| f.name.is_none()) {
+                    f.name = Some(pg_name(&t, &f.columns.join("_"), "fkey"));
+                }
+                for c in table.checks.iter_mut().filter(|c| c.name.is_none()) {
+                    c.name = Some(pg_name(&t, "", "check"));
+                }
+            }
+            Dialect::Mysql => {
+                let mut taken: Vec<String> = table
+                    .indexes
+                    .iter()
+                    .map(|i| i.name.clone())
+                    .chain(table.uniques.iter().filter_map(|u| u.name.clone()))
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                let mut invent = |first: &str| {
+                    let mut name = first.to_owned();
+                    let mut n = 2;
+                    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+                        name = format!("{first}_{n}");
+                        n += 1;
+                    }
+                    taken.push(name.clone());
+                    name
+                };
+                for u in table.uniques.iter_mut().filter(|u| u.name.is_none()) {
+                    u.name = Some(invent(&u.columns[0]));
+                }
+                for i in table.indexes.iter_mut().filter(|i| i.name.is_empty()) {
+                    i.name = invent(&i.columns[0]);
+                }
+                let mut n = table
+                    .foreign_keys
+                    .iter()
+                    .filter_map(|f| {
+                        f.name.as_deref()?.strip_prefix(&format!("{t}_ibfk_"))?.parse::<u32>().ok()
+                    })
+                    .max()
+                    .unwrap_or(0);
+                for f in table.foreign_keys.iter_mut().filter(|f| f.name.is_none()) {
+                    n += 1;
+                    f.name = Some(format!("{t}_ibfk_{n}"));
+                }
+            }
+            Dialect::Sqlite => {}
+        }
+    }
+
+    pub(super) fn rename_index(&mut self, from: &str, to: &str, span: Span) -> Result<()> {
+        for t in self.schema.tables.values_mut() {
+            for i in t.indexes.iter_mut().filter(|i| i.name.eq_ignore_ascii_case(from)) {
+                i.name = to.to_owned();
+                return Ok(());
+            }
+            for u in t
+                .uniques
+                .iter_mut()
+                .filter(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from)))
+            {
+                u.name = Some(to.to_owned());
+                return Ok(());
+            }
+        }
+        Err(at(span, format!("there is no index named `{from}` at this point of the history")))
+    }
+
+    pub(super) fn create_index(&mut self, ci: CreateIndex) -> Result<()> {
+        let dialect = self.dialect;
+        let table_name = object_name(dialect, &ci.table_name);
+        if self.is_temp(&table_name) {
+            return Ok(());
+        }
+        let Some(table) = self.schema.table(&table_name) else {
+            return Err(self.missing_table(&table_name, name_span(&ci.table_name)));
+        };
+        let (columns, expression) = self.index_columns(table, &ci.columns)?;
+        let name = match &ci.name {
+            Some(n) => object_name(dialect, n),
+            None if dialect == Dialect::Postgres => pg_name(&table_name, &columns.join("_"), "idx"),
+            None => {
+                return Err(at(name_span(&ci.table_name), "an index needs a name in this dialect"));
+            }
+        };
+        if self.schema.table_of_index(&name).is_some() {
+            if ci.if_not_exists {
+                return Ok(());
+            }
+            return Err(at(
+                ci.name.as_ref().map_or(Span::empty(), name_span),
+                format!("index `{name}` already exists at this point of the history"),
+            ));
+        }
+        let predicate = ci.predicate.and_then(|p| expr::normalize_ast(dialect, p));
+        let table = self.table(&table_name)?;
+        if ci.unique && !expression && predicate.is_none() {
+            table.uniques.push(Unique { name: Some(name), columns });
+        } else {
+            table.indexes.push(Index { name, columns, unique: ci.unique, expression, predicate });
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn drop_index(table: &mut Table, name: &str) -> bool {
+    let before = table.indexes.len() + table.uniques.len();
+    table.indexes.retain(|i| !i.name.eq_ignore_ascii_case(name));
+    table.uniques.retain(|u| !u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+    before != table.indexes.len() + table.uniques.len()
+}
+
+pub(super) fn drop_named(table: &mut Table, name: &str, dialect: Dialect) -> bool {
+    let is = |n: &Option<String>| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name));
+    let mut found = false;
+    if table.primary_key.as_ref().is_some_and(|pk| is(&pk.name)) {
+        table.primary_key = None;
+        found = true;
+    }
+    let before = table.uniques.len() + table.foreign_keys.len() + table.checks.len();
+    table.uniques.retain(|u| !is(&u.name));
+    table.foreign_keys.retain(|f| !is(&f.name));
+    table.checks.retain(|c| !is(&c.name));
+    found |= before != table.uniques.len() + table.foreign_keys.len() + table.checks.len();
+    if !found && dialect == Dialect::Mysql {
+        found = drop_index(table, name);
+    }
+    found
+}

@@ -1,0 +1,351 @@
+//! Statements on whole tables: create, alter, rename, drop; and PostgreSQL's enum types.
+
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, AlterTypeAddValuePosition, AlterTypeOperation, CreateTable,
+    ObjectName, ObjectType, RenameTableNameKind,
+};
+use sqlparser::tokenizer::Span;
+
+use super::constraints::{drop_index, drop_named};
+use super::{Context, Result, at, ident, name_span, nowhere, object_name};
+use crate::schema::Table;
+use crate::{Dialect, expr, types};
+
+impl Context<'_> {
+    pub(super) fn create_table(&mut self, ct: CreateTable) -> Result<()> {
+        let name = object_name(self.dialect, &ct.name);
+        let span = name_span(&ct.name);
+        if ct.query.is_some() {
+            return Err(at(
+                span,
+                format!(
+                    "`CREATE TABLE {name} AS SELECT` has columns only the database knows; write the columns out"
+                ),
+            ));
+        }
+        if ct.like.is_some() || ct.clone.is_some() {
+            return Err(at(
+                span,
+                format!("`CREATE TABLE {name} LIKE ...` is not replayed; write the columns out"),
+            ));
+        }
+        if self.schema.table(&name).is_some() {
+            if ct.if_not_exists {
+                return Ok(());
+            }
+            return Err(at(span, format!("table `{name}` already exists at this point of the history")));
+        }
+        let mut table = Table::new(name);
+        for def in &ct.columns {
+            self.add_column(&mut table, def, None)?;
+        }
+        for c in ct.constraints {
+            self.add_constraint(&mut table, c)?;
+        }
+        self.name_constraints(&mut table);
+        self.schema.insert_table(table);
+        Ok(())
+    }
+
+    pub(super) fn alter_table(&mut self, name: &str, op: AlterTableOperation) -> Result<()> {
+        let dialect = self.dialect;
+        match op {
+            AlterTableOperation::AddColumn { if_not_exists, column_def, column_position, .. } => {
+                let col = ident(dialect, &column_def.name);
+                if if_not_exists && self.table(name)?.column(&col).is_some() {
+                    return Ok(());
+                }
+                let mut table = self.take(name)?;
+                self.add_column(&mut table, &column_def, column_position.as_ref())?;
+                self.name_constraints(&mut table);
+                self.schema.insert_table(table);
+            }
+            AlterTableOperation::DropColumn { column_names, if_exists, .. } => {
+                for c in &column_names {
+                    let col = ident(dialect, c);
+                    let table = self.table(name)?;
+                    if table.column(&col).is_none() {
+                        if if_exists {
+                            continue;
+                        }
+                        return Err(at(
+                            c.span,
+                            format!("column `{name}.{col}` does not exist at this point of the history"),
+                        ));
+                    }
+                    if dialect == Dialect::Mysql {
+                        // MySQL takes the column out of each index, dropping emptied ones.
+                        for i in &mut table.indexes {
+                            i.columns.retain(|x| !x.eq_ignore_ascii_case(&col));
+                        }
+                        table.indexes.retain(|i| !i.columns.is_empty());
+                        for u in &mut table.uniques {
+                            u.columns.retain(|x| !x.eq_ignore_ascii_case(&col));
+                        }
+                        table.uniques.retain(|u| !u.columns.is_empty());
+                    }
+                    table.drop_column(&col);
+                }
+            }
+            AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                let from = ident(dialect, &old_column_name);
+                let to = ident(dialect, &new_column_name);
+                self.rename_column(name, &from, &to, old_column_name.span)?;
+            }
+            AlterTableOperation::RenameTable { table_name } => {
+                let (RenameTableNameKind::As(n) | RenameTableNameKind::To(n)) = table_name;
+                let to = object_name(dialect, &n);
+                self.rename_table(name, &to, name_span(&n))?;
+            }
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                let col = ident(dialect, &column_name);
+                let table = self.table(name)?;
+                let Some(column) = table.column_mut(&col) else {
+                    return Err(at(
+                        column_name.span,
+                        format!("column `{name}.{col}` does not exist at this point of the history"),
+                    ));
+                };
+                match op {
+                    AlterColumnOperation::SetNotNull => column.nullable = false,
+                    AlterColumnOperation::DropNotNull => column.nullable = true,
+                    AlterColumnOperation::SetDefault { value } => {
+                        column.default = expr::normalize_ast(dialect, value)
+                    }
+                    AlterColumnOperation::DropDefault => column.default = None,
+                    AlterColumnOperation::SetDataType { data_type, .. } => {
+                        column.ty = types::canonical(dialect, &data_type.to_string());
+                    }
+                    AlterColumnOperation::AddGenerated { .. } => column.auto_increment = true,
+                }
+            }
+            AlterTableOperation::ChangeColumn { old_name, new_name, data_type, options, column_position } => {
+                self.redefine(name, &old_name, new_name, data_type, options, column_position.as_ref())?;
+            }
+            AlterTableOperation::ModifyColumn { col_name, data_type, options, column_position } => {
+                self.redefine(
+                    name,
+                    &col_name,
+                    col_name.clone(),
+                    data_type,
+                    options,
+                    column_position.as_ref(),
+                )?;
+            }
+            AlterTableOperation::AddConstraint { constraint, .. } => {
+                let mut table = self.take(name)?;
+                self.add_constraint(&mut table, constraint)?;
+                self.schema.insert_table(table);
+            }
+            AlterTableOperation::DropConstraint { if_exists, name: cname, .. } => {
+                let c = ident(dialect, &cname);
+                let table = self.table(name)?;
+                if !drop_named(table, &c, dialect) && !if_exists {
+                    return Err(at(
+                        cname.span,
+                        format!("table `{name}` has no constraint named `{c}` at this point of the history"),
+                    ));
+                }
+            }
+            AlterTableOperation::DropPrimaryKey { .. } => {
+                self.table(name)?.primary_key = None;
+            }
+            AlterTableOperation::DropForeignKey { name: fk, .. } => {
+                let f = ident(dialect, &fk);
+                let table = self.table(name)?;
+                let before = table.foreign_keys.len();
+                table.foreign_keys.retain(|x| !x.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&f)));
+                if table.foreign_keys.len() == before {
+                    return Err(at(
+                        fk.span,
+                        format!("table `{name}` has no foreign key named `{f}` at this point of the history"),
+                    ));
+                }
+            }
+            AlterTableOperation::DropIndex { name: idx } => {
+                let i = ident(dialect, &idx);
+                let table = self.table(name)?;
+                if !drop_index(table, &i) {
+                    return Err(at(
+                        idx.span,
+                        format!("table `{name}` has no index named `{i}` at this point of the history"),
+                    ));
+                }
+            }
+            AlterTableOperation::RenameConstraint { old_name, new_name } => {
+                let (from, to) = (ident(dialect, &old_name), ident(dialect, &new_name));
+                let table = self.table(name)?;
+                let names = table
+                    .primary_key
+                    .iter_mut()
+                    .map(|p| &mut p.name)
+                    .chain(table.uniques.iter_mut().map(|u| &mut u.name))
+                    .chain(table.foreign_keys.iter_mut().map(|f| &mut f.name))
+                    .chain(table.checks.iter_mut().map(|c| &mut c.name));
+                let mut found = false;
+                for n in names {
+                    if n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&from)) {
+                        *n = Some(to.clone());
+                        found = true;
+                    }
+                }
+                if !found {
+                    return Err(at(
+                        old_name.span,
+                        format!(
+                            "table `{name}` has no constraint named `{from}` at this point of the history"
+                        ),
+                    ));
+                }
+            }
+            // Storage, ownership, triggers and row security: no change to the table's shape.
+            AlterTableOperation::AutoIncrement { .. }
+            | AlterTableOperation::Algorithm { .. }
+            | AlterTableOperation::Lock { .. }
+            | AlterTableOperation::OwnerTo { .. }
+            | AlterTableOperation::SetLogged
+            | AlterTableOperation::SetUnlogged
+            | AlterTableOperation::EnableTrigger { .. }
+            | AlterTableOperation::DisableTrigger { .. }
+            | AlterTableOperation::EnableAlwaysTrigger { .. }
+            | AlterTableOperation::EnableReplicaTrigger { .. }
+            | AlterTableOperation::EnableRowLevelSecurity
+            | AlterTableOperation::DisableRowLevelSecurity
+            | AlterTableOperation::ForceRowLevelSecurity
+            | AlterTableOperation::NoForceRowLevelSecurity
+            | AlterTableOperation::ReplicaIdentity { .. }
+            | AlterTableOperation::ValidateConstraint { .. }
+            | AlterTableOperation::SetTblProperties { .. }
+            | AlterTableOperation::SetOptionsParens { .. } => {}
+            other => {
+                return Err(nowhere(format!("strata cannot replay `ALTER TABLE {name} {other}`")));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn rename_table(&mut self, from: &str, to: &str, span: Span) -> Result<()> {
+        if self.is_temp(from) {
+            return Ok(());
+        }
+        let Some(mut table) = self.schema.remove_table(from) else {
+            return Err(self.missing_table(from, span));
+        };
+        if self.schema.table(to).is_some() {
+            return Err(at(span, format!("table `{to}` already exists at this point of the history")));
+        }
+        table.name = to.to_owned();
+        for t in self.schema.tables.values_mut() {
+            for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
+                f.ref_table = to.to_owned();
+            }
+        }
+        for f in table.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
+            f.ref_table = to.to_owned();
+        }
+        self.schema.insert_table(table);
+        Ok(())
+    }
+
+    pub(super) fn drop(
+        &mut self,
+        kind: ObjectType,
+        if_exists: bool,
+        cascade: bool,
+        name: &ObjectName,
+        on: Option<&ObjectName>,
+    ) -> Result<()> {
+        let dialect = self.dialect;
+        let n = object_name(dialect, name);
+        let span = name_span(name);
+        match kind {
+            ObjectType::Table => {
+                if self.is_temp(&n) {
+                    return Ok(());
+                }
+                if self.schema.remove_table(&n).is_none() && !if_exists {
+                    return Err(self.missing_table(&n, span));
+                }
+                if cascade {
+                    for t in self.schema.tables.values_mut() {
+                        t.foreign_keys.retain(|f| !f.ref_table.eq_ignore_ascii_case(&n));
+                    }
+                }
+            }
+            ObjectType::Index => {
+                let owner = match on {
+                    Some(t) => Some(object_name(dialect, t)),
+                    None => self.schema.table_of_index(&n).map(str::to_owned),
+                };
+                let dropped =
+                    owner.and_then(|o| self.schema.table_mut(&o)).is_some_and(|t| drop_index(t, &n));
+                if !dropped && !if_exists {
+                    return Err(at(
+                        span,
+                        format!("there is no index named `{n}` at this point of the history"),
+                    ));
+                }
+            }
+            ObjectType::Type => {
+                if self.schema.enums.remove(&n.to_ascii_lowercase()).is_none() && !if_exists {
+                    return Err(at(
+                        span,
+                        format!("there is no type named `{n}` at this point of the history"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn alter_type(&mut self, name: &ObjectName, op: AlterTypeOperation) -> Result<()> {
+        let n = object_name(self.dialect, name);
+        let Some(labels) = self.schema.enums.get_mut(&n.to_ascii_lowercase()) else {
+            return Err(at(
+                name_span(name),
+                format!("there is no enum type named `{n}` at this point of the history"),
+            ));
+        };
+        match op {
+            AlterTypeOperation::AddValue(v) => {
+                if labels.contains(&v.value.value) {
+                    if v.if_not_exists {
+                        return Ok(());
+                    }
+                    return Err(at(
+                        v.value.span,
+                        format!("enum `{n}` already has the value '{}'", v.value.value),
+                    ));
+                }
+                let pos = match &v.position {
+                    None => labels.len(),
+                    Some(AlterTypeAddValuePosition::Before(x)) => {
+                        labels.iter().position(|l| *l == x.value).unwrap_or(0)
+                    }
+                    Some(AlterTypeAddValuePosition::After(x)) => {
+                        labels.iter().position(|l| *l == x.value).map_or(labels.len(), |i| i + 1)
+                    }
+                };
+                labels.insert(pos, v.value.value);
+            }
+            AlterTypeOperation::RenameValue(r) => {
+                for l in labels.iter_mut().filter(|l| **l == r.from.value) {
+                    *l = r.to.value.clone();
+                }
+            }
+            AlterTypeOperation::Rename(r) => {
+                let labels = std::mem::take(labels);
+                self.schema.enums.remove(&n.to_ascii_lowercase());
+                let to = ident(self.dialect, &r.new_name);
+                self.schema.enums.insert(to.to_ascii_lowercase(), labels);
+                for t in self.schema.tables.values_mut() {
+                    for c in t.columns.iter_mut().filter(|c| c.ty.eq_ignore_ascii_case(&n)) {
+                        c.ty = to.clone();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
