@@ -47,6 +47,20 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
             {
                 Some((**expr).clone())
             }
+            // PostgreSQL writes `lower(email::text)` for `lower(email)` on a varchar column:
+            // the cast to text of a column is implied.
+            Expr::Cast { kind: CastKind::DoubleColon, expr, data_type, .. }
+                if dialect == Dialect::Postgres
+                    && matches!(**expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                    && matches!(
+                        data_type,
+                        sqlparser::ast::DataType::Text
+                            | sqlparser::ast::DataType::Varchar(_)
+                            | sqlparser::ast::DataType::CharacterVarying(_)
+                    ) =>
+            {
+                Some((**expr).clone())
+            }
             Expr::Value(v) => {
                 match &v.value {
                     Value::SingleQuotedString(s) if looks_numeric(s) => {

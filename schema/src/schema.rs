@@ -271,6 +271,18 @@ impl Table {
             }
             Dialect::Postgres | Dialect::Mysql => {
                 if dialect == Dialect::Postgres {
+                    // A boolean default may be written as any of PostgreSQL's boolean literals;
+                    // the catalog says `true` or `false`.
+                    for c in self.columns.iter_mut().filter(|c| c.ty == "boolean") {
+                        let literal = c.default.as_deref().map(|d| d.trim_matches('\'').to_ascii_lowercase());
+                        match literal.as_deref() {
+                            Some("t" | "true" | "y" | "yes" | "on" | "1") => c.default = Some("true".into()),
+                            Some("f" | "false" | "n" | "no" | "off" | "0") => {
+                                c.default = Some("false".into())
+                            }
+                            _ => {}
+                        }
+                    }
                     // `DEFAULT nextval(...)` is what SERIAL expands to.
                     for c in &mut self.columns {
                         if c.default.as_deref().is_some_and(|d| d.starts_with("nextval(")) {

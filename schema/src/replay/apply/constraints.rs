@@ -105,6 +105,22 @@ impl Context<'_> {
     /// Gives unnamed constraints and indexes the names the database would invent, so that a
     /// later `DROP CONSTRAINT` or `DROP INDEX` by that name finds them.
     pub(super) fn name_constraints(&self, table: &mut Table) {
+        // `REFERENCES parent` without columns: PostgreSQL takes the parent's primary key as it
+        // is when the foreign key is made (SQLite keeps it implicit, MySQL refuses it).
+        if self.dialect == Dialect::Postgres {
+            let own_pk = table.primary_key.as_ref().map(|p| p.columns.clone());
+            for f in table.foreign_keys.iter_mut().filter(|f| f.ref_columns.is_empty()) {
+                let pk = if f.ref_table.eq_ignore_ascii_case(&table.name) {
+                    own_pk.clone()
+                } else {
+                    self.schema
+                        .table(&f.ref_table)
+                        .and_then(|t| t.primary_key.as_ref())
+                        .map(|p| p.columns.clone())
+                };
+                f.ref_columns = pk.unwrap_or_default();
+            }
+        }
         let t = table.name.clone();
         match self.dialect {
             Dialect::Postgres => {

@@ -42,6 +42,17 @@ impl Context<'_> {
         for c in ct.constraints {
             self.add_constraint(&mut table, c)?;
         }
+        if self.dialect == Dialect::Postgres {
+            // PostgreSQL keeps one index for `UNIQUE PRIMARY KEY`, or for the same UNIQUE written
+            // twice, within one CREATE TABLE (transformIndexConstraints).
+            let pk: Vec<String> = table.primary_key.iter().flat_map(|p| p.columns.clone()).collect();
+            let mut seen = vec![pk];
+            table.uniques.retain(|u| {
+                let dup = seen.contains(&u.columns);
+                seen.push(u.columns.clone());
+                !dup
+            });
+        }
         self.name_constraints(&mut table);
         self.schema.insert_table(table);
         Ok(())
@@ -109,10 +120,16 @@ impl Context<'_> {
                 match op {
                     AlterColumnOperation::SetNotNull => column.nullable = false,
                     AlterColumnOperation::DropNotNull => column.nullable = true,
+                    // On PostgreSQL a serial column is its `nextval` default: replacing or
+                    // dropping the default ends the numbering.
                     AlterColumnOperation::SetDefault { value } => {
-                        column.default = expr::normalize_ast(dialect, value)
+                        column.default = expr::normalize_ast(dialect, value);
+                        column.auto_increment &= dialect != Dialect::Postgres;
                     }
-                    AlterColumnOperation::DropDefault => column.default = None,
+                    AlterColumnOperation::DropDefault => {
+                        column.default = None;
+                        column.auto_increment &= dialect != Dialect::Postgres;
+                    }
                     AlterColumnOperation::SetDataType { data_type, .. } => {
                         column.ty = types::canonical(dialect, &data_type.to_string());
                     }
