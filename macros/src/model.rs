@@ -13,7 +13,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
     let model = match ModelDef::from_ast(input) {
         Ok(m) => m,
         Err(errors) => {
-            let mut out = expand::fallback(&input.ident);
+            let mut out = expand::fallback(input);
             out.extend(errors_to_tokens(errors.into_iter().map(strata_schema::ModelError::into_syn)));
             return out;
         }
@@ -21,7 +21,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
     let dir = match resolve::migrations_dir(&model, caller) {
         Ok(dir) => dir,
         Err(e) => {
-            let mut out = expand::fallback(&input.ident);
+            let mut out = expand::fallback(input);
             out.extend(e.to_compile_error());
             return out;
         }
@@ -30,7 +30,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
     let replayed = match replayed.as_ref() {
         Ok(r) => r,
         Err(e) => {
-            let mut out = expand::fallback(&input.ident);
+            let mut out = expand::fallback(input);
             let message = match e {
                 strata_schema::cache::LoadError::Replay(r) => {
                     let file = r.path.strip_prefix(&dir.path).unwrap_or(&r.path);
@@ -48,7 +48,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
     let table = match model.to_table(dialect) {
         Ok(t) => t,
         Err(errors) => {
-            let mut out = expand::fallback(&input.ident);
+            let mut out = expand::fallback(input);
             out.extend(errors_to_tokens(errors.into_iter().map(strata_schema::ModelError::into_syn)));
             out.extend(expand::includes(&dir.path, Some(&replayed.set)));
             return out;

@@ -9,11 +9,13 @@ use quote::quote;
 use strata_schema::{MigrationSet, ModelDef, Table};
 
 /// An impl with an empty table, so that a model with errors shows those errors and no others.
-pub fn fallback(ident: &syn::Ident) -> TokenStream {
+pub fn fallback(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
     let name = ident.to_string();
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl ::strata::Model for #ident {
+        impl #impl_generics ::strata::Model for #ident #ty_generics #where_clause {
             const TABLE: &'static ::strata::TableDef = &::strata::TableDef {
                 name: "",
                 model: #name,
