@@ -138,6 +138,21 @@ pub(crate) fn lower_outside_quotes(s: &str) -> String {
     out.trim().to_owned()
 }
 
+/// Like [`normalize`], but an expression that does not parse is an error (for model input).
+pub fn parse_normalized(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
+    let d = dialect.parser_dialect();
+    let mut parser = Parser::new(&*d).try_with_sql(sql).map_err(|e| clean(e.to_string()))?;
+    let expr = parser.parse_expr().map_err(|e| clean(e.to_string()))?;
+    if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
+        return Err(format!("unexpected `{}` after the expression", parser.peek_token().token));
+    }
+    Ok(normalize_ast(dialect, expr))
+}
+
+fn clean(message: String) -> String {
+    message.trim_start_matches("sql parser error: ").to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,19 +172,4 @@ mod tests {
         assert_eq!(my("TRUE"), my("1"));
         assert_eq!(my("NULL"), None);
     }
-}
-
-/// Like [`normalize`], but an expression that does not parse is an error (for model input).
-pub fn parse_normalized(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
-    let d = dialect.parser_dialect();
-    let mut parser = Parser::new(&*d).try_with_sql(sql).map_err(|e| clean(e.to_string()))?;
-    let expr = parser.parse_expr().map_err(|e| clean(e.to_string()))?;
-    if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
-        return Err(format!("unexpected `{}` after the expression", parser.peek_token().token));
-    }
-    Ok(normalize_ast(dialect, expr))
-}
-
-fn clean(message: String) -> String {
-    message.trim_start_matches("sql parser error: ").to_owned()
 }

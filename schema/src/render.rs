@@ -23,7 +23,7 @@ pub fn column_def(d: Dialect, c: &Column, table: &Table) -> String {
         out.push_str(" PRIMARY KEY AUTOINCREMENT");
         return out;
     }
-    if !c.nullable && !(d == Dialect::Postgres && c.auto_increment) {
+    if !(c.nullable || d == Dialect::Postgres && c.auto_increment) {
         out.push_str(" NOT NULL");
     }
     if d == Dialect::Mysql && c.auto_increment {

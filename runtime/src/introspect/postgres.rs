@@ -11,6 +11,12 @@ use super::{IntrospectError, apply_definition, is_bookkeeping};
 
 const D: Dialect = Dialect::Postgres;
 
+/// table oid, attnum, name, type, not null, default, identity, generated
+type ColumnRow = (i64, i32, String, String, bool, Option<String>, String, String);
+/// table oid, name, kind, definition, columns, referenced table oid, referenced columns,
+/// on update, on delete
+type ConstraintRow = (i64, String, String, String, Vec<i32>, i64, Option<Vec<i32>>, String, String);
+
 const USER_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
 
 /// Reads the schema of the connected PostgreSQL database (every non-system schema), normalised.
@@ -31,7 +37,7 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
     }
 
     // Every column, with its number, so constraints (which list numbers) can name them.
-    let columns: Vec<(i64, i32, String, String, bool, Option<String>, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let columns: Vec<ColumnRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.attrelid::int8, a.attnum::int4, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                 pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text
          FROM pg_attribute a
@@ -57,7 +63,7 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
         });
     }
 
-    let constraints: Vec<(i64, String, String, String, Vec<i32>, i64, Option<Vec<i32>>, String, String)> =
+    let constraints: Vec<ConstraintRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT co.conrelid::int8, co.conname::text, co.contype::text, pg_get_constraintdef(co.oid), co.conkey::int4[],
                     co.confrelid::int8, co.confkey::int4[], co.confupdtype::text, co.confdeltype::text

@@ -7,6 +7,10 @@ use super::{IntrospectError, apply_definition, is_bookkeeping};
 
 const D: Dialect = Dialect::Sqlite;
 
+/// id, seq, parent table, column, parent column (none: the parent's primary key), on update,
+/// on delete
+type ForeignKeyRow = (i64, i64, String, String, Option<String>, String, String);
+
 /// Reads the schema of an SQLite database, normalised.
 pub async fn introspect_sqlite(conn: &mut SqliteConnection) -> Result<Schema, IntrospectError> {
     let tables: Vec<(String, Option<String>)> = sqlx::query_as(
@@ -45,7 +49,7 @@ pub async fn introspect_sqlite(conn: &mut SqliteConnection) -> Result<Schema, In
                 Some(PrimaryKey { name: None, columns: pk.into_iter().map(|p| p.1).collect() });
         }
 
-        let fks: Vec<(i64, i64, String, String, Option<String>, String, String)> = sqlx::query_as(
+        let fks: Vec<ForeignKeyRow> = sqlx::query_as(
             "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq",
         )
         .bind(&name)

@@ -77,15 +77,12 @@ fn push(dialect: Dialect, out: &mut Vec<Statement>, tokens: Vec<TokenWithSpan>, 
     };
     let (line, column) = (first.span.start.line, first.span.start.column);
     let starts = |w: &[&str]| head.len() >= w.len() && head.iter().zip(w).all(|(a, b)| a == b);
-    let tokens = if dialect == Dialect::Sqlite && starts(&["CREATE", "TABLE"])
-        || dialect == Dialect::Sqlite && starts(&["CREATE", "TEMP", "TABLE"])
-        || dialect == Dialect::Sqlite && starts(&["CREATE", "TEMPORARY", "TABLE"])
-        || dialect == Dialect::Sqlite && starts(&["ALTER", "TABLE"])
-    {
-        sqlite_type_names(tokens)
-    } else {
-        tokens
-    };
+    let defines_columns = starts(&["CREATE", "TABLE"])
+        || starts(&["CREATE", "TEMP", "TABLE"])
+        || starts(&["CREATE", "TEMPORARY", "TABLE"])
+        || starts(&["ALTER", "TABLE"]);
+    let tokens =
+        if dialect == Dialect::Sqlite && defines_columns { sqlite_type_names(tokens) } else { tokens };
     out.push(Statement { tokens, head, line, column });
 }
 

@@ -182,15 +182,12 @@ impl Context<'_> {
 
     pub(super) fn rename_index(&mut self, from: &str, to: &str, span: Span) -> Result<()> {
         for t in self.schema.tables.values_mut() {
-            for i in t.indexes.iter_mut().filter(|i| i.name.eq_ignore_ascii_case(from)) {
+            if let Some(i) = t.indexes.iter_mut().find(|i| i.name.eq_ignore_ascii_case(from)) {
                 i.name = to.to_owned();
                 return Ok(());
             }
-            for u in t
-                .uniques
-                .iter_mut()
-                .filter(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from)))
-            {
+            let named = |u: &&mut Unique| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from));
+            if let Some(u) = t.uniques.iter_mut().find(named) {
                 u.name = Some(to.to_owned());
                 return Ok(());
             }

@@ -303,13 +303,8 @@ impl Context<'_> {
                     ));
                 }
             }
-            ObjectType::Type => {
-                if self.schema.enums.remove(&n.to_ascii_lowercase()).is_none() && !if_exists {
-                    return Err(at(
-                        span,
-                        format!("there is no type named `{n}` at this point of the history"),
-                    ));
-                }
+            ObjectType::Type if self.schema.enums.remove(&n.to_ascii_lowercase()).is_none() && !if_exists => {
+                return Err(at(span, format!("there is no type named `{n}` at this point of the history")));
             }
             _ => {}
         }
