@@ -100,6 +100,42 @@ fn looks_numeric(s: &str) -> bool {
         && !s.starts_with('.')
 }
 
+/// Renames the column `from` to `to` wherever a normalised expression names it, as databases do
+/// to checks, index expressions and partial-index predicates when a column is renamed.
+pub fn rename_identifier(expr: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let flush = |word: &mut String, out: &mut String| {
+        if word.eq_ignore_ascii_case(from) {
+            out.push_str(to);
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in expr.chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c.is_alphanumeric() || c == '_' => word.push(c),
+            None => {
+                flush(&mut word, &mut out);
+                if c == '\'' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// Lowercases everything but quoted literals and quoted identifiers; drops identifier quotes.
 pub(crate) fn lower_outside_quotes(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -171,5 +207,14 @@ mod tests {
         assert_eq!(my("current_timestamp()"), my("CURRENT_TIMESTAMP"));
         assert_eq!(my("TRUE"), my("1"));
         assert_eq!(my("NULL"), None);
+    }
+
+    #[test]
+    fn renamed_columns_are_renamed_in_expressions() {
+        assert_eq!(
+            rename_identifier("price < 10 and price_cap > 'price'", "price", "cost"),
+            "cost < 10 and price_cap > 'price'"
+        );
+        assert_eq!(rename_identifier("lower(name)", "name", "title"), "lower(title)");
     }
 }

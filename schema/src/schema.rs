@@ -93,8 +93,22 @@ impl Table {
             rename(&mut pk.columns);
         }
         self.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
-        self.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
         self.foreign_keys.iter_mut().for_each(|f| rename(&mut f.columns));
+        for i in &mut self.indexes {
+            if i.expression {
+                for e in &mut i.columns {
+                    *e = crate::expr::rename_identifier(e, from, to);
+                }
+            } else {
+                rename(&mut i.columns);
+            }
+            if let Some(p) = &mut i.predicate {
+                *p = crate::expr::rename_identifier(p, from, to);
+            }
+        }
+        for c in &mut self.checks {
+            c.expr = crate::expr::rename_identifier(&c.expr, from, to);
+        }
     }
 
     /// Drops a column and every constraint or index that only made sense with it.

@@ -37,10 +37,10 @@ fn squash(raw: &str) -> String {
                 }
             }
             None if c == '\'' || c == '"' => {
-                if space {
+                if space && !out.ends_with(['(', ',']) {
                     out.push(' ');
-                    space = false;
                 }
+                space = false;
                 quote = Some(c);
                 out.push(c);
             }
@@ -339,5 +339,6 @@ mod tests {
         assert_ne!(canonical(Mysql, "int unsigned"), canonical(Mysql, "int"));
         assert_ne!(canonical(Sqlite, "boolean"), canonical(Sqlite, "integer"));
         assert_eq!(canonical(Mysql, "enum('a','B')"), "enum('a','B')");
+        assert_eq!(canonical(Mysql, "ENUM('a', 'B')"), "enum('a','B')");
     }
 }

@@ -1,0 +1,8 @@
+ALTER TABLE authors DROP CONSTRAINT authors_score_positive;
+ALTER TABLE authors MODIFY COLUMN name VARCHAR(200) NOT NULL AFTER email;
+ALTER TABLE authors CHANGE COLUMN score rating DECIMAL(6,2) NULL DEFAULT 1.50;
+ALTER TABLE authors ADD COLUMN born DATE AFTER id, ADD COLUMN country CHAR(2) NOT NULL DEFAULT 'NZ' FIRST;
+ALTER TABLE books DROP INDEX books_title, ADD INDEX books_title_price (title, price);
+ALTER TABLE books DROP COLUMN price;
+RENAME TABLE authors TO writers;
+ALTER TABLE writers ALTER COLUMN active SET DEFAULT 0;

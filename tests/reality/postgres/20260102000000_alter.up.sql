@@ -1,0 +1,10 @@
+ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';
+ALTER TABLE authors ALTER COLUMN name TYPE VARCHAR(200), ALTER COLUMN email DROP NOT NULL;
+ALTER TABLE authors ADD COLUMN born DATE, ADD COLUMN rating SMALLINT NOT NULL DEFAULT 3;
+ALTER TABLE books RENAME COLUMN price TO list_price;
+ALTER TABLE books DROP CONSTRAINT books_price_check;
+ALTER TABLE books ADD CONSTRAINT books_title_uq UNIQUE (author_id, title);
+ALTER TABLE authors RENAME TO writers;
+ALTER INDEX books_cheap RENAME TO books_bargain;
+ALTER TABLE writers ALTER COLUMN score SET DEFAULT 1.5;
+COMMENT ON TABLE writers IS 'people who write';
