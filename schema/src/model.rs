@@ -5,6 +5,7 @@
 //! struct describes.
 
 mod attr;
+mod field;
 mod table;
 
 use proc_macro2::Span;

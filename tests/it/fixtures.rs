@@ -14,6 +14,14 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
 }
 
+/// `own/<dialect>` is a history of `tests/reality`; anything else one of `../shared/fixtures`.
+fn history_dir(history: &str) -> PathBuf {
+    match history.strip_prefix("own/") {
+        Some(own) => Path::new(env!("CARGO_MANIFEST_DIR")).join("reality").join(own),
+        None => fixtures().join(history),
+    }
+}
+
 /// A statement the replay refuses, on purpose: (file ending, line, column, words of the message).
 type Refusal = (&'static str, u64, u64, &'static str);
 
@@ -112,11 +120,7 @@ async fn check_history<C>(
 }
 
 async fn sqlite_history(history: &str, refusal: Option<Refusal>) {
-    let dir = if history.starts_with("own/") {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("reality").join(&history["own/".len()..])
-    } else {
-        fixtures().join(history)
-    };
+    let dir = history_dir(history);
     let mut conn = db::sqlite().await;
     check_history(
         &dir,
@@ -130,11 +134,7 @@ async fn sqlite_history(history: &str, refusal: Option<Refusal>) {
 }
 
 async fn postgres_history(history: &str, refusal: Option<Refusal>) {
-    let dir = if history.starts_with("own/") {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("reality").join(&history["own/".len()..])
-    } else {
-        fixtures().join(history)
-    };
+    let dir = history_dir(history);
     let name = history.replace('/', "_");
     let Some(mut conn) = db::postgres(&name).await else { return };
     check_history(
@@ -150,11 +150,7 @@ async fn postgres_history(history: &str, refusal: Option<Refusal>) {
 }
 
 async fn mysql_history(history: &str, refusal: Option<Refusal>) {
-    let dir = if history.starts_with("own/") {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("reality").join(&history["own/".len()..])
-    } else {
-        fixtures().join(history)
-    };
+    let dir = history_dir(history);
     let name = history.replace('/', "_");
     let Some(mut conn) = db::mysql(&name).await else { return };
     // vaultwarden's own runner applies its history with foreign-key checks off.
