@@ -26,7 +26,19 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
             return out;
         }
     };
+    let (before, started) = (strata_schema::cache::replay_count(), std::time::Instant::now());
     let replayed = strata_schema::cache::replayed(&dir.path);
+    // `STRATA_TRACE=1 cargo build` says when the migrations are replayed: once per compiler
+    // process, however many models (a diagnostic switch; cargo does not rebuild when it changes).
+    if std::env::var_os("STRATA_TRACE").is_some() && strata_schema::cache::replay_count() != before {
+        let count = replayed.as_ref().as_ref().map_or(0, |r| r.set.migrations.len());
+        eprintln!(
+            "strata: replayed `{}` ({count} migrations) for model `{}` in {:.1} ms",
+            dir.path.display(),
+            model.ident,
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
     let replayed = match replayed.as_ref() {
         Ok(r) => r,
         Err(e) => {

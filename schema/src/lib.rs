@@ -9,6 +9,7 @@ pub mod diff;
 pub mod expr;
 pub mod migrations;
 pub mod model;
+pub mod models_src;
 mod par;
 pub mod render;
 pub mod replay;
