@@ -2,7 +2,6 @@
 
 mod drift;
 mod expand;
-mod resolve;
 
 use proc_macro2::TokenStream;
 use syn::DeriveInput;
@@ -18,7 +17,10 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
             return out;
         }
     };
-    let dir = match resolve::migrations_dir(&model, caller) {
+    let given = model.migrations.as_ref().map(|(p, s)| (p.as_str(), *s));
+    let subject = format!("model `{}`", model.ident);
+    let naming = "`#[strata(migrations = \"path\")]`";
+    let dir = match crate::resolve::migrations_dir(given, caller, model.ident.span(), &subject, naming) {
         Ok(dir) => dir,
         Err(e) => {
             let mut out = expand::fallback(input);
@@ -43,15 +45,10 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
         Ok(r) => r,
         Err(e) => {
             let mut out = expand::fallback(input);
-            let message = match e {
-                strata_schema::cache::LoadError::Replay(r) => {
-                    let file = r.path.strip_prefix(&dir.path).unwrap_or(&r.path);
-                    let shown = format!("{}{}", dir.shown, file.display());
-                    format!("cannot replay the migrations in `{}`: {}", dir.shown, r.render(&shown))
-                }
-                e => format!("cannot check model `{}` against `{}`: {e}", model.ident, dir.shown),
-            };
-            out.extend(syn::Error::new(dir.span(&model), message).to_compile_error());
+            let message = dir.load_error(e, &subject);
+            out.extend(
+                syn::Error::new(given.map_or(model.ident.span(), |g| g.1), message).to_compile_error(),
+            );
             out.extend(expand::includes(&dir.path, None));
             return out;
         }

@@ -167,6 +167,44 @@ pub fn models_in_file(file: &syn::File) -> Vec<Result<ModelDef, Vec<ModelError>>
     out
 }
 
+/// The tables described by the models in `paths` (Rust files, or directories searched for
+/// them), lowercased. A file that does not parse is passed over: rustc reports it better.
+pub fn described_tables(paths: &[std::path::PathBuf]) -> std::collections::BTreeSet<String> {
+    let mut files = Vec::new();
+    for p in paths {
+        rust_files(p, &mut files);
+    }
+    files.sort();
+    files.dedup();
+    let mut tables = std::collections::BTreeSet::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        let Ok(file) = syn::parse_file(&text) else { continue };
+        for m in models_in_file(&file).into_iter().flatten() {
+            tables.insert(m.table.to_ascii_lowercase());
+        }
+    }
+    tables
+}
+
+fn rust_files(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    if path.is_file() {
+        if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path.to_owned());
+        }
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        let hidden =
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n == "target");
+        if !hidden {
+            rust_files(&p, out);
+        }
+    }
+}
+
 fn collect(items: &[syn::Item], out: &mut Vec<Result<ModelDef, Vec<ModelError>>>) {
     for item in items {
         match item {

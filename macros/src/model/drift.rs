@@ -5,7 +5,7 @@ use strata_schema::cache::Replayed;
 use strata_schema::diff::{self, DiffKind, Difference};
 use strata_schema::{Dialect, ModelDef, Table};
 
-use super::resolve::Dir;
+use crate::resolve::Dir;
 
 pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) -> Vec<syn::Error> {
     let dialect = replayed.set.config.dialect;

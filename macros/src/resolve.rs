@@ -1,9 +1,9 @@
-//! Finding the migrations directory a model is checked against.
+//! Finding the migrations directory a model is checked against, or that a binary embeds.
 
 use std::path::{Path, PathBuf};
 
 use proc_macro2::Span;
-use strata_schema::ModelDef;
+use strata_schema::cache::LoadError;
 
 /// A migrations directory, and how to show it to the user.
 pub struct Dir {
@@ -13,20 +13,37 @@ pub struct Dir {
 }
 
 impl Dir {
-    /// Where an error about the directory itself belongs.
-    pub fn span(&self, model: &ModelDef) -> Span {
-        model.migrations.as_ref().map_or(model.ident.span(), |m| m.1)
+    /// The message for a directory that cannot be read or replayed, with a rustc-style excerpt
+    /// of the failing SQL.
+    pub fn load_error(&self, e: &LoadError, subject: &str) -> String {
+        match e {
+            LoadError::Replay(r) => {
+                let file = r.path.strip_prefix(&self.path).unwrap_or(&r.path);
+                let shown = format!("{}{}", self.shown, file.display());
+                format!("cannot replay the migrations in `{}`: {}", self.shown, r.render(&shown))
+            }
+            e => format!("cannot check {subject} against `{}`: {e}", self.shown),
+        }
     }
 }
 
 /// `#[strata(migrations = "...")]` relative to the crate, else to the calling file; without
 /// it, `migrations/` in the crate, else the nearest `migrations/` above the calling file.
-pub fn migrations_dir(model: &ModelDef, caller: Option<&Path>) -> Result<Dir, syn::Error> {
+///
+/// `given` is the path the user wrote, with its span; `subject` names what is checked and
+/// `naming` how to name a directory, for the error when none is found (at `span`).
+pub fn migrations_dir(
+    given: Option<(&str, Span)>,
+    caller: Option<&Path>,
+    span: Span,
+    subject: &str,
+    naming: &str,
+) -> Result<Dir, syn::Error> {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     let caller_dir = caller
         .and_then(Path::parent)
         .map(|p| if p.is_relative() { manifest.clone().unwrap_or_default().join(p) } else { p.to_owned() });
-    let found = match &model.migrations {
+    let found = match given {
         Some((rel, span)) => {
             let candidates =
                 [manifest.as_ref().map(|m| m.join(rel)), caller_dir.as_ref().map(|c| c.join(rel))];
@@ -34,7 +51,7 @@ pub fn migrations_dir(model: &ModelDef, caller: Option<&Path>) -> Result<Dir, sy
                 Some(p) => p,
                 None => {
                     return Err(syn::Error::new(
-                        *span,
+                        span,
                         format!(
                             "no migrations directory `{rel}`: it is looked for in the crate ({}) and beside this file",
                             manifest.as_deref().map_or("unknown".into(), |m| m.display().to_string())
@@ -59,10 +76,9 @@ pub fn migrations_dir(model: &ModelDef, caller: Option<&Path>) -> Result<Dir, sy
                 Some(p) => p,
                 None => {
                     return Err(syn::Error::new(
-                        model.ident.span(),
+                        span,
                         format!(
-                            "model `{}` has no migrations to be checked against: create `migrations/strata.toml` with `dialect = \"sqlite\"` (or run `strata init`), or point to them with `#[strata(migrations = \"path\")]`",
-                            model.ident
+                            "{subject} has no migrations to be checked against: create `migrations/strata.toml` with `dialect = \"sqlite\"` (or run `strata init`), or point to them with {naming}"
                         ),
                     ));
                 }
