@@ -108,6 +108,8 @@ fn migrator(set: &MigrationSet) -> TokenStream {
             None => quote!(::core::option::Option::None),
         };
         let checksum = m.checksum.iter();
+        let sqlx_checksum = strata_schema::migrations::sqlx_checksum(&m.up.sql);
+        let sqlx_checksum = sqlx_checksum.iter();
         let no_transaction = m.no_transaction;
         quote! {
             ::strata::migrate::Migration {
@@ -117,6 +119,7 @@ fn migrator(set: &MigrationSet) -> TokenStream {
                 up: ::core::include_str!(#up),
                 down: #down,
                 checksum: [#(#checksum),*],
+                sqlx_checksum: [#(#sqlx_checksum),*],
                 no_transaction: #no_transaction,
             }
         }

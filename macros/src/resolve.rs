@@ -40,9 +40,12 @@ pub fn migrations_dir(
     naming: &str,
 ) -> Result<Dir, syn::Error> {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    let caller_dir = caller
-        .and_then(Path::parent)
-        .map(|p| if p.is_relative() { manifest.clone().unwrap_or_default().join(p) } else { p.to_owned() });
+    // rustc names the calling file relative to its working directory (the workspace root under
+    // cargo), not to the crate.
+    let caller_dir = caller.and_then(Path::parent).map(|p| match std::env::current_dir() {
+        Ok(cwd) if p.is_relative() => cwd.join(p),
+        _ => p.to_owned(),
+    });
     let found = match given {
         Some((rel, span)) => {
             let candidates =

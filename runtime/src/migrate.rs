@@ -1,4 +1,28 @@
-//! Migrations embedded in the binary by [`embed_migrations!`](crate::embed_migrations).
+//! Migrations embedded in the binary by [`embed_migrations!`](crate::embed_migrations), and
+//! the [`Migrator`] that applies and reverts them.
+
+mod backend;
+mod error;
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod status;
+
+use std::time::Duration;
+
+use sqlx::Pool;
+use sqlx::pool::PoolConnection;
+
+pub use backend::{Applied, Backend};
+pub use error::{MigrateError, Report, Step};
+pub use status::{AppliedInfo, Entry, Status};
+
+/// The history table sqlx's migrator uses; strata keeps its history in the same table and
+/// layout, so `sqlx migrate info` reads it and a database migrated by sqlx carries on.
+pub const DEFAULT_TABLE: &str = "_sqlx_migrations";
 
 /// One migration, as `embed_migrations!` writes it into the binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +37,8 @@ pub struct Migration {
     pub down: Option<&'static str>,
     /// SHA-384 of the up SQL with `\r\n` read as `\n`, computed at compile time.
     pub checksum: [u8; 48],
+    /// SHA-384 of the up SQL's exact bytes: what sqlx records, and what strata records too.
+    pub sqlx_checksum: [u8; 48],
     /// Runs outside a transaction (`-- no-transaction`, diesel's `run_in_transaction = false`).
     pub no_transaction: bool,
 }
@@ -28,13 +54,23 @@ impl Migration {
 #[derive(Debug, Clone, Copy)]
 pub struct Migrator {
     migrations: &'static [Migration],
+    table: &'static str,
 }
 
 impl Migrator {
     /// What `embed_migrations!` expands to; `migrations` must be in order.
     #[doc(hidden)]
     pub const fn new(migrations: &'static [Migration]) -> Self {
-        Migrator { migrations }
+        Migrator { migrations, table: DEFAULT_TABLE }
+    }
+
+    /// Keeps the history in `table` rather than `_sqlx_migrations`.
+    pub const fn with_table(self, table: &'static str) -> Self {
+        Migrator { table, ..self }
+    }
+
+    pub fn table(&self) -> &'static str {
+        self.table
     }
 
     /// Every migration, oldest first.
@@ -46,4 +82,206 @@ impl Migrator {
     pub fn latest(&self) -> Option<&'static Migration> {
         self.migrations.last()
     }
+}
+
+impl Migrator {
+    fn find(&self, version: i64) -> Option<&'static Migration> {
+        self.migrations.iter().find(|m| m.version == version)
+    }
+
+    /// Applies every pending migration, oldest first.
+    pub async fn run<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Report, MigrateError> {
+        self.up(pool, None).await
+    }
+
+    /// Applies the pending migrations up to and including `version`.
+    pub async fn run_to<DB: Backend>(&self, pool: &Pool<DB>, version: i64) -> Result<Report, MigrateError> {
+        self.find(version).ok_or(MigrateError::UnknownTarget(version))?;
+        self.up(pool, Some(version)).await
+    }
+
+    /// Reverts the newest `steps` applied migrations.
+    pub async fn undo<DB: Backend>(&self, pool: &Pool<DB>, steps: usize) -> Result<Report, MigrateError> {
+        self.down(pool, Target::Steps(steps)).await
+    }
+
+    /// Reverts every migration newer than `version`; `None` reverts them all (to base).
+    pub async fn undo_to<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        version: Option<i64>,
+    ) -> Result<Report, MigrateError> {
+        if let Some(v) = version {
+            self.find(v).ok_or(MigrateError::UnknownTarget(v))?;
+        }
+        self.down(pool, Target::Version(version)).await
+    }
+
+    /// Where the database stands against this binary's migrations. Takes no lock and changes
+    /// nothing but creating the history table if there is none.
+    pub async fn status<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Status, MigrateError> {
+        let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
+        DB::ensure_table(&mut conn, self.table).await.map_err(|e| self.history(e))?;
+        let applied = DB::applied(&mut conn, self.table).await.map_err(|e| self.history(e))?;
+        let entries = self
+            .migrations
+            .iter()
+            .map(|m| Entry {
+                migration: m,
+                applied: applied.iter().find(|a| a.version == m.version).map(|a| AppliedInfo {
+                    installed_on: a.installed_on.clone(),
+                    took: Duration::from_nanos(u64::try_from(a.execution_time).unwrap_or(0)),
+                    checksum_matches: matches(m, &a.checksum),
+                    success: a.success,
+                }),
+            })
+            .collect();
+        let unknown = applied.into_iter().filter(|a| self.find(a.version).is_none()).collect();
+        Ok(Status { entries, unknown })
+    }
+
+    async fn up<DB: Backend>(&self, pool: &Pool<DB>, target: Option<i64>) -> Result<Report, MigrateError> {
+        let (mut conn, applied) = self.open(pool).await?;
+        let result = async {
+            self.check(&applied)?;
+            let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
+            let mut report = Report::default();
+            for m in self.migrations.iter().filter(|m| target.is_none_or(|t| m.version <= t)) {
+                if done.contains(&m.version) {
+                    continue;
+                }
+                match DB::apply(&mut conn, self.table, m).await {
+                    Ok(Some(took)) => report.applied.push(Step { version: m.version, name: m.name(), took }),
+                    Ok(None) => {}
+                    Err(source) => {
+                        return Err(MigrateError::Failed {
+                            name: m.name(),
+                            at: self.describe(&done),
+                            source,
+                        });
+                    }
+                }
+                done.push(m.version);
+            }
+            Ok(report)
+        }
+        .await;
+        self.close::<DB, _>(&mut conn, result).await
+    }
+
+    async fn down<DB: Backend>(&self, pool: &Pool<DB>, target: Target) -> Result<Report, MigrateError> {
+        let (mut conn, applied) = self.open(pool).await?;
+        let result = async {
+            self.check(&applied)?;
+            let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
+            let newest_first: Vec<i64> = done.iter().rev().copied().collect();
+            let chosen: Vec<i64> = match target {
+                Target::Steps(n) => newest_first.into_iter().take(n).collect(),
+                Target::Version(v) => newest_first.into_iter().filter(|x| v.is_none_or(|v| *x > v)).collect(),
+            };
+            let mut report = Report::default();
+            for version in chosen {
+                let m = self.find(version).ok_or(MigrateError::UnknownTarget(version))?;
+                let Some(down) = m.down else {
+                    return Err(MigrateError::Irreversible { name: m.name(), at: self.describe(&done) });
+                };
+                match DB::revert(&mut conn, self.table, m, down).await {
+                    Ok(took) => report.reverted.push(Step { version, name: m.name(), took }),
+                    Err(source) => {
+                        return Err(MigrateError::RevertFailed {
+                            name: m.name(),
+                            at: self.describe(&done),
+                            source,
+                        });
+                    }
+                }
+                done.retain(|x| *x != version);
+            }
+            Ok(report)
+        }
+        .await;
+        self.close::<DB, _>(&mut conn, result).await
+    }
+
+    /// Takes a connection and the lock, and reads the history. The connection is closed, not
+    /// returned to the pool, when it is dropped: the lock goes with it even if the run is
+    /// cancelled halfway.
+    async fn open<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+    ) -> Result<(PoolConnection<DB>, Vec<Applied>), MigrateError> {
+        let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
+        conn.close_on_drop();
+        DB::lock(&mut conn).await.map_err(|e| self.history(e))?;
+        let history = async {
+            DB::ensure_table(&mut conn, self.table).await?;
+            DB::applied(&mut conn, self.table).await
+        }
+        .await;
+        match history {
+            Ok(applied) => Ok((conn, applied)),
+            Err(e) => {
+                let _ = DB::unlock(&mut conn).await;
+                Err(self.history(e))
+            }
+        }
+    }
+
+    /// Releases the lock, whatever the run's outcome; the run's own error comes first.
+    async fn close<DB: Backend, T>(
+        &self,
+        conn: &mut PoolConnection<DB>,
+        result: Result<T, MigrateError>,
+    ) -> Result<T, MigrateError> {
+        let unlocked = DB::unlock(conn).await;
+        let value = result?;
+        unlocked.map_err(|e| self.history(e))?;
+        Ok(value)
+    }
+
+    /// The history must be one this binary can build on.
+    fn check(&self, applied: &[Applied]) -> Result<(), MigrateError> {
+        for a in applied {
+            let Some(m) = self.find(a.version) else {
+                return Err(MigrateError::UnknownVersion {
+                    version: a.version,
+                    description: a.description.clone(),
+                });
+            };
+            if !a.success {
+                return Err(MigrateError::Dirty {
+                    name: m.name(),
+                    version: a.version,
+                    table: self.table.to_owned(),
+                });
+            }
+            if !matches(m, &a.checksum) {
+                return Err(MigrateError::ChecksumMismatch { name: m.name(), table: self.table.to_owned() });
+            }
+        }
+        Ok(())
+    }
+
+    /// "version X (name)" for the newest of `done`, or "base".
+    fn describe(&self, done: &[i64]) -> String {
+        match done.iter().max().and_then(|v| self.find(*v)) {
+            Some(m) => format!("version {} ({})", m.version, m.name()),
+            None => "base (no migration applied)".to_owned(),
+        }
+    }
+
+    fn history(&self, source: sqlx::Error) -> MigrateError {
+        MigrateError::History { table: self.table.to_owned(), source }
+    }
+}
+
+enum Target {
+    Steps(usize),
+    Version(Option<i64>),
+}
+
+/// sqlx records the checksum of the exact bytes; strata accepts that, or the one with line
+/// endings normalised, so a checkout with other line endings is not a changed migration.
+fn matches(m: &Migration, recorded: &[u8]) -> bool {
+    recorded == m.sqlx_checksum || recorded == m.checksum
 }

@@ -130,6 +130,11 @@ fn list(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, DiscoveryError> {
     Ok(out)
 }
 
+/// SHA-384 over the exact bytes, as sqlx's migrator records a migration.
+pub fn sqlx_checksum(sql: &str) -> [u8; 48] {
+    Sha384::digest(sql.as_bytes()).into()
+}
+
 /// Lists and reads the migrations in `dir`, ordered.
 pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
     let entries = list(dir)?;

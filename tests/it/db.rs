@@ -37,8 +37,50 @@ pub async fn sqlite() -> SqliteConnection {
         .expect("in-memory SQLite opens")
 }
 
+/// A pool over a fresh PostgreSQL database named `name`.
+pub async fn postgres_pool(name: &str) -> Option<sqlx::PgPool> {
+    let options = fresh_postgres(name).await?;
+    Some(
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .expect("the test database opens"),
+    )
+}
+
+/// A pool over a fresh MySQL database named `name`.
+pub async fn mysql_pool(name: &str) -> Option<sqlx::MySqlPool> {
+    let options = fresh_mysql(name).await?;
+    Some(
+        sqlx::mysql::MySqlPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .expect("the test database opens"),
+    )
+}
+
+/// A pool over a fresh SQLite database file named `name` in the temporary directory.
+pub async fn sqlite_pool(name: &str) -> sqlx::SqlitePool {
+    let path = std::env::temp_dir().join(format!("strata-{name}-{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .expect("SQLite opens")
+}
+
 /// A fresh PostgreSQL database named `name`, or `None` when PostgreSQL is not configured.
 pub async fn postgres(name: &str) -> Option<PgConnection> {
+    Some(fresh_postgres(name).await?.connect().await.expect("the test database opens"))
+}
+
+async fn fresh_postgres(name: &str) -> Option<PgConnectOptions> {
     let url = url(POSTGRES_URL)?;
     let admin_options = PgConnectOptions::from_str(&url).expect("a PostgreSQL URL");
     let mut admin = admin_options.connect().await.expect("PostgreSQL is reachable");
@@ -47,11 +89,15 @@ pub async fn postgres(name: &str) -> Option<PgConnection> {
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut admin).await.expect("a test database can be created");
     }
     admin.close().await.ok();
-    Some(admin_options.database(&db).connect().await.expect("the test database opens"))
+    Some(admin_options.database(&db))
 }
 
 /// A fresh MySQL/MariaDB database named `name`, or `None` when MySQL is not configured.
 pub async fn mysql(name: &str) -> Option<MySqlConnection> {
+    Some(fresh_mysql(name).await?.connect().await.expect("the test database opens"))
+}
+
+async fn fresh_mysql(name: &str) -> Option<MySqlConnectOptions> {
     let url = url(MYSQL_URL)?;
     let admin_options = MySqlConnectOptions::from_str(&url).expect("a MySQL URL");
     let mut admin = admin_options.connect().await.expect("MySQL is reachable");
@@ -61,5 +107,5 @@ pub async fn mysql(name: &str) -> Option<MySqlConnection> {
         .await
         .expect("a test database can be created");
     admin.close().await.ok();
-    Some(admin_options.database(&db).connect().await.expect("the test database opens"))
+    Some(admin_options.database(&db))
 }

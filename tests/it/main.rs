@@ -2,4 +2,5 @@
 
 mod db;
 mod fixtures;
+mod migrate;
 mod ui;

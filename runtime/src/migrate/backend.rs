@@ -1,0 +1,96 @@
+//! What the migrator needs from a database, once per database.
+
+use std::future::Future;
+use std::time::Duration;
+
+use strata_schema::Dialect;
+
+use super::Migration;
+
+/// One row of the history table (sqlx's `_sqlx_migrations` layout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub version: i64,
+    pub description: String,
+    /// When it was applied, as the database writes a timestamp.
+    pub installed_on: String,
+    /// `false` when a migration failed partway (MySQL commits DDL as it goes).
+    pub success: bool,
+    pub checksum: Vec<u8>,
+    /// Nanoseconds, as sqlx records them.
+    pub execution_time: i64,
+}
+
+/// A database strata can migrate: SQLite, PostgreSQL, MySQL/MariaDB (by cargo feature).
+///
+/// Every method works on one connection, which the migrator holds for the whole run.
+pub trait Backend: sqlx::Database + private::Sealed {
+    const DIALECT: Dialect;
+
+    /// Takes the database-wide migration lock (the one sqlx's migrator takes, so the two
+    /// serialise against each other). SQLite takes a lock per migration instead.
+    fn lock(conn: &mut Self::Connection) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    fn unlock(conn: &mut Self::Connection) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    fn ensure_table(
+        conn: &mut Self::Connection,
+        table: &str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// The history, oldest first.
+    fn applied(
+        conn: &mut Self::Connection,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<Applied>, sqlx::Error>> + Send;
+
+    /// Runs `m`'s up SQL and records it, in one transaction where the database allows.
+    /// `Ok(None)` when another migrator applied it first.
+    fn apply(
+        conn: &mut Self::Connection,
+        table: &str,
+        m: &Migration,
+    ) -> impl Future<Output = Result<Option<Duration>, sqlx::Error>> + Send;
+
+    /// Runs `m`'s down SQL and removes its record, in one transaction where the database allows.
+    fn revert(
+        conn: &mut Self::Connection,
+        table: &str,
+        m: &Migration,
+        down: &str,
+    ) -> impl Future<Output = Result<Duration, sqlx::Error>> + Send;
+}
+
+pub(crate) mod private {
+    pub trait Sealed {}
+}
+
+/// The history table's name, quoted for `dialect`.
+pub(crate) fn quoted(dialect: Dialect, table: &str) -> String {
+    table.split('.').map(|part| dialect.quote_ident(part)).collect::<Vec<_>>().join(".")
+}
+
+/// The table sqlx creates, in each database's types.
+pub(crate) fn create_table_sql(dialect: Dialect, table: &str) -> String {
+    let (installed, checksum) = match dialect {
+        Dialect::Postgres => ("TIMESTAMPTZ NOT NULL DEFAULT now()", "BYTEA"),
+        _ => ("TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP", "BLOB"),
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    installed_on {installed},
+    success BOOLEAN NOT NULL,
+    checksum {checksum} NOT NULL,
+    execution_time BIGINT NOT NULL
+)",
+        quoted(dialect, table)
+    )
+}
+
+/// sqlx's lock key for a database name, so that strata and sqlx migrators exclude each other.
+pub(crate) fn lock_id(database: &str) -> i64 {
+    const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    0x3d32_ad9e * i64::from(CRC.checksum(database.as_bytes()))
+}

@@ -1,0 +1,120 @@
+//! MySQL and MariaDB: `GET_LOCK` for the run. DDL commits on its own, so a migration is first
+//! recorded as failed and marked done only at its end: one that stops halfway stays recorded.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
+use strata_schema::Dialect;
+
+use super::Migration;
+use super::backend::{Applied, Backend, create_table_sql, lock_id, private, quoted};
+
+impl private::Sealed for MySql {}
+
+async fn database_lock_id(conn: &mut MySqlConnection) -> Result<String, sqlx::Error> {
+    let name: String = sqlx::query_scalar("SELECT CAST(DATABASE() AS CHAR)").fetch_one(conn).await?;
+    Ok(format!("{:x}", lock_id(&name)))
+}
+
+impl Backend for MySql {
+    const DIALECT: Dialect = Dialect::Mysql;
+
+    async fn lock(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        let id = database_lock_id(conn).await?;
+        sqlx::query("SELECT GET_LOCK(?, -1)").bind(id).execute(conn).await.map(drop)
+    }
+
+    async fn unlock(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+        let id = database_lock_id(conn).await?;
+        sqlx::query("SELECT RELEASE_LOCK(?)").bind(id).execute(conn).await.map(drop)
+    }
+
+    async fn ensure_table(conn: &mut MySqlConnection, table: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(create_table_sql(Dialect::Mysql, table))).execute(conn).await.map(drop)
+    }
+
+    async fn applied(conn: &mut MySqlConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
+        let sql = format!(
+            "SELECT version, CAST(description AS CHAR), CAST(installed_on AS CHAR), success, checksum, execution_time FROM {} ORDER BY version",
+            quoted(Dialect::Mysql, table)
+        );
+        let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> =
+            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(version, description, installed_on, success, checksum, execution_time)| Applied {
+                version,
+                description,
+                installed_on,
+                success,
+                checksum,
+                execution_time,
+            })
+            .collect())
+    }
+
+    async fn apply(
+        conn: &mut MySqlConnection,
+        table: &str,
+        m: &Migration,
+    ) -> Result<Option<Duration>, sqlx::Error> {
+        let t = quoted(Dialect::Mysql, table);
+        sqlx::raw_sql("START TRANSACTION").execute(&mut *conn).await?;
+        let result: Result<Duration, sqlx::Error> = async {
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES (?, ?, FALSE, ?, -1)"
+            )))
+            .bind(m.version)
+            .bind(m.description)
+            .bind(&m.sqlx_checksum[..])
+            .execute(&mut *conn)
+            .await?;
+            let start = Instant::now();
+            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            let took = start.elapsed();
+            sqlx::query(AssertSqlSafe(format!("UPDATE {t} SET success = TRUE, execution_time = ? WHERE version = ?")))
+                .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
+                .bind(m.version)
+                .execute(&mut *conn)
+                .await?;
+            Ok(took)
+        }
+        .await;
+        finish(conn, result).await.map(Some)
+    }
+
+    async fn revert(
+        conn: &mut MySqlConnection,
+        table: &str,
+        m: &Migration,
+        down: &str,
+    ) -> Result<Duration, sqlx::Error> {
+        let t = quoted(Dialect::Mysql, table);
+        sqlx::raw_sql("START TRANSACTION").execute(&mut *conn).await?;
+        let result = async {
+            sqlx::query(AssertSqlSafe(format!("UPDATE {t} SET success = FALSE WHERE version = ?")))
+                .bind(m.version)
+                .execute(&mut *conn)
+                .await?;
+            let start = Instant::now();
+            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = ?")))
+                .bind(m.version)
+                .execute(&mut *conn)
+                .await?;
+            Ok(start.elapsed())
+        }
+        .await;
+        finish(conn, result).await
+    }
+}
+
+async fn finish<T>(conn: &mut MySqlConnection, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+    match result {
+        Ok(v) => sqlx::raw_sql("COMMIT").execute(conn).await.map(|_| v),
+        Err(e) => {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! PostgreSQL: a session advisory lock for the run, each migration in its own transaction.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{AssertSqlSafe, PgConnection, Postgres};
+use strata_schema::Dialect;
+
+use super::Migration;
+use super::backend::{Applied, Backend, create_table_sql, lock_id, private, quoted};
+
+impl private::Sealed for Postgres {}
+
+async fn database_lock_id(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(conn).await?;
+    Ok(lock_id(&name))
+}
+
+impl Backend for Postgres {
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let id = database_lock_id(conn).await?;
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(id).execute(conn).await.map(drop)
+    }
+
+    async fn unlock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let id = database_lock_id(conn).await?;
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(id).execute(conn).await.map(drop)
+    }
+
+    async fn ensure_table(conn: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(create_table_sql(Dialect::Postgres, table))).execute(conn).await.map(drop)
+    }
+
+    async fn applied(conn: &mut PgConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
+        let sql = format!(
+            "SELECT version, description, installed_on::text, success, checksum, execution_time FROM {} ORDER BY version",
+            quoted(Dialect::Postgres, table)
+        );
+        let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> =
+            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(version, description, installed_on, success, checksum, execution_time)| Applied {
+                version,
+                description,
+                installed_on,
+                success,
+                checksum,
+                execution_time,
+            })
+            .collect())
+    }
+
+    async fn apply(
+        conn: &mut PgConnection,
+        table: &str,
+        m: &Migration,
+    ) -> Result<Option<Duration>, sqlx::Error> {
+        let t = quoted(Dialect::Postgres, table);
+        in_transaction(conn, !m.no_transaction, async |conn| {
+            let start = Instant::now();
+            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            let took = start.elapsed();
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)"
+            )))
+            .bind(m.version)
+            .bind(m.description)
+            .bind(&m.sqlx_checksum[..])
+            .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
+            .execute(&mut *conn)
+            .await?;
+            Ok(Some(took))
+        })
+        .await
+    }
+
+    async fn revert(
+        conn: &mut PgConnection,
+        table: &str,
+        m: &Migration,
+        down: &str,
+    ) -> Result<Duration, sqlx::Error> {
+        let t = quoted(Dialect::Postgres, table);
+        in_transaction(conn, !m.no_transaction, async |conn| {
+            let start = Instant::now();
+            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = $1")))
+                .bind(m.version)
+                .execute(&mut *conn)
+                .await?;
+            Ok(start.elapsed())
+        })
+        .await
+    }
+}
+
+async fn in_transaction<T>(
+    conn: &mut PgConnection,
+    transactional: bool,
+    work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
+) -> Result<T, sqlx::Error> {
+    if !transactional {
+        return work(conn).await;
+    }
+    sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
+    match work(conn).await {
+        Ok(v) => sqlx::raw_sql("COMMIT").execute(conn).await.map(|_| v),
+        Err(e) => {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
+            Err(e)
+        }
+    }
+}

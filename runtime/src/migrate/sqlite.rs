@@ -1,0 +1,140 @@
+//! SQLite: each migration in an exclusive transaction that first checks it is still pending,
+//! so concurrent migrators apply it once.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
+use strata_schema::Dialect;
+
+use super::Migration;
+use super::backend::{Applied, Backend, create_table_sql, private, quoted};
+
+impl private::Sealed for Sqlite {}
+
+impl Backend for Sqlite {
+    const DIALECT: Dialect = Dialect::Sqlite;
+
+    async fn lock(_: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    async fn unlock(_: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    async fn ensure_table(conn: &mut SqliteConnection, table: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(create_table_sql(Dialect::Sqlite, table))).execute(conn).await.map(drop)
+    }
+
+    async fn applied(conn: &mut SqliteConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
+        let sql = format!(
+            "SELECT version, description, CAST(installed_on AS TEXT), success, checksum, execution_time FROM {} ORDER BY version",
+            quoted(Dialect::Sqlite, table)
+        );
+        let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> =
+            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?;
+        Ok(rows.into_iter().map(applied).collect())
+    }
+
+    async fn apply(
+        conn: &mut SqliteConnection,
+        table: &str,
+        m: &Migration,
+    ) -> Result<Option<Duration>, sqlx::Error> {
+        let t = quoted(Dialect::Sqlite, table);
+        let transactional = !m.no_transaction;
+        if transactional {
+            sqlx::raw_sql("BEGIN EXCLUSIVE").execute(&mut *conn).await?;
+        }
+        let result: Result<Option<Duration>, sqlx::Error> = async {
+            let done: Option<i64> =
+                sqlx::query_scalar(AssertSqlSafe(format!("SELECT version FROM {t} WHERE version = ?")))
+                    .bind(m.version)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if done.is_some() {
+                return Ok(None);
+            }
+            let start = Instant::now();
+            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            let took = start.elapsed();
+            record(conn, &t, m, took).await?;
+            Ok(Some(took))
+        }
+        .await;
+        finish(conn, transactional, result).await
+    }
+
+    async fn revert(
+        conn: &mut SqliteConnection,
+        table: &str,
+        m: &Migration,
+        down: &str,
+    ) -> Result<Duration, sqlx::Error> {
+        let t = quoted(Dialect::Sqlite, table);
+        let transactional = !m.no_transaction;
+        if transactional {
+            sqlx::raw_sql("BEGIN EXCLUSIVE").execute(&mut *conn).await?;
+        }
+        let result = async {
+            let start = Instant::now();
+            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = ?")))
+                .bind(m.version)
+                .execute(&mut *conn)
+                .await?;
+            Ok(start.elapsed())
+        }
+        .await;
+        finish(conn, transactional, result).await
+    }
+}
+
+async fn record(
+    conn: &mut SqliteConnection,
+    t: &str,
+    m: &Migration,
+    took: Duration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES (?, ?, TRUE, ?, ?)"
+    )))
+    .bind(m.version)
+    .bind(m.description)
+    .bind(&m.sqlx_checksum[..])
+    .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Commits on success, rolls back on failure (keeping the first error).
+async fn finish<T>(
+    conn: &mut SqliteConnection,
+    transactional: bool,
+    result: Result<T, sqlx::Error>,
+) -> Result<T, sqlx::Error> {
+    if !transactional {
+        return result;
+    }
+    match result {
+        Ok(v) => sqlx::raw_sql("COMMIT").execute(conn).await.map(|_| v),
+        Err(e) => {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
+            Err(e)
+        }
+    }
+}
+
+fn applied(
+    (version, description, installed_on, success, checksum, execution_time): (
+        i64,
+        String,
+        String,
+        bool,
+        Vec<u8>,
+        i64,
+    ),
+) -> Applied {
+    Applied { version, description, installed_on, success, checksum, execution_time }
+}

@@ -1,0 +1,107 @@
+//! Where a database stands against the migrations a binary carries.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::Migration;
+use super::backend::Applied;
+
+/// The migrations of the binary and the history of the database, side by side.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub entries: Vec<Entry>,
+    /// Migrations the database has applied that the binary does not have.
+    pub unknown: Vec<Applied>,
+}
+
+/// One migration of the binary, and its record in the database if it has one.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub migration: &'static Migration,
+    pub applied: Option<AppliedInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedInfo {
+    pub installed_on: String,
+    pub took: Duration,
+    /// `false` if the file changed after it was applied.
+    pub checksum_matches: bool,
+    /// `false` if it stopped partway (MySQL).
+    pub success: bool,
+}
+
+impl Status {
+    pub fn pending(&self) -> impl Iterator<Item = &'static Migration> + '_ {
+        self.entries.iter().filter(|e| e.applied.is_none()).map(|e| e.migration)
+    }
+
+    /// The newest applied version, `None` at base.
+    pub fn current(&self) -> Option<i64> {
+        let known = self.entries.iter().filter(|e| e.applied.is_some()).map(|e| e.migration.version);
+        known.chain(self.unknown.iter().map(|a| a.version)).max()
+    }
+
+    /// Migrations of the binary are not applied yet.
+    pub fn is_behind(&self) -> bool {
+        self.pending().next().is_some()
+    }
+
+    /// The database has applied migrations that the binary does not have.
+    pub fn is_ahead(&self) -> bool {
+        !self.unknown.is_empty()
+    }
+
+    /// Applied migrations whose files changed, or that stopped partway.
+    pub fn is_inconsistent(&self) -> bool {
+        self.entries.iter().filter_map(|e| e.applied.as_ref()).any(|a| !a.checksum_matches || !a.success)
+    }
+
+    pub fn is_up_to_date(&self) -> bool {
+        !self.is_behind() && !self.is_ahead() && !self.is_inconsistent()
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in &self.entries {
+            match &e.applied {
+                None => writeln!(f, "pending   {}", e.migration.name())?,
+                Some(a) => {
+                    let state = match (a.success, a.checksum_matches) {
+                        (false, _) => "FAILED  ",
+                        (true, false) => "CHANGED ",
+                        (true, true) => "applied ",
+                    };
+                    writeln!(f, "{state}  {}  ({}, {:.1?})", e.migration.name(), a.installed_on, a.took)?;
+                }
+            }
+        }
+        for a in &self.unknown {
+            writeln!(
+                f,
+                "UNKNOWN   {}_{}  ({}: applied, but not in this binary)",
+                a.version,
+                a.description.replace(' ', "_"),
+                a.installed_on
+            )?;
+        }
+        let summary = if self.is_up_to_date() {
+            "up to date".to_owned()
+        } else {
+            let mut parts = Vec::new();
+            let pending = self.pending().count();
+            if pending > 0 {
+                parts.push(format!("{pending} pending"));
+            }
+            if self.is_ahead() {
+                parts.push(format!("{} unknown to this binary (the database is ahead)", self.unknown.len()));
+            }
+            if self.is_inconsistent() {
+                parts.push("changed or failed migrations: see above".to_owned());
+            }
+            parts.join(", ")
+        };
+        write!(f, "{summary}")
+    }
+}
