@@ -64,6 +64,28 @@ impl Migrator {
         Migrator { migrations, table: DEFAULT_TABLE }
     }
 
+    /// A migrator over a directory read at run time, for tools and tests (the SQL is leaked, to
+    /// live as long as the process, as embedded SQL does). Applications embed theirs with
+    /// [`embed_migrations!`](crate::embed_migrations).
+    pub fn from_set(set: &strata_schema::MigrationSet) -> Migrator {
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+        let migrations: Vec<Migration> = set
+            .migrations
+            .iter()
+            .map(|m| Migration {
+                version: m.version_number,
+                version_text: leak(&m.version),
+                description: leak(&m.description),
+                up: leak(&m.up.sql),
+                down: m.down.as_ref().map(|d| leak(&d.sql)),
+                checksum: m.checksum,
+                sqlx_checksum: strata_schema::migrations::sqlx_checksum(&m.up.sql),
+                no_transaction: m.no_transaction,
+            })
+            .collect();
+        Migrator::new(Box::leak(migrations.into_boxed_slice()))
+    }
+
     /// Keeps the history in `table` rather than `_sqlx_migrations`.
     pub const fn with_table(self, table: &'static str) -> Self {
         Migrator { table, ..self }
@@ -87,6 +109,12 @@ impl Migrator {
 impl Migrator {
     fn find(&self, version: i64) -> Option<&'static Migration> {
         self.migrations.iter().find(|m| m.version == version)
+    }
+
+    /// Where `version` stands in the history. Order is the history's own (diesel orders its
+    /// versions as text), never the numbers': `20240313` can come after `20180114171611`.
+    fn position(&self, version: i64) -> Option<usize> {
+        self.migrations.iter().position(|m| m.version == version)
     }
 
     /// Applies every pending migration, oldest first.
@@ -146,7 +174,9 @@ impl Migrator {
             self.check(&applied)?;
             let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
             let mut report = Report::default();
-            for m in self.migrations.iter().filter(|m| target.is_none_or(|t| m.version <= t)) {
+            let last =
+                target.and_then(|t| self.position(t)).unwrap_or(self.migrations.len().saturating_sub(1));
+            for m in self.migrations.iter().take(last + 1) {
                 if done.contains(&m.version) {
                     continue;
                 }
@@ -174,10 +204,16 @@ impl Migrator {
         let result = async {
             self.check(&applied)?;
             let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
-            let newest_first: Vec<i64> = done.iter().rev().copied().collect();
+            // `check` made sure every applied version is one of ours.
+            let mut newest_first: Vec<i64> = done.clone();
+            newest_first.sort_by_key(|v| std::cmp::Reverse(self.position(*v)));
             let chosen: Vec<i64> = match target {
                 Target::Steps(n) => newest_first.into_iter().take(n).collect(),
-                Target::Version(v) => newest_first.into_iter().filter(|x| v.is_none_or(|v| *x > v)).collect(),
+                Target::Version(None) => newest_first,
+                Target::Version(Some(v)) => {
+                    let keep = self.position(v);
+                    newest_first.into_iter().filter(|x| self.position(*x) > keep).collect()
+                }
             };
             let mut report = Report::default();
             for version in chosen {
@@ -264,7 +300,7 @@ impl Migrator {
 
     /// "version X (name)" for the newest of `done`, or "base".
     fn describe(&self, done: &[i64]) -> String {
-        match done.iter().max().and_then(|v| self.find(*v)) {
+        match done.iter().max_by_key(|v| self.position(**v)).and_then(|v| self.find(*v)) {
             Some(m) => format!("version {} ({})", m.version, m.name()),
             None => "base (no migration applied)".to_owned(),
         }

@@ -230,6 +230,39 @@ impl fmt::Display for Action {
 }
 
 impl Schema {
+    /// How `actual` differs from `self` (the expected schema), part by part, or `None` when they
+    /// are equal once the names databases invent for constraints are set aside.
+    pub fn difference(&self, actual: &Schema) -> Option<String> {
+        let (a, b) = (self.without_constraint_names(), actual.without_constraint_names());
+        if a == b {
+            return None;
+        }
+        let mut out = String::new();
+        let names: std::collections::BTreeSet<&String> = a.tables.keys().chain(b.tables.keys()).collect();
+        for n in names {
+            match (a.tables.get(n), b.tables.get(n)) {
+                (Some(x), Some(y)) if x != y => out.push_str(&table_difference(n, x, y)),
+                (Some(_), None) => out.push_str(&format!("table {n} is expected but missing\n")),
+                (None, Some(_)) => out.push_str(&format!("table {n} is there but not expected\n")),
+                _ => {}
+            }
+        }
+        if a.enums != b.enums {
+            out.push_str(&format!("enums:\n  expected: {:?}\n  actual:   {:?}\n", a.enums, b.enums));
+        }
+        Some(out)
+    }
+
+    /// A copy with each table's columns in name order: for comparing schemas where a column
+    /// dropped and added again lands at the end, as it does in PostgreSQL and SQLite.
+    pub fn with_columns_by_name(&self) -> Schema {
+        let mut s = self.clone();
+        for t in s.tables.values_mut() {
+            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        s
+    }
+
     /// Brings a schema to the form in which equal databases compare equal, whatever produced
     /// it (replay, introspection or models): constraint order, and each dialect's implied facts.
     pub fn normalize(&mut self, dialect: crate::Dialect) {
@@ -332,6 +365,27 @@ impl Table {
             .sort_by(|a, b| (&a.columns, &a.ref_table, &a.name).cmp(&(&b.columns, &b.ref_table, &b.name)));
         self.checks.sort_by(|a, b| (&a.expr, &a.name).cmp(&(&b.expr, &b.name)));
     }
+}
+
+/// Only the parts of two versions of a table that differ.
+fn table_difference(name: &str, x: &Table, y: &Table) -> String {
+    let mut out = format!("table {name}:\n");
+    let mut part = |what: &str, a: String, b: String| {
+        if a != b {
+            out.push_str(&format!("  {what}\n    expected: {a}\n    actual:   {b}\n"));
+        }
+    };
+    let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    part("column order", format!("{:?}", names(x)), format!("{:?}", names(y)));
+    for c in &x.columns {
+        part(&format!("column {}", c.name), format!("{:?}", Some(c)), format!("{:?}", y.column(&c.name)));
+    }
+    part("primary key", format!("{:?}", x.primary_key), format!("{:?}", y.primary_key));
+    part("uniques", format!("{:?}", x.uniques), format!("{:?}", y.uniques));
+    part("indexes", format!("{:?}", x.indexes), format!("{:?}", y.indexes));
+    part("foreign keys", format!("{:?}", x.foreign_keys), format!("{:?}", y.foreign_keys));
+    part("checks", format!("{:?}", x.checks), format!("{:?}", y.checks));
+    out
 }
 
 fn lower(cols: &[String]) -> Vec<String> {

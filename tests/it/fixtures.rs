@@ -25,47 +25,9 @@ fn history_dir(history: &str) -> PathBuf {
 /// A statement the replay refuses, on purpose: (file ending, line, column, words of the message).
 type Refusal = (&'static str, u64, u64, &'static str);
 
-/// Compares two schemas and says, table by table, how they differ.
+/// Compares two schemas and says, part by part, how they differ.
 fn mismatch(replayed: &Schema, real: &Schema) -> Option<String> {
-    let (a, b) = (replayed.without_constraint_names(), real.without_constraint_names());
-    if a == b {
-        return None;
-    }
-    let mut out = String::new();
-    let names: std::collections::BTreeSet<&String> = a.tables.keys().chain(b.tables.keys()).collect();
-    for n in names {
-        match (a.tables.get(n), b.tables.get(n)) {
-            (Some(x), Some(y)) if x != y => out.push_str(&table_mismatch(n, x, y)),
-            (Some(_), None) => out.push_str(&format!("table {n} is only in the replay\n")),
-            (None, Some(_)) => out.push_str(&format!("table {n} is only in the database\n")),
-            _ => {}
-        }
-    }
-    if a.enums != b.enums {
-        out.push_str(&format!("enums:\n  replay:   {:?}\n  database: {:?}\n", a.enums, b.enums));
-    }
-    Some(out)
-}
-
-/// Only the parts of two versions of a table that differ.
-fn table_mismatch(name: &str, x: &strata_schema::Table, y: &strata_schema::Table) -> String {
-    let mut out = format!("table {name}:\n");
-    let mut part = |what: &str, a: String, b: String| {
-        if a != b {
-            out.push_str(&format!("  {what}\n    replay:   {a}\n    database: {b}\n"));
-        }
-    };
-    let names = |t: &strata_schema::Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-    part("column order", format!("{:?}", names(x)), format!("{:?}", names(y)));
-    for c in &x.columns {
-        part(&format!("column {}", c.name), format!("{:?}", Some(c)), format!("{:?}", y.column(&c.name)));
-    }
-    part("primary key", format!("{:?}", x.primary_key), format!("{:?}", y.primary_key));
-    part("uniques", format!("{:?}", x.uniques), format!("{:?}", y.uniques));
-    part("indexes", format!("{:?}", x.indexes), format!("{:?}", y.indexes));
-    part("foreign keys", format!("{:?}", x.foreign_keys), format!("{:?}", y.foreign_keys));
-    part("checks", format!("{:?}", x.checks), format!("{:?}", y.checks));
-    out
+    replayed.difference(real)
 }
 
 /// Applies `history` step by step through `run` and compares through `read` after each step.

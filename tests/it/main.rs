@@ -3,4 +3,5 @@
 mod db;
 mod fixtures;
 mod migrate;
+mod round_trip;
 mod ui;

@@ -196,3 +196,26 @@ async fn mysql_tables(pool: &sqlx::MySqlPool) -> Vec<String> {
 migrator_tests!(sqlite, sqlite_pool, SQLITE, sqlite_tables);
 migrator_tests!(postgres, db::postgres_pool, POSTGRES, postgres_tables);
 migrator_tests!(mysql, db::mysql_pool, MYSQL, mysql_tables);
+
+/// Targets and undo follow the history's order, not the versions' numbers: diesel orders
+/// versions as text, and vaultwarden has a `2024-03-13_170000` folder whose version is the
+/// short `20240313`, after `20180114171611` in its history.
+#[tokio::test]
+async fn order_is_the_history_order() {
+    let pool = db::sqlite_pool("mig_order").await;
+    let m = migrator(&[
+        (20180114171611, "first", "CREATE TABLE a (id INT)", Some("DROP TABLE a")),
+        (20240313, "second", "CREATE TABLE b (id INT)", Some("DROP TABLE b")),
+        (20250101000000, "third", "CREATE TABLE c (id INT)", Some("DROP TABLE c")),
+    ]);
+    assert_eq!(versions(&m.run_to(&pool, 20180114171611).await.expect("runs").applied), [20180114171611]);
+    assert_eq!(versions(&m.run_to(&pool, 20240313).await.expect("runs").applied), [20240313]);
+    assert_eq!(m.status(&pool).await.expect("status").current(), Some(20240313));
+    m.run(&pool).await.expect("runs");
+    assert_eq!(versions(&m.undo(&pool, 2).await.expect("undoes").reverted), [20250101000000, 20240313]);
+    m.run(&pool).await.expect("runs");
+    assert_eq!(
+        versions(&m.undo_to(&pool, Some(20180114171611)).await.expect("undoes").reverted),
+        [20250101000000, 20240313]
+    );
+}

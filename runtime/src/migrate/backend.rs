@@ -52,6 +52,11 @@ pub trait Backend: sqlx::Database + private::Sealed {
         m: &Migration,
     ) -> impl Future<Output = Result<Option<Duration>, sqlx::Error>> + Send;
 
+    /// The database's schema, read through its catalog and normalised (see [`crate::introspect`]).
+    fn introspect(
+        conn: &mut Self::Connection,
+    ) -> impl Future<Output = Result<strata_schema::Schema, crate::introspect::IntrospectError>> + Send;
+
     /// Runs `m`'s down SQL and removes its record, in one transaction where the database allows.
     fn revert(
         conn: &mut Self::Connection,

@@ -29,6 +29,12 @@ impl Backend for MySql {
         sqlx::query("SELECT RELEASE_LOCK(?)").bind(id).execute(conn).await.map(drop)
     }
 
+    async fn introspect(
+        conn: &mut MySqlConnection,
+    ) -> Result<strata_schema::Schema, crate::introspect::IntrospectError> {
+        crate::introspect::introspect_mysql(conn).await
+    }
+
     async fn ensure_table(conn: &mut MySqlConnection, table: &str) -> Result<(), sqlx::Error> {
         sqlx::raw_sql(AssertSqlSafe(create_table_sql(Dialect::Mysql, table))).execute(conn).await.map(drop)
     }

@@ -28,6 +28,12 @@ impl Backend for Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)").bind(id).execute(conn).await.map(drop)
     }
 
+    async fn introspect(
+        conn: &mut PgConnection,
+    ) -> Result<strata_schema::Schema, crate::introspect::IntrospectError> {
+        crate::introspect::introspect_postgres(conn).await
+    }
+
     async fn ensure_table(conn: &mut PgConnection, table: &str) -> Result<(), sqlx::Error> {
         sqlx::raw_sql(AssertSqlSafe(create_table_sql(Dialect::Postgres, table))).execute(conn).await.map(drop)
     }

@@ -22,6 +22,12 @@ impl Backend for Sqlite {
         Ok(())
     }
 
+    async fn introspect(
+        conn: &mut SqliteConnection,
+    ) -> Result<strata_schema::Schema, crate::introspect::IntrospectError> {
+        crate::introspect::introspect_sqlite(conn).await
+    }
+
     async fn ensure_table(conn: &mut SqliteConnection, table: &str) -> Result<(), sqlx::Error> {
         sqlx::raw_sql(AssertSqlSafe(create_table_sql(Dialect::Sqlite, table))).execute(conn).await.map(drop)
     }

@@ -36,10 +36,11 @@ impl Status {
         self.entries.iter().filter(|e| e.applied.is_none()).map(|e| e.migration)
     }
 
-    /// The newest applied version, `None` at base.
+    /// The newest applied version (in the history's order), `None` at base. Versions the
+    /// binary does not know come after its own.
     pub fn current(&self) -> Option<i64> {
-        let known = self.entries.iter().filter(|e| e.applied.is_some()).map(|e| e.migration.version);
-        known.chain(self.unknown.iter().map(|a| a.version)).max()
+        let known = self.entries.iter().rev().find(|e| e.applied.is_some()).map(|e| e.migration.version);
+        self.unknown.iter().map(|a| a.version).max().or(known)
     }
 
     /// Migrations of the binary are not applied yet.

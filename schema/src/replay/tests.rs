@@ -357,3 +357,19 @@ fn add_column_if_not_exists_keeps_the_table() {
     let e = refuse(Mysql, sql);
     assert!(e.message.contains("without `EXISTS`"), "{e}");
 }
+
+#[test]
+fn mysql_keeps_the_index_of_a_dropped_foreign_key() {
+    let s = replay(
+        Mysql,
+        "CREATE TABLE p (id INT PRIMARY KEY);
+         CREATE TABLE c (id INT PRIMARY KEY, p_id INT, q_id INT, KEY by_q (q_id, p_id));
+         ALTER TABLE c ADD CONSTRAINT c_p_fk FOREIGN KEY (p_id) REFERENCES p (id);
+         ALTER TABLE c ADD FOREIGN KEY (q_id) REFERENCES p (id);
+         ALTER TABLE c DROP FOREIGN KEY c_p_fk;",
+    );
+    let t = table(&s, "c");
+    let names: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
+    // `by_q` already serves the second key; the first got an index of its own, which stays.
+    assert_eq!(names, ["by_q", "c_p_fk"]);
+}

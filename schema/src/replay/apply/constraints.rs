@@ -71,6 +71,13 @@ impl Context<'_> {
                         ));
                     }
                 }
+                if self.dialect == Dialect::Mysql {
+                    mysql_foreign_key_index(
+                        table,
+                        &columns,
+                        name_of(&fk.name).or_else(|| name_of(&fk.index_name)),
+                    );
+                }
                 table.foreign_keys.push(ForeignKey {
                     name: name_of(&fk.name),
                     columns,
@@ -255,4 +262,37 @@ pub(super) fn drop_named(table: &mut Table, name: &str, dialect: Dialect) -> boo
         found = drop_index(table, name);
     }
     found
+}
+
+/// MySQL indexes a foreign key's columns unless an index already starts with them, and keeps
+/// that index when the key is dropped. It is named after the constraint, else after the
+/// key's own index name, else after its first column.
+fn mysql_foreign_key_index(table: &mut Table, columns: &[String], name: Option<String>) {
+    let lower = |c: &[String]| c.iter().map(|x| x.to_ascii_lowercase()).collect::<Vec<_>>();
+    let wanted = lower(columns);
+    let leads = |c: &[String]| c.len() >= wanted.len() && lower(&c[..wanted.len()]) == wanted;
+    let covered = table.indexes.iter().any(|i| !i.expression && leads(&i.columns))
+        || table.uniques.iter().any(|u| leads(&u.columns))
+        || table.primary_key.as_ref().is_some_and(|p| leads(&p.columns));
+    if covered {
+        return;
+    }
+    let taken = |n: &str| {
+        table.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(n))
+            || table.uniques.iter().any(|u| u.name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(n)))
+    };
+    let base = name.unwrap_or_else(|| columns[0].clone());
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    table.indexes.push(Index {
+        name,
+        columns: columns.to_vec(),
+        unique: false,
+        expression: false,
+        predicate: None,
+    });
 }
