@@ -15,7 +15,7 @@ pub const POSTGRES_URL: &str = "STRATA_TEST_POSTGRES_URL";
 pub const MYSQL_URL: &str = "STRATA_TEST_MYSQL_URL";
 
 /// The URL in `var`, or `None` after printing why the test skips.
-fn url(var: &str) -> Option<String> {
+pub fn url(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").as_deref() == Ok("true") => {
@@ -61,13 +61,29 @@ pub async fn mysql_pool(name: &str) -> Option<sqlx::MySqlPool> {
     )
 }
 
-/// A pool over a fresh SQLite database file named `name` in the temporary directory.
-pub async fn sqlite_pool(name: &str) -> sqlx::SqlitePool {
+/// A fresh SQLite database file named `name` in the temporary directory, as a URL.
+pub fn sqlite_url(name: &str) -> String {
     let path = std::env::temp_dir().join(format!("strata-{name}-{}.db", std::process::id()));
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// The URL of the database `name` on the server `var` names (no database is created).
+pub fn server_url(var: &str, name: &str) -> Option<String> {
+    let url = url(var)?;
+    let (base, query) = url.split_once('?').map_or((url.as_str(), None), |(b, q)| (b, Some(q)));
+    let (server, _) = base.rsplit_once('/')?;
+    Some(match query {
+        Some(q) => format!("{server}/strata_t_{name}?{q}"),
+        None => format!("{server}/strata_t_{name}"),
+    })
+}
+
+/// A pool over a fresh SQLite database file named `name` in the temporary directory.
+pub async fn sqlite_pool(name: &str) -> sqlx::SqlitePool {
+    let options = SqliteConnectOptions::from_str(&sqlite_url(name)).expect("a SQLite URL");
     sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)

@@ -37,6 +37,115 @@ fn versions(steps: &[strata::migrate::Step]) -> Vec<i64> {
     steps.iter().map(|s| s.version).collect()
 }
 
+/// Migrations that log each application, so that one applied twice shows.
+const LOGGED: &[(i64, &str, &str, Option<&str>)] = &[
+    (1, "log", "CREATE TABLE run_log (n INT NOT NULL)", Some("DROP TABLE run_log")),
+    (2, "first", "INSERT INTO run_log (n) VALUES (2)", Some("DELETE FROM run_log WHERE n = 2")),
+    (3, "second", "INSERT INTO run_log (n) VALUES (3)", Some("DELETE FROM run_log WHERE n = 3")),
+];
+
+/// The other half of `concurrent_migrators_apply_each_migration_once`: run by the test binary
+/// in child processes, with the database in the environment; does nothing on its own.
+#[tokio::test]
+#[ignore = "run by concurrent_migrators_apply_each_migration_once in child processes"]
+async fn child_migrator() {
+    let (Ok(dialect), Ok(url)) = (std::env::var("STRATA_CHILD_DIALECT"), std::env::var("STRATA_CHILD_URL"))
+    else {
+        return;
+    };
+    let m = migrator(LOGGED);
+    let result = match dialect.as_str() {
+        "sqlite" => m.run(&sqlx::SqlitePool::connect(&url).await.expect("connects")).await,
+        "postgres" => m.run(&sqlx::PgPool::connect(&url).await.expect("connects")).await,
+        _ => m.run(&sqlx::MySqlPool::connect(&url).await.expect("connects")).await,
+    };
+    result.expect("the child's migrator succeeds");
+}
+
+/// Four migrators on their own connections in this process, and four in child processes,
+/// all at once.
+async fn run_concurrently<DB: strata::migrate::Backend>(pool: &sqlx::Pool<DB>, dialect: &str, url: &str) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let children: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args(["--exact", "migrate::child_migrator", "--ignored", "--quiet"])
+                .env("STRATA_CHILD_DIALECT", dialect)
+                .env("STRATA_CHILD_URL", url)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("a child process starts")
+        })
+        .collect();
+    let m: &'static Migrator = Box::leak(Box::new(migrator(LOGGED)));
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { m.run(&pool).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("the task finishes").expect("each migrator succeeds");
+    }
+    for mut c in children {
+        let status =
+            tokio::task::spawn_blocking(move || c.wait()).await.expect("waits").expect("the child ends");
+        assert!(status.success(), "a child migrator failed");
+    }
+    let status = migrator(LOGGED).status(pool).await.expect("status");
+    assert!(status.is_up_to_date(), "{status}");
+}
+
+macro_rules! logged {
+    ($pool:expr) => {{
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM run_log").fetch_one($pool).await.expect("counts");
+        assert_eq!(n, 2, "each data migration ran exactly once");
+    }};
+}
+
+#[tokio::test]
+async fn concurrent_migrators_apply_each_migration_once() {
+    let url = db::sqlite_url("mig_concurrent");
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("SQLite opens");
+    run_concurrently(&pool, "sqlite", &url).await;
+    logged!(&pool);
+    if let Some(pool) = db::postgres_pool("mig_concurrent").await {
+        let url = db::server_url(db::POSTGRES_URL, "mig_concurrent").expect("set");
+        run_concurrently(&pool, "postgres", &url).await;
+        logged!(&pool);
+    }
+    if let Some(pool) = db::mysql_pool("mig_concurrent").await {
+        let url = db::server_url(db::MYSQL_URL, "mig_concurrent").expect("set");
+        run_concurrently(&pool, "mysql", &url).await;
+        logged!(&pool);
+    }
+}
+
+/// MySQL commits DDL statement by statement: a migration that fails after its first statement
+/// is recorded as failed, `status` shows it, and the next run refuses with the way out.
+#[tokio::test]
+async fn mysql_records_a_migration_that_stopped_partway() {
+    let Some(pool) = db::mysql_pool("mig_dirty").await else { return };
+    let m = migrator(&[
+        (1, "ok", "CREATE TABLE ok_t (id INT)", Some("DROP TABLE ok_t")),
+        (
+            2,
+            "half",
+            "CREATE TABLE half_t (id INT);\nCREATE TABLE half_t (id INT);",
+            Some("DROP TABLE half_t"),
+        ),
+    ]);
+    let e = m.run(&pool).await.expect_err("the second statement fails");
+    assert!(e.to_string().contains("2_half"), "{e}");
+    let status = m.status(&pool).await.expect("status");
+    assert!(status.is_inconsistent() && status.to_string().contains("FAILED    2_half"), "{status}");
+    let e = m.run(&pool).await.expect_err("a half-applied migration stops the next run");
+    let text = e.to_string();
+    assert!(matches!(e, MigrateError::Dirty { version: 2, .. }), "{text}");
+    assert!(text.contains("DELETE FROM _sqlx_migrations WHERE version = 2"), "{text}");
+}
+
 /// The same checks on every database; `$tables` reads the table names of the database.
 macro_rules! migrator_tests {
     ($module:ident, $pool:expr, $embedded:expr, $tables:expr) => {

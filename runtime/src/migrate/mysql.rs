@@ -21,7 +21,14 @@ impl Backend for MySql {
 
     async fn lock(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
         let id = database_lock_id(conn).await?;
-        sqlx::query("SELECT GET_LOCK(?, -1)").bind(id).execute(conn).await.map(drop)
+        // GET_LOCK answers 1 when it has the lock. MariaDB does not read a negative timeout as
+        // "forever" (it returns at once), so wait a day, and check the answer.
+        let got: Option<i64> =
+            sqlx::query_scalar("SELECT GET_LOCK(?, 86400)").bind(&id).fetch_one(conn).await?;
+        match got {
+            Some(1) => Ok(()),
+            _ => Err(sqlx::Error::Protocol(format!("GET_LOCK('{id}') did not grant the migration lock"))),
+        }
     }
 
     async fn unlock(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
