@@ -328,3 +328,35 @@ async fn order_is_the_history_order() {
         [20250101000000, 20240313]
     );
 }
+
+/// The start-up policies: apply, refuse or warn when behind; always refuse ahead or changed.
+#[tokio::test]
+async fn startup_policies() {
+    use strata::migrate::Policy;
+    let pool = db::sqlite_pool("mig_startup").await;
+    let v1 = migrator(&[(1, "one", "CREATE TABLE one_t (id INT)", Some("DROP TABLE one_t"))]);
+    let v2 = migrator(&[
+        (1, "one", "CREATE TABLE one_t (id INT)", Some("DROP TABLE one_t")),
+        (2, "two", "CREATE TABLE two_t (id INT)", Some("DROP TABLE two_t")),
+    ]);
+    let e = v1.startup(&pool, Policy::Refuse).await.expect_err("pending is refused");
+    assert!(matches!(&e, MigrateError::Pending { pending } if pending == &["1_one"]), "{e}");
+    let warned = v1.startup(&pool, Policy::Warn).await.expect("starts");
+    assert!(warned.warnings[0].contains("1 pending (1_one)") && warned.status.is_behind());
+    let applied = v1.startup(&pool, Policy::Apply).await.expect("applies");
+    assert_eq!(versions(&applied.applied), [1]);
+    assert!(applied.status.is_up_to_date() && applied.warnings.is_empty());
+    assert!(v1.startup(&pool, Policy::Refuse).await.expect("up to date").applied.is_empty());
+
+    v2.run(&pool).await.expect("a newer binary migrates");
+    for policy in [Policy::Apply, Policy::Refuse, Policy::Warn] {
+        let e = v1.startup(&pool, policy).await.expect_err("the database is ahead");
+        assert!(matches!(e, MigrateError::UnknownVersion { version: 2, .. }), "{policy:?}: {e}");
+    }
+    let changed = migrator(&[
+        (1, "one", "CREATE TABLE one_t (id BIGINT)", Some("DROP TABLE one_t")),
+        (2, "two", "CREATE TABLE two_t (id INT)", Some("DROP TABLE two_t")),
+    ]);
+    let e = changed.startup(&pool, Policy::Apply).await.expect_err("a changed migration");
+    assert!(matches!(e, MigrateError::ChecksumMismatch { .. }), "{e}");
+}

@@ -29,6 +29,12 @@ pub enum MigrateError {
     Irreversible { name: String, at: String },
     #[error("no migration of this binary has version {0}")]
     UnknownTarget(i64),
+    #[error(
+        "the database is behind this binary: {} pending ({}); apply them (`strata up`, or `Migrator::run`) before starting, or start with `Policy::Apply`",
+        pending.len(),
+        pending.join(", ")
+    )]
+    Pending { pending: Vec<String> },
 }
 
 /// One migration applied or reverted by a run.
