@@ -339,19 +339,30 @@ pub struct Startup {
 
 impl Migrator {
     /// The check an application runs when it starts; see [`Policy`].
-    pub async fn startup<DB: Backend>(&self, pool: &Pool<DB>, policy: Policy) -> Result<Startup, MigrateError> {
+    pub async fn startup<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        policy: Policy,
+    ) -> Result<Startup, MigrateError> {
         let status = self.status(pool).await?;
         if let Some(a) = status.unknown.first() {
-            return Err(MigrateError::UnknownVersion { version: a.version, description: a.description.clone() });
+            return Err(MigrateError::UnknownVersion {
+                version: a.version,
+                description: a.description.clone(),
+            });
         }
         for e in &status.entries {
             match &e.applied {
                 Some(a) if !a.success => {
-                    let (name, version, table) = (e.migration.name(), e.migration.version, self.table.to_owned());
+                    let (name, version, table) =
+                        (e.migration.name(), e.migration.version, self.table.to_owned());
                     return Err(MigrateError::Dirty { name, version, table });
                 }
                 Some(a) if !a.checksum_matches => {
-                    return Err(MigrateError::ChecksumMismatch { name: e.migration.name(), table: self.table.to_owned() });
+                    return Err(MigrateError::ChecksumMismatch {
+                        name: e.migration.name(),
+                        table: self.table.to_owned(),
+                    });
                 }
                 _ => {}
             }
@@ -361,11 +372,19 @@ impl Migrator {
             _ if pending.is_empty() => Ok(Startup { status, applied: Vec::new(), warnings: Vec::new() }),
             Policy::Apply => {
                 let report = self.run(pool).await?;
-                Ok(Startup { status: self.status(pool).await?, applied: report.applied, warnings: Vec::new() })
+                Ok(Startup {
+                    status: self.status(pool).await?,
+                    applied: report.applied,
+                    warnings: Vec::new(),
+                })
             }
             Policy::Refuse => Err(MigrateError::Pending { pending }),
             Policy::Warn => {
-                let warning = format!("the database is behind this binary: {} pending ({})", pending.len(), pending.join(", "));
+                let warning = format!(
+                    "the database is behind this binary: {} pending ({})",
+                    pending.len(),
+                    pending.join(", ")
+                );
                 Ok(Startup { status, applied: Vec::new(), warnings: vec![warning] })
             }
         }

@@ -95,6 +95,7 @@ pub(crate) fn create_table_sql(dialect: Dialect, table: &str) -> String {
 }
 
 /// sqlx's lock key for a database name, so that strata and sqlx migrators exclude each other.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) fn lock_id(database: &str) -> i64 {
     const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
     0x3d32_ad9e * i64::from(CRC.checksum(database.as_bytes()))
