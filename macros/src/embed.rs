@@ -126,10 +126,11 @@ fn migrator(set: &MigrationSet) -> TokenStream {
     });
     let config = set.dir.join(strata_schema::CONFIG_FILE);
     let config = config.is_file().then(|| config.display().to_string()).into_iter();
+    let unmanaged = set.config.unmanaged.iter();
     quote! {
         {
             #( const _: &str = ::core::include_str!(#config); )*
-            ::strata::Migrator::new(&[#(#migrations),*])
+            ::strata::Migrator::new(&[#(#migrations),*]).with_unmanaged(&[#(#unmanaged),*])
         }
     }
 }

@@ -41,6 +41,53 @@ impl TableDef {
     pub fn column(&self, name: &str) -> Option<&ColumnDef> {
         self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
     }
+
+    /// The table as the core's schema type, for comparing with a database.
+    pub fn to_table(&self) -> strata_schema::Table {
+        use strata_schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Table, Unique};
+        let strings = |cols: &[&str]| cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        let mut t = Table::new(self.name);
+        t.columns = self
+            .columns
+            .iter()
+            .map(|c| Column {
+                name: c.name.to_owned(),
+                ty: c.sql_type.to_owned(),
+                nullable: c.nullable,
+                default: c.default.map(str::to_owned),
+                auto_increment: c.auto_increment,
+            })
+            .collect();
+        if !self.primary_key.is_empty() {
+            t.primary_key = Some(PrimaryKey { name: None, columns: strings(self.primary_key) });
+        }
+        t.uniques = self.uniques.iter().map(|u| Unique { name: None, columns: strings(u) }).collect();
+        t.indexes = self
+            .indexes
+            .iter()
+            .map(|i| Index {
+                name: i.name.to_owned(),
+                columns: strings(i.columns),
+                unique: false,
+                expression: false,
+                predicate: None,
+            })
+            .collect();
+        t.foreign_keys = self
+            .foreign_keys
+            .iter()
+            .map(|f| ForeignKey {
+                name: None,
+                columns: strings(f.columns),
+                ref_table: f.ref_table.to_owned(),
+                ref_columns: strings(f.ref_columns),
+                on_delete: Action::parse(f.on_delete).unwrap_or_default(),
+                on_update: Action::parse(f.on_update).unwrap_or_default(),
+            })
+            .collect();
+        t.checks = self.checks.iter().map(|c| Check { name: None, expr: (*c).to_owned() }).collect();
+        t
+    }
 }
 
 /// A column as a model describes it; `sql_type` is the dialect's canonical spelling.

@@ -40,10 +40,32 @@ pub enum DiffKind {
     ExtraCheck,
 }
 
+/// The two things compared, as messages name them.
+#[derive(Debug, Clone, Copy)]
+pub struct Sides {
+    /// The side held to be right: "the model", "the migrations".
+    pub ours: &'static str,
+    /// The side checked against it: "the migrations", "the database".
+    pub theirs: &'static str,
+    /// Said of a table or column that `theirs` lacks.
+    pub missing: &'static str,
+}
+
+/// A model against the replayed migrations (the derive, `strata check`).
+pub const MODEL_VS_MIGRATIONS: Sides =
+    Sides { ours: "the model", theirs: "the migrations", missing: "is not created by any migration" };
+/// The replayed migrations against a live database (`verify`).
+pub const MIGRATIONS_VS_DATABASE: Sides =
+    Sides { ours: "the migrations", theirs: "the database", missing: "is not in the database" };
+/// A model against a live database (`verify`).
+pub const MODEL_VS_DATABASE: Sides =
+    Sides { ours: "the model", theirs: "the database", missing: "is not in the database" };
+
 /// Compares `model` (the table a model describes, with its `renamed_from` hints) with what the
 /// replayed `schema` holds.
 pub fn compare(
     d: Dialect,
+    sides: &Sides,
     model: &Table,
     table_renamed_from: Option<&str>,
     column_renames: &[(String, String)],
@@ -65,7 +87,7 @@ pub fn compare(
             column: None,
             columns: Vec::new(),
             kind: DiffKind::MissingTable,
-            message: format!("table `{t}` is not created by any migration"),
+            message: format!("table `{t}` {}", sides.missing),
             fix: Some(render::create_table(d, model)),
         }];
     };
@@ -109,13 +131,13 @@ pub fn compare(
                     Some(&c.name),
                     &[],
                     DiffKind::MissingColumn,
-                    format!("column `{t}.{}` is not created by any migration", c.name),
+                    format!("column `{t}.{}` {}", c.name, sides.missing),
                     Some(format!("ALTER TABLE {} ADD COLUMN {};", q(t), column_def(d, c, model))),
                 ),
             }
             continue;
         };
-        compare_column(d, model, c, dc, &mut push);
+        compare_column(d, sides, model, c, dc, &mut push);
     }
     let db = &renamed_db;
     for dc in &db.columns {
@@ -127,7 +149,7 @@ pub fn compare(
                 None,
                 std::slice::from_ref(&dc.name),
                 DiffKind::ExtraColumn,
-                format!("the migrations give `{t}` a column `{}` that the model has no field for", dc.name),
+                format!("column `{t}.{}` is in {}, but not in {}", dc.name, sides.theirs, sides.ours),
                 Some(format!("ALTER TABLE {} DROP COLUMN {};", q(t), q(&dc.name))),
             );
         }
@@ -166,7 +188,13 @@ pub fn compare(
             columns.first().map(String::as_str),
             &columns,
             DiffKind::PrimaryKey,
-            format!("the model gives `{t}` {}, the migrations {}", show(pk(model)), show(pk(db))),
+            format!(
+                "`{t}` has {} in {}, but {} in {}",
+                show(pk(model)),
+                sides.ours,
+                show(pk(db)),
+                sides.theirs
+            ),
             fix.filter(|_| model.primary_key.is_some()),
         );
     }
@@ -181,7 +209,12 @@ pub fn compare(
                 single(&u.columns),
                 &u.columns,
                 DiffKind::MissingUnique,
-                format!("no migration makes ({}) unique in `{t}`", u.columns.join(", ")),
+                format!(
+                    "({}) is unique in `{t}` in {}, but not in {}",
+                    u.columns.join(", "),
+                    sides.ours,
+                    sides.theirs
+                ),
                 Some(render::create_unique(d, t, u)),
             );
         }
@@ -202,7 +235,12 @@ pub fn compare(
                 single(&u.columns),
                 &u.columns,
                 DiffKind::ExtraUnique,
-                format!("the migrations make ({}) unique in `{t}`, the model does not", u.columns.join(", ")),
+                format!(
+                    "({}) is unique in `{t}` in {}, but not in {}",
+                    u.columns.join(", "),
+                    sides.theirs,
+                    sides.ours
+                ),
                 drop,
             );
         }
@@ -217,7 +255,12 @@ pub fn compare(
                 single(&i.columns),
                 &i.columns,
                 DiffKind::MissingIndex,
-                format!("no migration creates an index on `{t}` ({})", i.columns.join(", ")),
+                format!(
+                    "`{t}` has an index on ({}) in {}, but not in {}",
+                    i.columns.join(", "),
+                    sides.ours,
+                    sides.theirs
+                ),
                 Some(render::create_index(d, t, i)),
             );
         }
@@ -233,9 +276,11 @@ pub fn compare(
                 &i.columns,
                 DiffKind::ExtraIndex,
                 format!(
-                    "the migrations create index `{}` on `{t}` ({}), the model does not declare it",
+                    "index `{}` on `{t}` ({}) is in {}, but not in {}",
                     i.name,
-                    i.columns.join(", ")
+                    i.columns.join(", "),
+                    sides.theirs,
+                    sides.ours
                 ),
                 Some(drop),
             );
@@ -247,15 +292,19 @@ pub fn compare(
             let other = db.foreign_keys.iter().find(|x| lower(&x.columns) == lower(&f.columns));
             let message = match other {
                 Some(x) => format!(
-                    "`{t}.{}` references `{}` in the model, but the migrations say `{}`",
+                    "`{t}.{}` references `{}` in {}, but `{}` in {}",
                     f.columns.join(", "),
                     describe_fk(f),
-                    describe_fk(x)
+                    sides.ours,
+                    describe_fk(x),
+                    sides.theirs
                 ),
                 None => format!(
-                    "no migration adds the foreign key `{t}.{}` -> `{}`",
+                    "`{t}.{}` references `{}` in {}, but nothing in {}",
                     f.columns.join(", "),
-                    describe_fk(f)
+                    describe_fk(f),
+                    sides.ours,
+                    sides.theirs
                 ),
             };
             push(
@@ -280,9 +329,11 @@ pub fn compare(
                 &f.columns,
                 DiffKind::ExtraForeignKey,
                 format!(
-                    "the migrations make `{t}.{}` reference `{}`, the model does not",
+                    "`{t}.{}` references `{}` in {}, but nothing in {}",
                     f.columns.join(", "),
-                    describe_fk(f)
+                    describe_fk(f),
+                    sides.theirs,
+                    sides.ours
                 ),
                 drop,
             );
@@ -295,7 +346,7 @@ pub fn compare(
                 None,
                 &[],
                 DiffKind::MissingCheck,
-                format!("no migration adds `CHECK ({})` to `{t}`", c.expr),
+                format!("`{t}` has `CHECK ({})` in {}, but not in {}", c.expr, sides.ours, sides.theirs),
                 rebuild(format!("ALTER TABLE {} ADD CHECK ({});", q(t), c.expr)),
             );
         }
@@ -311,7 +362,7 @@ pub fn compare(
                 None,
                 &[],
                 DiffKind::ExtraCheck,
-                format!("the migrations add `CHECK ({})` to `{t}`, the model does not", c.expr),
+                format!("`{t}` has `CHECK ({})` in {}, but not in {}", c.expr, sides.theirs, sides.ours),
                 drop,
             );
         }
@@ -321,6 +372,7 @@ pub fn compare(
 
 fn compare_column(
     d: Dialect,
+    sides: &Sides,
     model: &Table,
     c: &Column,
     dc: &Column,
@@ -344,29 +396,31 @@ fn compare_column(
             &[],
             DiffKind::Type,
             format!(
-                "column `{t}.{}` is `{}` in the model, but `{}` in the migrations",
+                "column `{t}.{}` is `{}` in {}, but `{}` in {}",
                 c.name,
                 sql_type(&c.ty),
-                sql_type(&dc.ty)
+                sides.ours,
+                sql_type(&dc.ty),
+                sides.theirs
             ),
             fix,
         );
     }
     if c.nullable != dc.nullable {
+        // A model says nullable with `Option`.
+        let (nullable, not_null) = if sides.ours == MODEL_VS_MIGRATIONS.ours {
+            ("an `Option` in the model".to_owned(), "not an `Option` in the model".to_owned())
+        } else {
+            (format!("nullable in {}", sides.ours), format!("NOT NULL in {}", sides.ours))
+        };
         let (message, pg) = if c.nullable {
             (
-                format!(
-                    "column `{t}.{}` is NOT NULL in the migrations, but an `Option` in the model",
-                    c.name
-                ),
+                format!("column `{t}.{}` is NOT NULL in {}, but {nullable}", c.name, sides.theirs),
                 "DROP NOT NULL",
             )
         } else {
             (
-                format!(
-                    "column `{t}.{}` is nullable in the migrations, but not an `Option` in the model",
-                    c.name
-                ),
+                format!("column `{t}.{}` is nullable in {}, but {not_null}", c.name, sides.theirs),
                 "SET NOT NULL",
             )
         };
@@ -391,26 +445,21 @@ fn compare_column(
             &[],
             DiffKind::Default,
             format!(
-                "column `{t}.{}` has {} in the model, but {} in the migrations",
+                "column `{t}.{}` has {} in {}, but {} in {}",
                 c.name,
                 show(&c.default),
-                show(&dc.default)
+                sides.ours,
+                show(&dc.default),
+                sides.theirs
             ),
             fix,
         );
     }
     if c.auto_increment != dc.auto_increment {
-        let message = if c.auto_increment {
-            format!(
-                "column `{t}.{}` is `auto_increment` in the model, but the migrations do not make the database assign it",
-                c.name
-            )
-        } else {
-            format!(
-                "the migrations make the database assign `{t}.{}`, but the model has no `auto_increment`",
-                c.name
-            )
-        };
+        let (yes, no) =
+            if c.auto_increment { (sides.ours, sides.theirs) } else { (sides.theirs, sides.ours) };
+        let message =
+            format!("column `{t}.{}` is assigned by the database in {yes}, but not in {no}", c.name);
         let fix = match d {
             Dialect::Postgres if c.auto_increment => Some(format!(
                 "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED BY DEFAULT AS IDENTITY;",

@@ -146,11 +146,92 @@ async fn mysql_records_a_migration_that_stopped_partway() {
     assert!(text.contains("DELETE FROM _sqlx_migrations WHERE version = 2"), "{text}");
 }
 
-/// The same checks on every database; `$tables` reads the table names of the database.
+/// The same checks on every database; `$tables` reads the table names of the database,
+/// `$int` and `$varchar50` are the dialect's canonical spellings of `INT` and `VARCHAR(50)`.
 macro_rules! migrator_tests {
-    ($module:ident, $pool:expr, $embedded:expr, $tables:expr) => {
+    ($module:ident, $pool:expr, $embedded:expr, $tables:expr, $int:literal, $varchar50:literal) => {
         mod $module {
             use super::*;
+
+            /// A model of `things` as `verify` sees models: a constant table definition.
+            static THINGS: strata::TableDef = strata::TableDef {
+                name: "things",
+                model: "Thing",
+                columns: &[
+                    strata::ColumnDef {
+                        name: "id",
+                        field: "id",
+                        sql_type: $int,
+                        nullable: false,
+                        default: None,
+                        auto_increment: false,
+                    },
+                    strata::ColumnDef {
+                        name: "name",
+                        field: "name",
+                        sql_type: $varchar50,
+                        nullable: true,
+                        default: None,
+                        auto_increment: false,
+                    },
+                ],
+                primary_key: &["id"],
+                uniques: &[],
+                indexes: &[],
+                foreign_keys: &[],
+                checks: &[],
+            };
+
+            #[tokio::test]
+            async fn verify_reports_drift_in_words() {
+                let Some(pool) = $pool("mig_verify").await else { return };
+                let m = migrator(&[(
+                    1,
+                    "things",
+                    "CREATE TABLE things (id INT PRIMARY KEY, name VARCHAR(50))",
+                    Some("DROP TABLE things"),
+                )])
+                .with_unmanaged(&["legacy_*"]);
+                m.run(&pool).await.expect("runs");
+                let v = m.verify(&pool, [&THINGS]).await.expect("verifies");
+                assert!(v.is_clean(), "{v}");
+                assert_eq!(v.version, Some(1));
+
+                sqlx::raw_sql("CREATE TABLE legacy_accounts (id INT)")
+                    .execute(&pool)
+                    .await
+                    .expect("another app's table");
+                assert!(
+                    m.verify(&pool, [&THINGS]).await.expect("verifies").is_clean(),
+                    "unmanaged tables are left alone"
+                );
+
+                sqlx::raw_sql("ALTER TABLE things ADD COLUMN sneaky INT")
+                    .execute(&pool)
+                    .await
+                    .expect("a change by hand");
+                sqlx::raw_sql("CREATE TABLE stray (id INT)").execute(&pool).await.expect("a table by hand");
+                let v = m.verify(&pool, [&THINGS]).await.expect("verifies");
+                assert!(!v.is_clean());
+                let text = v.to_string();
+                assert!(
+                    v.against_migrations.contains(
+                        &"column `things.sneaky` is in the database, but not in the migrations".to_owned()
+                    ),
+                    "{text}"
+                );
+                assert!(
+                    v.against_migrations
+                        .contains(&"table `stray` is in the database, but not in the migrations".to_owned()),
+                    "{text}"
+                );
+                assert!(
+                    v.against_models.contains(
+                        &"column `things.sneaky` is in the database, but not in the model".to_owned()
+                    ),
+                    "{text}"
+                );
+            }
 
             #[tokio::test]
             async fn apply_undo_and_targets() {
@@ -302,9 +383,9 @@ async fn mysql_tables(pool: &sqlx::MySqlPool) -> Vec<String> {
     strata::introspect::introspect_mysql(&mut conn).await.expect("reads").tables.into_keys().collect()
 }
 
-migrator_tests!(sqlite, sqlite_pool, SQLITE, sqlite_tables);
-migrator_tests!(postgres, db::postgres_pool, POSTGRES, postgres_tables);
-migrator_tests!(mysql, db::mysql_pool, MYSQL, mysql_tables);
+migrator_tests!(sqlite, sqlite_pool, SQLITE, sqlite_tables, "integer", "text");
+migrator_tests!(postgres, db::postgres_pool, POSTGRES, postgres_tables, "integer", "varchar(50)");
+migrator_tests!(mysql, db::mysql_pool, MYSQL, mysql_tables, "int", "varchar(50)");
 
 /// Targets and undo follow the history's order, not the versions' numbers: diesel orders
 /// versions as text, and vaultwarden has a `2024-03-13_170000` folder whose version is the

@@ -14,8 +14,14 @@ pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) ->
         .iter()
         .filter_map(|f| f.renamed_from.as_ref().map(|(from, _)| (from.clone(), f.column.clone())))
         .collect();
-    let differences =
-        diff::compare(dialect, table, model.renamed_from.as_deref(), &renames, &replayed.schema);
+    let differences = diff::compare(
+        dialect,
+        &diff::MODEL_VS_MIGRATIONS,
+        table,
+        model.renamed_from.as_deref(),
+        &renames,
+        &replayed.schema,
+    );
     let latest = match replayed.set.latest() {
         Some(m) => format!("checked against `{}`, whose latest migration is `{}`", dir.shown, m.name()),
         None => format!("`{}` has no migrations yet", dir.shown),

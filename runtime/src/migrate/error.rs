@@ -29,6 +29,10 @@ pub enum MigrateError {
     Irreversible { name: String, at: String },
     #[error("no migration of this binary has version {0}")]
     UnknownTarget(i64),
+    #[error("cannot replay the migrations: {0}")]
+    Replay(#[source] strata_schema::ReplayError),
+    #[error(transparent)]
+    Introspect(crate::introspect::IntrospectError),
     #[error(
         "the database is behind this binary: {} pending ({}); apply them (`strata up`, or `Migrator::run`) before starting, or start with `Policy::Apply`",
         pending.len(),
