@@ -40,7 +40,9 @@ pub fn expand(input: TokenStream, caller: Option<&Path>) -> syn::Result<TokenStr
         missing_downs(set, &dir).into_iter().map(|m| syn::Error::new(span, m)).collect();
     errors
         .extend(unmodeled(set, &replayed.schema, &dir, caller).into_iter().map(|m| syn::Error::new(span, m)));
-    if let Some(mut first) = errors.pop() {
+    errors.extend(strata_schema::integrity::check(set).into_iter().map(|m| syn::Error::new(span, m)));
+    let mut errors = errors.into_iter();
+    if let Some(mut first) = errors.next() {
         for e in errors {
             first.combine(e);
         }
@@ -124,8 +126,11 @@ fn migrator(set: &MigrationSet) -> TokenStream {
             }
         }
     });
-    let config = set.dir.join(strata_schema::CONFIG_FILE);
-    let config = config.is_file().then(|| config.display().to_string()).into_iter();
+    let config = [strata_schema::CONFIG_FILE, strata_schema::integrity::INTEGRITY_FILE]
+        .into_iter()
+        .map(|f| set.dir.join(f))
+        .filter(|p| p.is_file())
+        .map(|p| p.display().to_string());
     let unmanaged = set.config.unmanaged.iter();
     quote! {
         {

@@ -7,6 +7,7 @@ mod config;
 mod dialect;
 pub mod diff;
 pub mod expr;
+pub mod integrity;
 pub mod migrations;
 pub mod model;
 pub mod models_src;

@@ -1,0 +1,142 @@
+//! `migrations/strata.sum`: the ordered list of migrations with the checksum of each, kept in
+//! git beside them. Two branches that each add a migration both change its last lines, so
+//! git shows the conflict; a migration edited after it was recorded no longer matches.
+
+use std::path::Path;
+
+use crate::migrations::{Migration, MigrationSet};
+
+/// The file name, in the migrations directory.
+pub const INTEGRITY_FILE: &str = "strata.sum";
+
+const HEADER: &str = "# strata: every migration of this directory, in order, with the SHA-384 of its up SQL.\n\
+# Two branches that each add a migration conflict here, on purpose: put the migrations in\n\
+# order, then record them again.\n";
+
+/// The line that records `m`.
+pub fn line(m: &Migration) -> String {
+    format!("{} {} {}", m.version, m.checksum_hex(), m.description.replace(' ', "_"))
+}
+
+/// The whole file for `set`.
+pub fn render(set: &MigrationSet) -> String {
+    let mut out = String::from(HEADER);
+    for m in &set.migrations {
+        out.push_str(&line(m));
+        out.push('\n');
+    }
+    out
+}
+
+/// Where the directory and its `strata.sum` disagree, each in words; empty when they agree or
+/// when there is no `strata.sum`.
+pub fn check(set: &MigrationSet) -> Vec<String> {
+    let path = set.dir.join(INTEGRITY_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else { return Vec::new() };
+    check_text(set, &text, &path)
+}
+
+fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
+    let file = path.file_name().and_then(|n| n.to_str()).unwrap_or(INTEGRITY_FILE);
+    let mut recorded: Vec<(usize, &str, &str)> = Vec::new(); // line number, version, checksum
+    let mut problems = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let l = l.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if l.starts_with("<<<<<<<") || l.starts_with(">>>>>>>") || l.starts_with("=======") {
+            problems.push(format!(
+                "`{file}` line {} is a git conflict marker: two branches added migrations; give each its own version, in order, and record them again",
+                i + 1
+            ));
+            continue;
+        }
+        let mut parts = l.split_whitespace();
+        match (parts.next(), parts.next()) {
+            (Some(v), Some(c)) => recorded.push((i + 1, v, c)),
+            _ => problems.push(format!("`{file}` line {} is not `<version> <checksum> <name>`", i + 1)),
+        }
+    }
+    let index_of =
+        |v: &str| set.migrations.iter().position(|m| m.version == v || m.version_number.to_string() == v);
+    for m in &set.migrations {
+        let shown = m.version_number.to_string();
+        match recorded.iter().find(|r| r.1 == m.version || r.1 == shown) {
+            None => problems.push(format!("migration `{}` is not recorded in `{file}`: add the line `{}`", m.name(), line(m))),
+            Some((at, _, checksum)) if *checksum != m.checksum_hex() => problems.push(format!(
+                "migration `{}` changed after `{file}` recorded it (line {at}); databases that applied it will refuse the new text: put the change in a new migration, or, if it was never applied anywhere, record it again as `{}`",
+                m.name(),
+                line(m)
+            )),
+            Some(_) => {}
+        }
+    }
+    let order: Vec<usize> = recorded.iter().filter_map(|r| index_of(r.1)).collect();
+    if order.windows(2).any(|w| w[0] > w[1]) {
+        problems.push(format!("`{file}` records the migrations in another order than the directory's: record them again in order"));
+    }
+    for (at, v, _) in &recorded {
+        if index_of(v).is_none() {
+            problems.push(format!("`{file}` line {at} records migration {v}, which is not in the directory: remove the line, or restore the migration"));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Dialect};
+
+    fn set(names: &[(&str, &str)]) -> MigrationSet {
+        let migrations = names
+            .iter()
+            .map(|(v, sql)| Migration {
+                version: (*v).to_owned(),
+                version_number: v.parse().expect("a number"),
+                description: "m".into(),
+                layout: crate::migrations::Layout::SqlxReversible,
+                up: crate::migrations::SqlFile {
+                    path: format!("{v}_m.up.sql").into(),
+                    sql: (*sql).to_owned(),
+                },
+                down: None,
+                no_transaction: false,
+                checksum: crate::migrations::checksum(sql),
+            })
+            .collect();
+        MigrationSet { dir: "migrations".into(), config: Config::new(Dialect::Sqlite), migrations }
+    }
+
+    #[test]
+    fn a_recorded_directory_agrees() {
+        let s = set(&[("1", "CREATE TABLE a (id INT);"), ("2", "CREATE TABLE b (id INT);")]);
+        assert!(check_text(&s, &render(&s), Path::new("strata.sum")).is_empty());
+    }
+
+    #[test]
+    fn disagreements_are_named() {
+        let recorded = set(&[("1", "CREATE TABLE a (id INT);"), ("3", "CREATE TABLE c (id INT);")]);
+        let now = set(&[("1", "CREATE TABLE a (id BIGINT);"), ("2", "CREATE TABLE b (id INT);")]);
+        let problems = check_text(&now, &render(&recorded), Path::new("strata.sum"));
+        assert!(problems.iter().any(|p| p.contains("`1_m` changed after")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("`2_m` is not recorded") && p.contains("add the line `2 ")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("records migration 3, which is not in the directory")),
+            "{problems:?}"
+        );
+        let conflict = format!("{}<<<<<<< HEAD\n", render(&recorded));
+        assert!(
+            check_text(&recorded, &conflict, Path::new("strata.sum"))
+                .iter()
+                .any(|p| p.contains("git conflict marker"))
+        );
+        let swapped = set(&[("3", "CREATE TABLE c (id INT);"), ("1", "CREATE TABLE a (id INT);")]);
+        let problems = check_text(&recorded, &render(&swapped), Path::new("strata.sum"));
+        assert!(problems.iter().any(|p| p.contains("another order")), "{problems:?}");
+    }
+}
