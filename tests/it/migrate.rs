@@ -441,3 +441,25 @@ async fn startup_policies() {
     let e = changed.startup(&pool, Policy::Apply).await.expect_err("a changed migration");
     assert!(matches!(e, MigrateError::ChecksumMismatch { .. }), "{e}");
 }
+
+/// `-- no-transaction` runs a migration outside a transaction: PostgreSQL's
+/// `CREATE INDEX CONCURRENTLY` refuses to run inside one.
+#[tokio::test]
+async fn no_transaction_migrations_run_outside_a_transaction() {
+    let Some(pool) = db::postgres_pool("mig_no_txn").await else { return };
+    let concurrently = "CREATE INDEX CONCURRENTLY t_name ON t (name)";
+    let inside = migrator(&[
+        (1, "t", "CREATE TABLE t (id INT PRIMARY KEY, name TEXT)", None),
+        (2, "ix", concurrently, None),
+    ]);
+    let e = inside.run(&pool).await.expect_err("not inside a transaction");
+    assert!(e.to_string().contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block"), "{e}");
+
+    let mut outside = inside.migrations().to_vec();
+    outside[1].up = "-- no-transaction\nCREATE INDEX CONCURRENTLY t_name ON t (name)";
+    outside[1].checksum = checksum(outside[1].up);
+    outside[1].sqlx_checksum = sqlx_checksum(outside[1].up);
+    outside[1].no_transaction = true;
+    let outside = Migrator::new(Box::leak(outside.into_boxed_slice()));
+    assert_eq!(versions(&outside.run(&pool).await.expect("runs outside").applied), [2]);
+}
