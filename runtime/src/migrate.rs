@@ -9,7 +9,9 @@ mod mysql;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod startup;
 mod status;
+mod verify;
 
 use std::time::Duration;
 
@@ -18,7 +20,9 @@ use sqlx::pool::PoolConnection;
 
 pub use backend::{Applied, Backend};
 pub use error::{MigrateError, Report, Step};
+pub use startup::{Policy, Startup};
 pub use status::{AppliedInfo, Entry, Status};
+pub use verify::Verification;
 
 /// The history table sqlx's migrator uses; strata keeps its history in the same table and
 /// layout, so `sqlx migrate info` reads it and a database migrated by sqlx carries on.
@@ -72,7 +76,7 @@ impl Migrator {
         Migrator { unmanaged, ..self }
     }
 
-    fn is_unmanaged(&self, table: &str) -> bool {
+    pub(crate) fn is_unmanaged(&self, table: &str) -> bool {
         self.unmanaged.iter().any(|p| match p.strip_suffix('*') {
             Some(prefix) => table.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()),
             None => p.eq_ignore_ascii_case(table),
@@ -323,191 +327,8 @@ impl Migrator {
         }
     }
 
-    fn history(&self, source: sqlx::Error) -> MigrateError {
+    pub(crate) fn history(&self, source: sqlx::Error) -> MigrateError {
         MigrateError::History { table: self.table.to_owned(), source }
-    }
-}
-
-/// What [`Migrator::startup`] does when the database is behind the binary.
-///
-/// Whatever the policy, a database that is ahead of the binary (it has migrations the binary
-/// does not know), has a migration whose file changed since it was applied, or has one that
-/// stopped partway, is refused: starting on it would run code against a schema nobody checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    /// Apply the pending migrations, then start (development, single-instance deployments).
-    Apply,
-    /// Refuse to start (production, where migrations are a deployment step of their own).
-    Refuse,
-    /// Start, and say which migrations are pending (a rolling deploy where the migration step
-    /// runs alongside).
-    Warn,
-}
-
-/// What [`Migrator::startup`] found and did.
-#[derive(Debug, Clone)]
-pub struct Startup {
-    /// Where the database stands now.
-    pub status: Status,
-    pub applied: Vec<Step>,
-    /// For the application's log: set under [`Policy::Warn`] when migrations are pending.
-    pub warnings: Vec<String>,
-}
-
-impl Migrator {
-    /// The check an application runs when it starts; see [`Policy`].
-    pub async fn startup<DB: Backend>(
-        &self,
-        pool: &Pool<DB>,
-        policy: Policy,
-    ) -> Result<Startup, MigrateError> {
-        let status = self.status(pool).await?;
-        if let Some(a) = status.unknown.first() {
-            return Err(MigrateError::UnknownVersion {
-                version: a.version,
-                description: a.description.clone(),
-            });
-        }
-        for e in &status.entries {
-            match &e.applied {
-                Some(a) if !a.success => {
-                    let (name, version, table) =
-                        (e.migration.name(), e.migration.version, self.table.to_owned());
-                    return Err(MigrateError::Dirty { name, version, table });
-                }
-                Some(a) if !a.checksum_matches => {
-                    return Err(MigrateError::ChecksumMismatch {
-                        name: e.migration.name(),
-                        table: self.table.to_owned(),
-                    });
-                }
-                _ => {}
-            }
-        }
-        let pending: Vec<String> = status.pending().map(Migration::name).collect();
-        match policy {
-            _ if pending.is_empty() => Ok(Startup { status, applied: Vec::new(), warnings: Vec::new() }),
-            Policy::Apply => {
-                let report = self.run(pool).await?;
-                Ok(Startup {
-                    status: self.status(pool).await?,
-                    applied: report.applied,
-                    warnings: Vec::new(),
-                })
-            }
-            Policy::Refuse => Err(MigrateError::Pending { pending }),
-            Policy::Warn => {
-                let warning = format!(
-                    "the database is behind this binary: {} pending ({})",
-                    pending.len(),
-                    pending.join(", ")
-                );
-                Ok(Startup { status, applied: Vec::new(), warnings: vec![warning] })
-            }
-        }
-    }
-}
-
-/// What [`Migrator::verify`] found: each drift in words.
-#[derive(Debug, Clone, Default)]
-pub struct Verification {
-    /// The version the database says it is at.
-    pub version: Option<i64>,
-    /// Where the database differs from the replay of the migrations it has applied.
-    pub against_migrations: Vec<String>,
-    /// Where the database differs from the models given.
-    pub against_models: Vec<String>,
-    /// What the comparison could not cover.
-    pub notes: Vec<String>,
-}
-
-impl Verification {
-    pub fn is_clean(&self) -> bool {
-        self.against_migrations.is_empty() && self.against_models.is_empty()
-    }
-}
-
-impl std::fmt::Display for Verification {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = self.version.map_or("base".to_owned(), |v| format!("version {v}"));
-        if self.is_clean() {
-            write!(f, "the database (at {at}) matches its migrations and the models")?;
-        } else {
-            write!(f, "the database (at {at}) has drifted:")?;
-            for d in self.against_migrations.iter().chain(&self.against_models) {
-                write!(f, "\n  - {d}")?;
-            }
-        }
-        for n in &self.notes {
-            write!(f, "\nnote: {n}")?;
-        }
-        Ok(())
-    }
-}
-
-impl Migrator {
-    /// Reads the live schema and compares it with the replay of the migrations the database
-    /// has applied, and with `models` (usually [`crate::models()`]); tables listed as unmanaged
-    /// are left out. Changes nothing but creating the history table if there is none.
-    pub async fn verify<DB: Backend>(
-        &self,
-        pool: &Pool<DB>,
-        models: impl IntoIterator<Item = &'static crate::TableDef>,
-    ) -> Result<Verification, MigrateError> {
-        use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE, MODEL_VS_DATABASE};
-        let dialect = DB::DIALECT;
-        let status = self.status(pool).await?;
-        let mut replayed = strata_schema::Schema::default();
-        for e in status.entries.iter().filter(|e| e.applied.is_some()) {
-            let name = e.migration.name();
-            strata_schema::replay::apply_sql(
-                dialect,
-                &mut replayed,
-                std::path::Path::new(&name),
-                e.migration.up,
-            )
-            .map_err(MigrateError::Replay)?;
-        }
-        replayed.normalize(dialect);
-        let mut actual = {
-            let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
-            DB::introspect(&mut conn).await.map_err(MigrateError::Introspect)?
-        };
-        actual.remove_table(self.table);
-        for schema in [&mut replayed, &mut actual] {
-            schema.tables.retain(|_, t| !self.is_unmanaged(&t.name));
-        }
-        let mut v = Verification { version: status.current(), ..Verification::default() };
-        if status.is_ahead() {
-            v.notes.push(format!(
-                "the database has {} migration(s) this binary does not know; the comparison with the migrations covers the ones it knows",
-                status.unknown.len()
-            ));
-        }
-        for t in replayed.tables.values() {
-            v.against_migrations.extend(
-                diff::compare(dialect, &MIGRATIONS_VS_DATABASE, t, None, &[], &actual)
-                    .into_iter()
-                    .map(|d| d.message),
-            );
-        }
-        for t in actual.tables.values().filter(|t| replayed.table(&t.name).is_none()) {
-            v.against_migrations
-                .push(format!("table `{}` is in the database, but not in the migrations", t.name));
-        }
-        for model in models {
-            if self.is_unmanaged(model.name) {
-                continue;
-            }
-            let mut table = model.to_table();
-            table.normalize(dialect);
-            v.against_models.extend(
-                diff::compare(dialect, &MODEL_VS_DATABASE, &table, None, &[], &actual)
-                    .into_iter()
-                    .map(|d| d.message),
-            );
-        }
-        Ok(v)
     }
 }
 

@@ -27,6 +27,10 @@ pub struct Applied {
 pub trait Backend: sqlx::Database + private::Sealed {
     const DIALECT: Dialect;
 
+    /// Whether [`lock`](Backend::lock) takes a lock that lives as long as the session, which
+    /// closing the connection releases.
+    const SESSION_LOCK: bool;
+
     /// Takes the database-wide migration lock (the one sqlx's migrator takes, so the two
     /// serialise against each other). SQLite takes a lock per migration instead.
     fn lock(conn: &mut Self::Connection) -> impl Future<Output = Result<(), sqlx::Error>> + Send;

@@ -18,6 +18,7 @@ async fn database_lock_id(conn: &mut MySqlConnection) -> Result<String, sqlx::Er
 
 impl Backend for MySql {
     const DIALECT: Dialect = Dialect::Mysql;
+    const SESSION_LOCK: bool = true;
 
     async fn lock(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
         let id = database_lock_id(conn).await?;

@@ -17,6 +17,7 @@ async fn database_lock_id(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
 
 impl Backend for Postgres {
     const DIALECT: Dialect = Dialect::Postgres;
+    const SESSION_LOCK: bool = true;
 
     async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         let id = database_lock_id(conn).await?;

@@ -13,6 +13,7 @@ impl private::Sealed for Sqlite {}
 
 impl Backend for Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
+    const SESSION_LOCK: bool = false;
 
     async fn lock(_: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         Ok(())

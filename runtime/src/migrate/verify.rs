@@ -1,0 +1,108 @@
+//! A live database against its migrations and the models.
+
+use sqlx::Pool;
+
+use super::{Backend, MigrateError, Migrator};
+
+/// What [`Migrator::verify`] found: each drift in words.
+#[derive(Debug, Clone, Default)]
+pub struct Verification {
+    /// The version the database says it is at.
+    pub version: Option<i64>,
+    /// Where the database differs from the replay of the migrations it has applied.
+    pub against_migrations: Vec<String>,
+    /// Where the database differs from the models given.
+    pub against_models: Vec<String>,
+    /// What the comparison could not cover.
+    pub notes: Vec<String>,
+}
+
+impl Verification {
+    pub fn is_clean(&self) -> bool {
+        self.against_migrations.is_empty() && self.against_models.is_empty()
+    }
+}
+
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self.version.map_or("base".to_owned(), |v| format!("version {v}"));
+        if self.is_clean() {
+            write!(f, "the database (at {at}) matches its migrations and the models")?;
+        } else {
+            write!(f, "the database (at {at}) has drifted:")?;
+            for d in self.against_migrations.iter().chain(&self.against_models) {
+                write!(f, "\n  - {d}")?;
+            }
+        }
+        for n in &self.notes {
+            write!(f, "\nnote: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Migrator {
+    /// Reads the live schema and compares it with the replay of the migrations the database
+    /// has applied, and with `models` (usually [`crate::models()`]); tables listed as unmanaged
+    /// are left out. Changes nothing but creating the history table if there is none.
+    pub async fn verify<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        models: impl IntoIterator<Item = &'static crate::TableDef>,
+    ) -> Result<Verification, MigrateError> {
+        use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE, MODEL_VS_DATABASE};
+        let dialect = DB::DIALECT;
+        let status = self.status(pool).await?;
+        let mut replayed = strata_schema::Schema::default();
+        for e in status.entries.iter().filter(|e| e.applied.is_some()) {
+            let name = e.migration.name();
+            strata_schema::replay::apply_sql(
+                dialect,
+                &mut replayed,
+                std::path::Path::new(&name),
+                e.migration.up,
+            )
+            .map_err(MigrateError::Replay)?;
+        }
+        replayed.normalize(dialect);
+        let mut actual = {
+            let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
+            DB::introspect(&mut conn).await.map_err(MigrateError::Introspect)?
+        };
+        actual.remove_table(self.table);
+        for schema in [&mut replayed, &mut actual] {
+            schema.tables.retain(|_, t| !self.is_unmanaged(&t.name));
+        }
+        let mut v = Verification { version: status.current(), ..Verification::default() };
+        if status.is_ahead() {
+            v.notes.push(format!(
+                "the database has {} migration(s) this binary does not know; the comparison with the migrations covers the ones it knows",
+                status.unknown.len()
+            ));
+        }
+        for t in replayed.tables.values() {
+            v.against_migrations.extend(
+                diff::compare(dialect, &MIGRATIONS_VS_DATABASE, t, None, &[], &actual)
+                    .into_iter()
+                    .map(|d| d.message),
+            );
+        }
+        for t in actual.tables.values().filter(|t| replayed.table(&t.name).is_none()) {
+            v.against_migrations
+                .push(format!("table `{}` is in the database, but not in the migrations", t.name));
+        }
+        for model in models {
+            if self.is_unmanaged(model.name) {
+                continue;
+            }
+            let mut table = model.to_table();
+            table.normalize(dialect);
+            v.against_models.extend(
+                diff::compare(dialect, &MODEL_VS_DATABASE, &table, None, &[], &actual)
+                    .into_iter()
+                    .map(|d| d.message),
+            );
+        }
+        Ok(v)
+    }
+}
