@@ -79,6 +79,28 @@ pub(crate) fn quoted(dialect: Dialect, table: &str) -> String {
     table.split('.').map(|part| dialect.quote_ident(part)).collect::<Vec<_>>().join(".")
 }
 
+/// A row of the history table as [`history_sql`] selects it.
+pub(crate) type HistoryRow = (i64, String, String, bool, Vec<u8>, i64);
+
+impl From<HistoryRow> for Applied {
+    fn from((version, description, installed_on, success, checksum, execution_time): HistoryRow) -> Self {
+        Applied { version, description, installed_on, success, checksum, execution_time }
+    }
+}
+
+/// The history, oldest first, with the timestamp as text in each database's spelling.
+pub(crate) fn history_sql(dialect: Dialect, table: &str) -> String {
+    let (description, installed_on) = match dialect {
+        Dialect::Sqlite => ("description", "CAST(installed_on AS TEXT)"),
+        Dialect::Postgres => ("description", "installed_on::text"),
+        Dialect::Mysql => ("CAST(description AS CHAR)", "CAST(installed_on AS CHAR)"),
+    };
+    format!(
+        "SELECT version, {description}, {installed_on}, success, checksum, execution_time FROM {} ORDER BY version",
+        quoted(dialect, table)
+    )
+}
+
 /// The table sqlx creates, in each database's types.
 pub(crate) fn create_table_sql(dialect: Dialect, table: &str) -> String {
     let (installed, checksum) = match dialect {

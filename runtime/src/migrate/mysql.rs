@@ -7,7 +7,7 @@ use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 use strata_schema::Dialect;
 
 use super::Migration;
-use super::backend::{Applied, Backend, create_table_sql, lock_id, private, quoted};
+use super::backend::{Applied, Backend, HistoryRow, create_table_sql, history_sql, lock_id, private, quoted};
 
 impl private::Sealed for MySql {}
 
@@ -48,23 +48,9 @@ impl Backend for MySql {
     }
 
     async fn applied(conn: &mut MySqlConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
-        let sql = format!(
-            "SELECT version, CAST(description AS CHAR), CAST(installed_on AS CHAR), success, checksum, execution_time FROM {} ORDER BY version",
-            quoted(Dialect::Mysql, table)
-        );
-        let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> =
-            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(version, description, installed_on, success, checksum, execution_time)| Applied {
-                version,
-                description,
-                installed_on,
-                success,
-                checksum,
-                execution_time,
-            })
-            .collect())
+        let rows: Vec<HistoryRow> =
+            sqlx::query_as(AssertSqlSafe(history_sql(Dialect::Mysql, table))).fetch_all(conn).await?;
+        Ok(rows.into_iter().map(Applied::from).collect())
     }
 
     async fn apply(

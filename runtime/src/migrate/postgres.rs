@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 use strata_schema::Dialect;
 
 use super::Migration;
-use super::backend::{Applied, Backend, create_table_sql, lock_id, private, quoted};
+use super::backend::{Applied, Backend, HistoryRow, create_table_sql, history_sql, lock_id, private, quoted};
 
 impl private::Sealed for Postgres {}
 
@@ -40,23 +40,9 @@ impl Backend for Postgres {
     }
 
     async fn applied(conn: &mut PgConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
-        let sql = format!(
-            "SELECT version, description, installed_on::text, success, checksum, execution_time FROM {} ORDER BY version",
-            quoted(Dialect::Postgres, table)
-        );
-        let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> =
-            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(version, description, installed_on, success, checksum, execution_time)| Applied {
-                version,
-                description,
-                installed_on,
-                success,
-                checksum,
-                execution_time,
-            })
-            .collect())
+        let rows: Vec<HistoryRow> =
+            sqlx::query_as(AssertSqlSafe(history_sql(Dialect::Postgres, table))).fetch_all(conn).await?;
+        Ok(rows.into_iter().map(Applied::from).collect())
     }
 
     async fn apply(

@@ -7,7 +7,7 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 use strata_schema::Dialect;
 
 use super::Migration;
-use super::backend::{Applied, Backend, create_table_sql, private, quoted};
+use super::backend::{Applied, Backend, HistoryRow, create_table_sql, history_sql, private, quoted};
 
 impl private::Sealed for Sqlite {}
 
@@ -34,13 +34,9 @@ impl Backend for Sqlite {
     }
 
     async fn applied(conn: &mut SqliteConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
-        let sql = format!(
-            "SELECT version, description, CAST(installed_on AS TEXT), success, checksum, execution_time FROM {} ORDER BY version",
-            quoted(Dialect::Sqlite, table)
-        );
-        let rows: Vec<(i64, String, String, bool, Vec<u8>, i64)> =
-            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(conn).await?;
-        Ok(rows.into_iter().map(applied).collect())
+        let rows: Vec<HistoryRow> =
+            sqlx::query_as(AssertSqlSafe(history_sql(Dialect::Sqlite, table))).fetch_all(conn).await?;
+        Ok(rows.into_iter().map(Applied::from).collect())
     }
 
     async fn apply(
@@ -131,17 +127,4 @@ async fn finish<T>(
             Err(e)
         }
     }
-}
-
-fn applied(
-    (version, description, installed_on, success, checksum, execution_time): (
-        i64,
-        String,
-        String,
-        bool,
-        Vec<u8>,
-        i64,
-    ),
-) -> Applied {
-    Applied { version, description, installed_on, success, checksum, execution_time }
 }
