@@ -51,6 +51,19 @@ pub fn expand(input: TokenStream, caller: Option<&Path>) -> syn::Result<TokenStr
     Ok(migrator(set))
 }
 
+/// The errors, as statements of a block that still has the type the caller expects: several
+/// `compile_error!`s side by side are not an expression, and a missing value would add errors
+/// of its own.
+pub fn fallback(e: syn::Error) -> TokenStream {
+    let errors = e.into_compile_error();
+    quote! {
+        {
+            #errors
+            ::strata::Migrator::new(&[])
+        }
+    }
+}
+
 /// A reversible migration (sqlx's `.up.sql`, a diesel folder) needs its down file.
 fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
     set.migrations

@@ -38,18 +38,24 @@ pub fn check(set: &MigrationSet) -> Vec<String> {
 
 fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
     let file = path.file_name().and_then(|n| n.to_str()).unwrap_or(INTEGRITY_FILE);
+    // A merge conflict says everything there is to say; the lines inside it would only repeat it.
+    let markers: Vec<String> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("<<<<<<<") || l.starts_with(">>>>>>>") || l.starts_with("======="))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if !markers.is_empty() {
+        return vec![format!(
+            "`{file}` has git conflict markers (lines {}): two branches each added migrations; give each migration its own version, in the order they should run, and record the directory again",
+            markers.join(", ")
+        )];
+    }
     let mut recorded: Vec<(usize, &str, &str)> = Vec::new(); // line number, version, checksum
     let mut problems = Vec::new();
     for (i, l) in text.lines().enumerate() {
         let l = l.trim();
         if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        if l.starts_with("<<<<<<<") || l.starts_with(">>>>>>>") || l.starts_with("=======") {
-            problems.push(format!(
-                "`{file}` line {} is a git conflict marker: two branches added migrations; give each its own version, in order, and record them again",
-                i + 1
-            ));
             continue;
         }
         let mut parts = l.split_whitespace();
@@ -133,7 +139,7 @@ mod tests {
         assert!(
             check_text(&recorded, &conflict, Path::new("strata.sum"))
                 .iter()
-                .any(|p| p.contains("git conflict marker"))
+                .any(|p| p.contains("git conflict markers"))
         );
         let swapped = set(&[("3", "CREATE TABLE c (id INT);"), ("1", "CREATE TABLE a (id INT);")]);
         let problems = check_text(&recorded, &render(&swapped), Path::new("strata.sum"));
