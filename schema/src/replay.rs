@@ -136,12 +136,7 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
                 _ => None,
             })
             .collect();
-        let tokens: Vec<_> = stmt
-            .tokens
-            .into_iter()
-            .filter(|t| !matches!(t.token, sqlparser::tokenizer::Token::Whitespace(_)))
-            .collect();
-        match Parser::new(&*d).with_tokens_with_locations(tokens).parse_statement() {
+        match Parser::new(&*d).with_tokens_with_locations(stmt.tokens).parse_statement() {
             Ok(sqlparser::ast::Statement::CreateTable(c)) if kind == split::Kind::TempTable => {
                 steps.push(Step::TempTable(apply::object_name(dialect, &c.name)));
             }

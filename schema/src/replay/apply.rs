@@ -181,14 +181,10 @@ pub(crate) fn check_dropped_words(
     source: &[(String, Span)],
 ) -> Result<()> {
     let rendered = stmt.to_string().to_ascii_uppercase();
-    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || !c.is_ascii();
-    let present = |word: &str| {
-        rendered.match_indices(word).any(|(i, _)| {
-            let before = i.checked_sub(1).map(|j| rendered.as_bytes()[j]);
-            let after = rendered.as_bytes().get(i + word.len()).copied();
-            !before.is_some_and(is_word) && !after.is_some_and(is_word)
-        })
-    };
+    // One pass over the rendering; the words borrow from it.
+    let words: std::collections::HashSet<&str> =
+        rendered.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+    let present = |word: &str| words.contains(word);
     for (word, span) in source {
         // A word can hold several when `split` joined an SQLite type name.
         for part in word.split_whitespace() {

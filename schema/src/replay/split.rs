@@ -5,7 +5,8 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use crate::Dialect;
 
-/// One statement of a file: its tokens (locations relative to the file) and its leading words.
+/// One statement of a file: its tokens without white space or comments (locations relative to
+/// the file), and its leading words.
 #[derive(Debug)]
 pub(crate) struct Statement {
     pub tokens: Vec<TokenWithSpan>,
@@ -54,16 +55,9 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
             block = false;
             continue;
         }
-        if significant || !current.is_empty() {
-            if !significant
-                && matches!(
-                    tok.token,
-                    Token::Whitespace(Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_))
-                )
-                && current.is_empty()
-            {
-                continue;
-            }
+        // White space and comments carry nothing the parser needs: kept out, they are not
+        // moved twice.
+        if significant {
             current.push(tok);
         }
     }
