@@ -77,10 +77,7 @@ impl Migrator {
     }
 
     pub(crate) fn is_unmanaged(&self, table: &str) -> bool {
-        self.unmanaged.iter().any(|p| match p.strip_suffix('*') {
-            Some(prefix) => table.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()),
-            None => p.eq_ignore_ascii_case(table),
-        })
+        strata_schema::is_unmanaged(self.unmanaged, table)
     }
 
     /// A migrator over a directory read at run time, for tools and tests (the SQL is leaked, to

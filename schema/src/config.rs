@@ -56,9 +56,15 @@ impl Config {
 
     /// Whether `table` is one that strata leaves alone.
     pub fn is_unmanaged(&self, table: &str) -> bool {
-        self.unmanaged.iter().any(|pattern| match pattern.strip_suffix('*') {
-            Some(prefix) => table.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()),
-            None => pattern.eq_ignore_ascii_case(table),
-        })
+        is_unmanaged(&self.unmanaged, table)
     }
+}
+
+/// Whether `table` matches one of `patterns` (`unmanaged` in `strata.toml`): a name, or a
+/// prefix ending in `*`, either without regard to case.
+pub fn is_unmanaged<P: AsRef<str>>(patterns: &[P], table: &str) -> bool {
+    patterns.iter().any(|pattern| match pattern.as_ref().strip_suffix('*') {
+        Some(prefix) => table.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()),
+        None => pattern.as_ref().eq_ignore_ascii_case(table),
+    })
 }

@@ -17,7 +17,7 @@ pub mod replay;
 mod schema;
 pub mod types;
 
-pub use config::{CONFIG_FILE, Config};
+pub use config::{CONFIG_FILE, Config, is_unmanaged};
 pub use dialect::Dialect;
 pub use migrations::{DiscoveryError, Migration, MigrationSet};
 pub use model::{ModelDef, ModelError};

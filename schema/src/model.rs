@@ -10,8 +10,6 @@ mod table;
 
 use proc_macro2::Span;
 
-pub use attr::ATTRIBUTE_KEYS;
-
 /// A struct with `#[derive(Model)]`, read.
 #[derive(Debug, Clone)]
 pub struct ModelDef {

@@ -25,11 +25,6 @@ fn history_dir(history: &str) -> PathBuf {
 /// A statement the replay refuses, on purpose: (file ending, line, column, words of the message).
 type Refusal = (&'static str, u64, u64, &'static str);
 
-/// Compares two schemas and says, part by part, how they differ.
-fn mismatch(replayed: &Schema, real: &Schema) -> Option<String> {
-    replayed.difference(real)
-}
-
 /// Applies `history` step by step through `run` and compares through `read` after each step.
 async fn check_history<C>(
     dir: &Path,
@@ -74,7 +69,7 @@ async fn check_history<C>(
         let mut expected = schema.clone();
         expected.normalize(dialect);
         let real = read(conn).await;
-        if let Some(diff) = mismatch(&expected, &real) {
+        if let Some(diff) = expected.difference(&real) {
             panic!("{history}: after {}, the replay and the database differ:\n{diff}", m.name());
         }
     }
@@ -218,17 +213,17 @@ async fn a_database_that_differs_from_the_replay_is_noticed() {
     let mut lite = db::sqlite().await;
     sqlx::raw_sql(CREATE).execute(&mut lite).await.expect("creates");
     assert_eq!(
-        mismatch(&replayed(Dialect::Sqlite), &introspect_sqlite(&mut lite).await.expect("reads")),
+        replayed(Dialect::Sqlite).difference(&introspect_sqlite(&mut lite).await.expect("reads")),
         None
     );
     sqlx::raw_sql("ALTER TABLE notes ADD COLUMN extra TEXT").execute(&mut lite).await.expect("alters");
-    let diff = mismatch(&replayed(Dialect::Sqlite), &introspect_sqlite(&mut lite).await.expect("reads"));
+    let diff = replayed(Dialect::Sqlite).difference(&introspect_sqlite(&mut lite).await.expect("reads"));
     assert!(diff.is_some_and(|d| d.contains("extra")));
 
     if let Some(mut pg) = db::postgres("differs").await {
         sqlx::raw_sql(CREATE).execute(&mut pg).await.expect("creates");
         assert_eq!(
-            mismatch(&replayed(Dialect::Postgres), &introspect_postgres(&mut pg).await.expect("reads")),
+            replayed(Dialect::Postgres).difference(&introspect_postgres(&mut pg).await.expect("reads")),
             None
         );
         sqlx::raw_sql("ALTER TABLE notes ALTER COLUMN body TYPE VARCHAR(80)")
@@ -236,20 +231,20 @@ async fn a_database_that_differs_from_the_replay_is_noticed() {
             .await
             .expect("alters");
         let diff =
-            mismatch(&replayed(Dialect::Postgres), &introspect_postgres(&mut pg).await.expect("reads"));
+            replayed(Dialect::Postgres).difference(&introspect_postgres(&mut pg).await.expect("reads"));
         assert!(diff.is_some_and(|d| d.contains("varchar(80)")));
     }
     if let Some(mut my) = db::mysql("differs").await {
         sqlx::raw_sql(CREATE).execute(&mut my).await.expect("creates");
         assert_eq!(
-            mismatch(&replayed(Dialect::Mysql), &introspect_mysql(&mut my).await.expect("reads")),
+            replayed(Dialect::Mysql).difference(&introspect_mysql(&mut my).await.expect("reads")),
             None
         );
         sqlx::raw_sql("ALTER TABLE notes MODIFY body VARCHAR(40) NULL")
             .execute(&mut my)
             .await
             .expect("alters");
-        let diff = mismatch(&replayed(Dialect::Mysql), &introspect_mysql(&mut my).await.expect("reads"));
+        let diff = replayed(Dialect::Mysql).difference(&introspect_mysql(&mut my).await.expect("reads"));
         assert!(diff.is_some_and(|d| d.contains("nullable: true")));
     }
 }

@@ -26,9 +26,6 @@ pub(super) const FIELD_KEYS: &[&str] = &[
     "skip",
 ];
 
-/// Every key `#[strata(...)]` accepts, struct-level then field-level.
-pub const ATTRIBUTE_KEYS: (&[&str], &[&str]) = (STRUCT_KEYS, FIELD_KEYS);
-
 pub(super) fn list(keys: &[&str]) -> String {
     keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
 }
