@@ -12,6 +12,7 @@ pub mod migrations;
 pub mod model;
 pub mod models_src;
 mod par;
+pub mod plan;
 pub mod render;
 pub mod replay;
 mod schema;

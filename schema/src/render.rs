@@ -81,8 +81,16 @@ pub fn create_table(d: Dialect, t: &Table) -> String {
             lines.push(format!("    PRIMARY KEY ({})", cols(d, &pk.columns)));
         }
     }
+    // A named unique keeps its name: SQLite names only indexes, so it gets one after the table.
+    let mut named_indexes = Vec::new();
     for u in &t.uniques {
-        lines.push(format!("    UNIQUE ({})", cols(d, &u.columns)));
+        match &u.name {
+            Some(n) if d == Dialect::Sqlite && !n.starts_with("sqlite_autoindex") => named_indexes.push(u),
+            Some(n) if d != Dialect::Sqlite => {
+                lines.push(format!("    CONSTRAINT {} UNIQUE ({})", q(n), cols(d, &u.columns)));
+            }
+            _ => lines.push(format!("    UNIQUE ({})", cols(d, &u.columns))),
+        }
     }
     for f in &t.foreign_keys {
         lines.push(format!("    {}", foreign_key(d, f)));
@@ -91,6 +99,10 @@ pub fn create_table(d: Dialect, t: &Table) -> String {
         lines.push(format!("    CHECK ({})", c.expr));
     }
     let mut sql = format!("CREATE TABLE {} (\n{}\n);", q(&t.name), lines.join(",\n"));
+    for u in named_indexes {
+        sql.push('\n');
+        sql.push_str(&create_unique(d, &t.name, u));
+    }
     for i in &t.indexes {
         sql.push('\n');
         sql.push_str(&create_index(d, &t.name, i));

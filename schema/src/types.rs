@@ -182,6 +182,36 @@ pub fn is_integer(ty: &str) -> bool {
     )
 }
 
+/// Whether every value of canonical type `from` fits `to` unchanged: a longer string, a wider
+/// integer, anything into unbounded text. Everything else may fail or lose data.
+pub fn widens(from: &str, to: &str) -> bool {
+    let (fb, fa, fs) = split_args(from);
+    let (tb, ta, ts) = split_args(to);
+    let (fb, tb) = (format!("{fb} {fs}"), format!("{tb} {ts}"));
+    let (fb, tb) = (fb.trim(), tb.trim());
+    let rank = |b: &str| match b.trim_end_matches(" unsigned") {
+        "tinyint" => Some(1),
+        "smallint" | "int2" => Some(2),
+        "mediumint" => Some(3),
+        "integer" | "int" | "int4" => Some(4),
+        "bigint" | "int8" => Some(5),
+        _ => None,
+    };
+    let text = |b: &str| matches!(b, "text" | "mediumtext" | "longtext" | "clob");
+    let string = |b: &str| matches!(b, "varchar" | "character varying" | "char" | "character") || text(b);
+    let len = |a: Option<&str>| a.and_then(|a| a.trim().parse::<u64>().ok());
+    if let (Some(f), Some(t)) = (rank(fb), rank(tb)) {
+        return f <= t && (fb.ends_with(" unsigned") == tb.ends_with(" unsigned") || f < t);
+    }
+    if string(fb) && text(tb) {
+        return true;
+    }
+    if string(fb) && string(tb) {
+        return matches!((len(fa), len(ta)), (Some(f), Some(t)) if f <= t);
+    }
+    fb == tb && fa == ta
+}
+
 /// The SQL type of a Rust type, by its last path segment, for `dialect`.
 ///
 /// `max_length` turns strings into `VARCHAR(n)`. Returns `None` for a type strata does not

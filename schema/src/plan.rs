@@ -1,0 +1,449 @@
+//! Planning a migration: the SQL that takes the replayed schema to the one the models
+//! describe (up), and back (down). What `strata generate` writes.
+//!
+//! The plan is made from the same comparison the derive reports ([`crate::diff::compare`]),
+//! ordered so that every statement finds what it needs (referenced tables first, foreign keys
+//! dropped before what they point at), and then proven: both scripts are replayed, and a plan
+//! whose up does not yield exactly the models, or whose down does not restore the schema it
+//! started from, is an error rather than a file.
+
+mod sqlite;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::diff::{self, DiffKind, Difference};
+use crate::model::ModelDef;
+use crate::render::{self, sql_type};
+use crate::schema::{Schema, Table};
+use crate::{Dialect, ModelError, ReplayError, is_unmanaged};
+
+/// A table as the models want it, with the names it had before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub table: Table,
+    /// `#[strata(renamed_from = "...")]` on the struct.
+    pub renamed_from: Option<String>,
+    /// `(from, to)` for each field with `renamed_from`.
+    pub column_renames: Vec<(String, String)>,
+}
+
+impl Target {
+    /// The target a model describes in `dialect`.
+    pub fn from_model(model: &ModelDef, dialect: Dialect) -> Result<Target, Vec<ModelError>> {
+        Ok(Target {
+            table: model.to_table(dialect)?,
+            renamed_from: model.renamed_from.clone(),
+            column_renames: model
+                .fields
+                .iter()
+                .filter_map(|f| f.renamed_from.as_ref().map(|(from, _)| (from.clone(), f.column.clone())))
+                .collect(),
+        })
+    }
+}
+
+/// One SQL file's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub sql: String,
+    /// The script manages its own transaction (a SQLite table rebuild turns foreign keys off,
+    /// which SQLite only allows outside one); its first line says `-- no-transaction`.
+    pub no_transaction: bool,
+}
+
+/// A migration to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub up: Script,
+    pub down: Script,
+    /// What the up does, one line per change (`+ table posts`, `- column users.age`).
+    pub changes: Vec<String>,
+    /// Steps that lose data or can fail on a table with rows; `generate` stops on them unless
+    /// told they are meant.
+    pub warnings: Vec<String>,
+    /// A name for the migration when the user gives none (`add_phone_to_users`).
+    pub suggested_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{}", render_unsupported(.0))]
+    Unsupported(Vec<String>),
+    #[error(
+        "the generated {direction} SQL does not do what it should (a bug in strata; please report it with the models and migrations):\n{}\n--- the SQL ---\n{sql}",
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    Incomplete { direction: &'static str, problems: Vec<String>, sql: String },
+    #[error("the generated {direction} SQL does not replay (a bug in strata; please report it): {source}")]
+    Replay { direction: &'static str, source: ReplayError },
+}
+
+fn render_unsupported(problems: &[String]) -> String {
+    format!(
+        "strata cannot write SQL for {}:\n{}\nwrite these steps by hand in a migration from `strata generate --empty -m \"...\"`",
+        if problems.len() == 1 { "this change" } else { "these changes" },
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )
+}
+
+/// Plans the migration from `current` (the replayed migrations) to `targets` (the models).
+/// Tables that match `unmanaged` are left alone. `Ok(None)` when nothing differs.
+pub fn plan(
+    d: Dialect,
+    current: &Schema,
+    targets: &[Target],
+    unmanaged: &[String],
+) -> Result<Option<Plan>, PlanError> {
+    let up = steps(d, current, targets, unmanaged);
+    if up.is_empty() {
+        return Ok(None);
+    }
+    if !up.unsupported.is_empty() {
+        return Err(PlanError::Unsupported(up.unsupported));
+    }
+    let up_script = up.script(d);
+    let after = proven(d, current, targets, unmanaged, &up_script.sql, "up")?;
+
+    // Down: the tables as they were are the targets, with every rename turned around.
+    let back: Vec<Target> = current
+        .tables
+        .values()
+        .filter(|t| !is_unmanaged(unmanaged, &t.name))
+        .map(|t| Target {
+            table: t.clone(),
+            renamed_from: up.renamed_tables.get(&t.name.to_ascii_lowercase()).cloned(),
+            column_renames: up
+                .renamed_columns
+                .get(&t.name.to_ascii_lowercase())
+                .map(|r| r.iter().map(|(from, to)| (to.clone(), from.clone())).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let down = steps(d, &after, &back, unmanaged);
+    if !down.unsupported.is_empty() {
+        return Err(PlanError::Unsupported(down.unsupported));
+    }
+    let down_script = down.script(d);
+    proven(d, &after, &back, unmanaged, &down_script.sql, "down")?;
+
+    Ok(Some(Plan {
+        up: up_script,
+        down: down_script,
+        suggested_name: up.suggested_name(),
+        changes: up.changes,
+        warnings: up.warnings,
+    }))
+}
+
+/// Every way the models and `current` differ, in words: what `strata check` reports.
+pub fn differences(d: Dialect, current: &Schema, targets: &[Target], unmanaged: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in targets {
+        out.extend(
+            diff::compare(
+                d,
+                &diff::MODEL_VS_MIGRATIONS,
+                &t.table,
+                t.renamed_from.as_deref(),
+                &t.column_renames,
+                current,
+            )
+            .into_iter()
+            .map(|x| x.message),
+        );
+    }
+    for name in dropped(current, targets, unmanaged) {
+        out.push(format!(
+            "table `{name}` is created by the migrations, but no model describes it (list it under `unmanaged` in strata.toml if another application owns it)"
+        ));
+    }
+    out
+}
+
+/// Replays `sql` onto `from` and checks the result is exactly `targets`.
+fn proven(
+    d: Dialect,
+    from: &Schema,
+    targets: &[Target],
+    unmanaged: &[String],
+    sql: &str,
+    direction: &'static str,
+) -> Result<Schema, PlanError> {
+    let mut after = from.clone();
+    crate::replay::apply_sql(d, &mut after, Path::new(direction), sql)
+        .map_err(|source| PlanError::Replay { direction, source })?;
+    after.normalize(d);
+    let exact: Vec<Target> = targets
+        .iter()
+        .map(|t| Target { renamed_from: None, column_renames: Vec::new(), ..t.clone() })
+        .collect();
+    let problems = differences(d, &after, &exact, unmanaged);
+    if problems.is_empty() {
+        Ok(after)
+    } else {
+        Err(PlanError::Incomplete { direction, problems, sql: sql.to_owned() })
+    }
+}
+
+/// The order statements run in: each phase only needs what the earlier ones made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    DropForeignKeys,
+    DropIndexes,
+    RenameTables,
+    RenameColumns,
+    CreateTables,
+    AddColumns,
+    AlterColumns,
+    Rebuild,
+    DropColumns,
+    PrimaryKeys,
+    AddIndexes,
+    AddForeignKeys,
+    DropTables,
+}
+
+#[derive(Debug, Default)]
+struct Steps {
+    statements: Vec<(Phase, String)>,
+    changes: Vec<String>,
+    warnings: Vec<String>,
+    unsupported: Vec<String>,
+    /// Lowercased old table name -> new name.
+    renamed_tables: BTreeMap<String, String>,
+    /// Lowercased old table name -> (from, to) column renames.
+    renamed_columns: BTreeMap<String, Vec<(String, String)>>,
+    rebuild: bool,
+    names: Vec<String>,
+}
+
+impl Steps {
+    fn is_empty(&self) -> bool {
+        self.statements.is_empty() && self.unsupported.is_empty()
+    }
+
+    fn push(&mut self, phase: Phase, sql: String) {
+        self.statements.push((phase, sql));
+    }
+
+    fn script(&self, d: Dialect) -> Script {
+        let mut statements = self.statements.clone();
+        statements.sort_by_key(|(phase, _)| *phase); // stable: order within a phase is kept
+        let body = statements.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join("\n");
+        if self.rebuild {
+            Script { sql: sqlite::wrap_rebuild(&body), no_transaction: true }
+        } else {
+            let _ = d;
+            Script { sql: format!("{body}\n"), no_transaction: false }
+        }
+    }
+
+    fn suggested_name(&self) -> String {
+        match self.names.as_slice() {
+            [] => "migration".to_owned(),
+            [one] => one.clone(),
+            [first, ..] => format!("{first}_and_more"),
+        }
+    }
+}
+
+fn steps(d: Dialect, from: &Schema, targets: &[Target], unmanaged: &[String]) -> Steps {
+    let q = |s: &str| d.quote_ident(s);
+    let mut st = Steps::default();
+    let mut created = Vec::new();
+    for t in targets {
+        let name = &t.table.name;
+        let old = if from.table(name).is_some() {
+            from.table(name)
+        } else {
+            t.renamed_from
+                .as_deref()
+                .filter(|old| !targets.iter().any(|x| x.table.name.eq_ignore_ascii_case(old)))
+                .and_then(|old| from.table(old))
+        };
+        match old {
+            Some(old) => table_steps(d, old, t, &mut st),
+            None => created.push(&t.table),
+        }
+    }
+    for t in topological(&created) {
+        st.push(Phase::CreateTables, render::create_table(d, t));
+        st.changes.push(format!("+ table {}", t.name));
+        st.names.push(format!("create_{}", t.name));
+    }
+    let gone: Vec<&Table> = dropped(from, targets, unmanaged).filter_map(|n| from.table(n)).collect();
+    for t in topological(&gone).into_iter().rev() {
+        st.push(Phase::DropTables, format!("DROP TABLE {};", q(&t.name)));
+        st.changes.push(format!("- table {}", t.name));
+        st.names.push(format!("drop_{}", t.name));
+        st.warnings.push(format!("drops table `{}` and every row in it", t.name));
+    }
+    st
+}
+
+/// Tables of `from` that no target keeps, not even under a new name.
+fn dropped<'a>(
+    from: &'a Schema,
+    targets: &'a [Target],
+    unmanaged: &'a [String],
+) -> impl Iterator<Item = &'a str> + 'a {
+    from.tables.values().map(|t| t.name.as_str()).filter(move |name| {
+        !is_unmanaged(unmanaged, name)
+            && !targets.iter().any(|t| {
+                t.table.name.eq_ignore_ascii_case(name)
+                    || t.renamed_from.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(name))
+                        && from.table(&t.table.name).is_none()
+            })
+    })
+}
+
+/// Referenced tables before the tables that reference them (a cycle keeps its given order).
+fn topological<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
+    fn visit<'a>(
+        t: &'a Table,
+        all: &BTreeMap<String, &'a Table>,
+        seen: &mut BTreeSet<String>,
+        out: &mut Vec<&'a Table>,
+    ) {
+        if !seen.insert(t.name.to_ascii_lowercase()) {
+            return;
+        }
+        for f in &t.foreign_keys {
+            if let Some(r) = all.get(&f.ref_table.to_ascii_lowercase()) {
+                visit(r, all, seen, out);
+            }
+        }
+        out.push(t);
+    }
+    let all: BTreeMap<String, &Table> = tables.iter().map(|t| (t.name.to_ascii_lowercase(), *t)).collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for t in tables {
+        visit(t, &all, &mut seen, &mut out);
+    }
+    out
+}
+
+/// The statements that turn the existing table `old` into `t`.
+fn table_steps(d: Dialect, old: &Table, t: &Target, st: &mut Steps) {
+    let q = |s: &str| d.quote_ident(s);
+    let model = &t.table;
+    let name = &model.name;
+    let renamed = !old.name.eq_ignore_ascii_case(name);
+    let mut as_named = Schema::default();
+    as_named.insert_table(Table { name: name.clone(), ..old.clone() });
+    let diffs = diff::compare(d, &diff::MODEL_VS_MIGRATIONS, model, None, &t.column_renames, &as_named);
+    if renamed {
+        st.renamed_tables.insert(old.name.to_ascii_lowercase(), name.clone());
+        st.changes.push(format!("~ table {} renamed to {name}", old.name));
+        st.names.push(format!("rename_{}_to_{name}", old.name));
+    }
+    let renames: Vec<(String, String)> = diffs
+        .iter()
+        .filter(|x| x.kind == DiffKind::RenamedColumn)
+        .filter_map(|x| {
+            let to = x.column.clone()?;
+            t.column_renames.iter().find(|(_, n)| n.eq_ignore_ascii_case(&to)).map(|(f, _)| (f.clone(), to))
+        })
+        .collect();
+    if !renames.is_empty() {
+        st.renamed_columns.insert(old.name.to_ascii_lowercase(), renames.clone());
+    }
+    for x in &diffs {
+        describe(name, x, st);
+        warn(old, model, x, &renames, st);
+    }
+    if d == Dialect::Sqlite && sqlite::needs_rebuild(old, model, &diffs) {
+        st.rebuild = true;
+        for sql in sqlite::rebuild(old, model, &renames) {
+            st.push(Phase::Rebuild, sql);
+        }
+        return;
+    }
+    if renamed {
+        st.push(Phase::RenameTables, format!("ALTER TABLE {} RENAME TO {};", q(&old.name), q(name)));
+    }
+    for x in diffs {
+        let phase = match x.kind {
+            DiffKind::ExtraForeignKey => Phase::DropForeignKeys,
+            DiffKind::ExtraIndex | DiffKind::ExtraUnique | DiffKind::ExtraCheck => Phase::DropIndexes,
+            DiffKind::RenamedTable => Phase::RenameTables,
+            DiffKind::RenamedColumn => Phase::RenameColumns,
+            DiffKind::MissingTable => Phase::CreateTables,
+            DiffKind::MissingColumn => Phase::AddColumns,
+            DiffKind::Type | DiffKind::Nullable | DiffKind::Default | DiffKind::AutoIncrement => {
+                Phase::AlterColumns
+            }
+            DiffKind::ExtraColumn => Phase::DropColumns,
+            DiffKind::PrimaryKey => Phase::PrimaryKeys,
+            DiffKind::MissingIndex | DiffKind::MissingUnique => Phase::AddIndexes,
+            DiffKind::MissingForeignKey | DiffKind::MissingCheck => Phase::AddForeignKeys,
+        };
+        match x.fix {
+            Some(sql) => st.push(phase, sql),
+            None => st.unsupported.push(x.message),
+        }
+    }
+}
+
+/// One line of the change list, and a name for the migration from the first change.
+fn describe(table: &str, x: &Difference, st: &mut Steps) {
+    let col = x.column.as_deref().or(x.columns.first().map(String::as_str)).unwrap_or("");
+    let (line, name) = match x.kind {
+        DiffKind::MissingColumn => (format!("+ column {table}.{col}"), format!("add_{col}_to_{table}")),
+        DiffKind::ExtraColumn => (format!("- column {table}.{col}"), format!("drop_{col}_from_{table}")),
+        DiffKind::RenamedColumn => (
+            format!("~ {}", x.message.replace(", but no migration renames it", "")),
+            format!("rename_{table}_{col}"),
+        ),
+        DiffKind::MissingIndex | DiffKind::MissingUnique => {
+            (format!("+ {}", x.message), format!("add_index_{table}_{}", x.columns.join("_")))
+        }
+        DiffKind::ExtraIndex | DiffKind::ExtraUnique => {
+            (format!("- {}", x.message), format!("drop_index_{table}_{}", x.columns.join("_")))
+        }
+        DiffKind::MissingForeignKey => (format!("+ {}", x.message), format!("add_foreign_key_{table}_{col}")),
+        DiffKind::ExtraForeignKey => (format!("- {}", x.message), format!("drop_foreign_key_{table}_{col}")),
+        _ => (format!("~ {}", x.message), format!("alter_{table}_{col}").trim_end_matches('_').to_owned()),
+    };
+    st.changes.push(line);
+    st.names.push(name);
+}
+
+/// The warnings for steps that lose data or can fail on a table with rows.
+fn warn(old: &Table, model: &Table, x: &Difference, renames: &[(String, String)], st: &mut Steps) {
+    let t = &model.name;
+    let Some(col) = x.column.as_deref().or(x.columns.first().map(String::as_str)) else { return };
+    match x.kind {
+        DiffKind::ExtraColumn => st.warnings.push(format!("drops column `{t}.{col}` and the data in it")),
+        DiffKind::MissingColumn => {
+            if let Some(c) = model.column(col).filter(|c| !c.nullable && c.default.is_none() && !c.auto_increment)
+            {
+                st.warnings.push(format!(
+                    "adds `{t}.{}` as NOT NULL without a default: this fails if `{t}` has rows; give the field `#[strata(default = \"...\")]` or make it an `Option`",
+                    c.name
+                ));
+            }
+        }
+        DiffKind::Type => {
+            let source = renames.iter().find(|(_, to)| to.eq_ignore_ascii_case(col)).map_or(col, |(f, _)| f);
+            if let (Some(before), Some(after)) = (old.column(source), model.column(col))
+                && !crate::types::widens(&before.ty, &after.ty)
+            {
+                st.warnings.push(format!(
+                    "changes `{t}.{col}` from {} to {}: values that do not fit fail the migration or are cut",
+                    sql_type(&before.ty),
+                    sql_type(&after.ty)
+                ));
+            }
+        }
+        DiffKind::Nullable if model.column(col).is_some_and(|c| !c.nullable) => st.warnings.push(format!(
+            "makes `{t}.{col}` NOT NULL: this fails if a row holds NULL there; fill it in an earlier migration"
+        )),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+use std::path::Path;
+
+use super::{Plan, PlanError, Target, plan};
+use crate::{Dialect, Schema};
+
+fn schema(d: Dialect, sql: &str) -> Schema {
+    let mut s = Schema::default();
+    crate::replay::apply_sql(d, &mut s, Path::new("before.sql"), sql).expect("replays");
+    s.normalize(d);
+    s
+}
+
+fn targets(d: Dialect, src: &str) -> Vec<Target> {
+    let file = syn::parse_file(src).expect("parses");
+    crate::model::models_in_file(&file)
+        .into_iter()
+        .map(|m| Target::from_model(&m.expect("model"), d).expect("table"))
+        .collect()
+}
+
+fn planned(d: Dialect, sql: &str, src: &str) -> Result<Option<Plan>, PlanError> {
+    plan(d, &schema(d, sql), &targets(d, src), &[])
+}
+
+const USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL);";
+
+#[test]
+fn nothing_to_do() {
+    let src = r#"#[derive(Model)] #[strata(table = "users")] struct U {
+        #[strata(primary_key, auto_increment)] id: i64, email: String }"#;
+    assert_eq!(planned(Dialect::Sqlite, USERS, src).expect("plans"), None);
+}
+
+#[test]
+fn adds_a_nullable_column_in_place() {
+    let src = r#"#[derive(Model)] #[strata(table = "users")] struct U {
+        #[strata(primary_key, auto_increment)] id: i64, email: String, phone: Option<String> }"#;
+    let p = planned(Dialect::Sqlite, USERS, src).expect("plans").expect("a change");
+    assert_eq!(p.up.sql, "ALTER TABLE users ADD COLUMN phone TEXT;\n");
+    assert_eq!(p.down.sql, "ALTER TABLE users DROP COLUMN phone;\n");
+    assert_eq!(p.suggested_name, "add_phone_to_users");
+    assert!(p.warnings.is_empty());
+}
+
+#[test]
+fn sqlite_rebuilds_what_it_cannot_alter() {
+    let src = r#"#[derive(Model)] #[strata(table = "users")] struct U {
+        #[strata(primary_key, auto_increment)] id: i64, email: Option<String> }"#;
+    let p = planned(Dialect::Sqlite, USERS, src).expect("plans").expect("a change");
+    assert!(p.up.no_transaction);
+    assert!(p.up.sql.starts_with("-- no-transaction\n"), "{}", p.up.sql);
+    assert!(
+        p.up.sql.contains("INSERT INTO _strata_new_users (id, email) SELECT id, email FROM users;"),
+        "{}",
+        p.up.sql
+    );
+    assert!(p.down.no_transaction);
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn creates_referenced_tables_first_and_drops_them_last() {
+    let src = r#"
+        #[derive(Model)] #[strata(table = "posts")] struct P {
+            #[strata(primary_key)] id: i64,
+            #[strata(references = "users(id)")] author: i64 }
+        #[derive(Model)] #[strata(table = "users")] struct U { #[strata(primary_key)] id: i64 }"#;
+    for d in Dialect::ALL {
+        let p = planned(d, "", src).expect("plans").expect("a change");
+        let users = p.up.sql.find("CREATE TABLE").expect("create");
+        assert!(
+            p.up.sql[users..].starts_with(&format!("CREATE TABLE {}", d.quote_ident("users"))),
+            "{}",
+            p.up.sql
+        );
+        let drop_posts = p.down.sql.find(&format!("DROP TABLE {}", d.quote_ident("posts"))).expect("drop");
+        let drop_users = p.down.sql.find(&format!("DROP TABLE {}", d.quote_ident("users"))).expect("drop");
+        assert!(drop_posts < drop_users, "{}", p.down.sql);
+    }
+}
+
+#[test]
+fn renames_columns_and_tables() {
+    let src = r#"#[derive(Model)] #[strata(table = "accounts", renamed_from = "users")] struct U {
+        #[strata(primary_key, auto_increment)] id: i64, #[strata(renamed_from = "email")] mail: String }"#;
+    for d in Dialect::ALL {
+        let sql = if d == Dialect::Sqlite { USERS.to_owned() } else { USERS.replace(" AUTOINCREMENT", "") };
+        let sql = if d == Dialect::Postgres {
+            sql.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY")
+        } else if d == Dialect::Mysql {
+            sql.replace("INTEGER PRIMARY KEY", "INTEGER AUTO_INCREMENT PRIMARY KEY")
+                .replace("TEXT", "VARCHAR(255)")
+        } else {
+            sql
+        };
+        let src = if d == Dialect::Mysql {
+            src.replace("mail: String", "#[strata(max_length = 255)] mail: String")
+        } else {
+            src.to_owned()
+        };
+        let p = planned(d, &sql, &src).expect("plans").expect("a change");
+        let q = |s: &str| d.quote_ident(s);
+        assert!(
+            p.up.sql.contains(&format!("ALTER TABLE {} RENAME TO {};", q("users"), q("accounts"))),
+            "{d:?}: {}",
+            p.up.sql
+        );
+        assert!(
+            p.up.sql.contains(&format!("RENAME COLUMN {} TO {}", q("email"), q("mail"))),
+            "{d:?}: {}",
+            p.up.sql
+        );
+        assert!(
+            p.down.sql.contains(&format!("ALTER TABLE {} RENAME TO {};", q("accounts"), q("users"))),
+            "{d:?}: {}",
+            p.down.sql
+        );
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+}
+
+#[test]
+fn warns_before_losing_data() {
+    let src = r#"#[derive(Model)] #[strata(table = "users")] struct U {
+        #[strata(primary_key, auto_increment)] id: i64, age: i32 }"#;
+    let p = planned(Dialect::Sqlite, USERS, src).expect("plans").expect("a change");
+    assert_eq!(
+        p.warnings,
+        [
+            "adds `users.age` as NOT NULL without a default: this fails if `users` has rows; give the field `#[strata(default = \"...\")]` or make it an `Option`",
+            "drops column `users.email` and the data in it",
+        ]
+    );
+    let p = planned(Dialect::Sqlite, USERS, "").expect("plans").expect("a change");
+    assert_eq!(p.warnings, ["drops table `users` and every row in it"]);
+}
