@@ -145,10 +145,15 @@ fn migrator(set: &MigrationSet) -> TokenStream {
         .filter(|p| p.is_file())
         .map(|p| p.display().to_string());
     let unmanaged = set.config.unmanaged.iter();
+    let dialect = match set.config.dialect {
+        strata_schema::Dialect::Sqlite => quote!(::strata::schema::Dialect::Sqlite),
+        strata_schema::Dialect::Postgres => quote!(::strata::schema::Dialect::Postgres),
+        strata_schema::Dialect::Mysql => quote!(::strata::schema::Dialect::Mysql),
+    };
     quote! {
         {
             #( const _: &str = ::core::include_str!(#config); )*
-            ::strata::Migrator::new(&[#(#migrations),*]).with_unmanaged(&[#(#unmanaged),*])
+            ::strata::Migrator::new(&[#(#migrations),*]).with_unmanaged(&[#(#unmanaged),*]).with_dialect(#dialect)
         }
     }
 }

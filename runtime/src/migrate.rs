@@ -9,6 +9,7 @@ mod mysql;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod stamp;
 mod startup;
 mod status;
 mod verify;
@@ -18,7 +19,7 @@ use std::time::Duration;
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
-pub use backend::{Applied, Backend};
+pub use backend::{Applied, Backend, create_table_sql, forget_sql, record_sql};
 pub use error::{MigrateError, Report, Step};
 pub use startup::{Policy, Startup};
 pub use status::{AppliedInfo, Entry, Status};
@@ -61,13 +62,25 @@ pub struct Migrator {
     table: &'static str,
     /// Tables strata leaves alone (`unmanaged` in `strata.toml`); a trailing `*` is a prefix.
     unmanaged: &'static [&'static str],
+    /// The dialect of `strata.toml`, for what is said without a database (`strata sql`).
+    dialect: Option<strata_schema::Dialect>,
 }
 
 impl Migrator {
     /// What `embed_migrations!` expands to; `migrations` must be in order.
     #[doc(hidden)]
     pub const fn new(migrations: &'static [Migration]) -> Self {
-        Migrator { migrations, table: DEFAULT_TABLE, unmanaged: &[] }
+        Migrator { migrations, table: DEFAULT_TABLE, unmanaged: &[], dialect: None }
+    }
+
+    /// The dialect the migrations are written in; `embed_migrations!` takes it from `strata.toml`.
+    pub const fn with_dialect(self, dialect: strata_schema::Dialect) -> Self {
+        Migrator { dialect: Some(dialect), ..self }
+    }
+
+    /// The dialect the migrations are written in, when known.
+    pub fn dialect(&self) -> Option<strata_schema::Dialect> {
+        self.dialect
     }
 
     /// Tables that [`verify`](Migrator::verify) leaves alone; `embed_migrations!` takes them
@@ -102,6 +115,7 @@ impl Migrator {
         let unmanaged: Vec<&'static str> = set.config.unmanaged.iter().map(|u| leak(u)).collect();
         Migrator::new(Box::leak(migrations.into_boxed_slice()))
             .with_unmanaged(Box::leak(unmanaged.into_boxed_slice()))
+            .with_dialect(set.config.dialect)
     }
 
     /// Keeps the history in `table` rather than `_sqlx_migrations`.
@@ -137,18 +151,47 @@ impl Migrator {
 
     /// Applies every pending migration, oldest first.
     pub async fn run<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Report, MigrateError> {
-        self.up(pool, None).await
+        self.up(pool, Target::Version(None), &mut |_| {}).await
     }
 
     /// Applies the pending migrations up to and including `version`.
     pub async fn run_to<DB: Backend>(&self, pool: &Pool<DB>, version: i64) -> Result<Report, MigrateError> {
         self.find(version).ok_or(MigrateError::UnknownTarget(version))?;
-        self.up(pool, Some(version)).await
+        self.up(pool, Target::Version(Some(version)), &mut |_| {}).await
+    }
+
+    /// Applies pending migrations, as [`run`](Migrator::run) (`Target::Version(None)`),
+    /// [`run_to`](Migrator::run_to) or the next `n` (`Target::Steps(n)`), telling `progress`
+    /// before and after each one.
+    pub async fn run_with<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        target: Target,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Report, MigrateError> {
+        if let Target::Version(Some(v)) = target {
+            self.find(v).ok_or(MigrateError::UnknownTarget(v))?;
+        }
+        self.up(pool, target, progress).await
     }
 
     /// Reverts the newest `steps` applied migrations.
     pub async fn undo<DB: Backend>(&self, pool: &Pool<DB>, steps: usize) -> Result<Report, MigrateError> {
-        self.down(pool, Target::Steps(steps)).await
+        self.down(pool, Target::Steps(steps), &mut |_| {}).await
+    }
+
+    /// Reverts migrations, as [`undo`](Migrator::undo) or [`undo_to`](Migrator::undo_to), telling
+    /// `progress` before and after each one.
+    pub async fn undo_with<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        target: Target,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Report, MigrateError> {
+        if let Target::Version(Some(v)) = target {
+            self.find(v).ok_or(MigrateError::UnknownTarget(v))?;
+        }
+        self.down(pool, target, progress).await
     }
 
     /// Reverts every migration newer than `version`; `None` reverts them all (to base).
@@ -160,7 +203,7 @@ impl Migrator {
         if let Some(v) = version {
             self.find(v).ok_or(MigrateError::UnknownTarget(v))?;
         }
-        self.down(pool, Target::Version(version)).await
+        self.down(pool, Target::Version(version), &mut |_| {}).await
     }
 
     /// Where the database stands against this binary's migrations. Takes no lock and changes
@@ -186,20 +229,34 @@ impl Migrator {
         Ok(Status { entries, unknown })
     }
 
-    async fn up<DB: Backend>(&self, pool: &Pool<DB>, target: Option<i64>) -> Result<Report, MigrateError> {
+    async fn up<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        target: Target,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Report, MigrateError> {
         let (mut conn, applied) = self.open(pool).await?;
         let result = async {
             self.check(&applied)?;
             let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
             let mut report = Report::default();
-            let last =
-                target.and_then(|t| self.position(t)).unwrap_or(self.migrations.len().saturating_sub(1));
-            for m in self.migrations.iter().take(last + 1) {
-                if done.contains(&m.version) {
-                    continue;
+            let pending = self.migrations.iter().filter(|m| !done.contains(&m.version));
+            let chosen: Vec<&'static Migration> = match target {
+                Target::Steps(n) => pending.take(n).collect(),
+                Target::Version(None) => pending.collect(),
+                Target::Version(Some(v)) => {
+                    let last = self.position(v);
+                    pending.filter(|m| self.position(m.version) <= last).collect()
                 }
+            };
+            let total = chosen.len();
+            for (index, m) in chosen.into_iter().enumerate() {
+                progress(Progress::Applying { migration: m, index, total });
                 match DB::apply(&mut conn, self.table, m).await {
-                    Ok(Some(took)) => report.applied.push(Step { version: m.version, name: m.name(), took }),
+                    Ok(Some(took)) => {
+                        progress(Progress::Done { migration: m, index, total, took });
+                        report.applied.push(Step { version: m.version, name: m.name(), took });
+                    }
                     Ok(None) => {}
                     Err(source) => {
                         return Err(MigrateError::Failed {
@@ -217,7 +274,12 @@ impl Migrator {
         self.close::<DB, _>(&mut conn, result).await
     }
 
-    async fn down<DB: Backend>(&self, pool: &Pool<DB>, target: Target) -> Result<Report, MigrateError> {
+    async fn down<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        target: Target,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<Report, MigrateError> {
         let (mut conn, applied) = self.open(pool).await?;
         let result = async {
             self.check(&applied)?;
@@ -234,13 +296,18 @@ impl Migrator {
                 }
             };
             let mut report = Report::default();
-            for version in chosen {
+            let total = chosen.len();
+            for (index, version) in chosen.into_iter().enumerate() {
                 let m = self.find(version).ok_or(MigrateError::UnknownTarget(version))?;
                 let Some(down) = m.down else {
                     return Err(MigrateError::Irreversible { name: m.name(), at: self.describe(&done) });
                 };
+                progress(Progress::Reverting { migration: m, index, total });
                 match DB::revert(&mut conn, self.table, m, down).await {
-                    Ok(took) => report.reverted.push(Step { version, name: m.name(), took }),
+                    Ok(took) => {
+                        progress(Progress::Done { migration: m, index, total, took });
+                        report.reverted.push(Step { version, name: m.name(), took });
+                    }
                     Err(source) => {
                         return Err(MigrateError::RevertFailed {
                             name: m.name(),
@@ -329,9 +396,25 @@ impl Migrator {
     }
 }
 
-enum Target {
+/// How far a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// This many migrations.
     Steps(usize),
+    /// Up to and including this version (up), or down to it, keeping it (down); `None` is
+    /// head (up) or base (down).
     Version(Option<i64>),
+}
+
+/// What a run is doing, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// About to apply the `index`th of `total` migrations.
+    Applying { migration: &'a Migration, index: usize, total: usize },
+    /// About to revert the `index`th of `total` migrations.
+    Reverting { migration: &'a Migration, index: usize, total: usize },
+    /// Finished the `index`th of `total` migrations.
+    Done { migration: &'a Migration, index: usize, total: usize, took: Duration },
 }
 
 /// sqlx records the checksum of the exact bytes; strata accepts that, or the one with line

@@ -61,6 +61,12 @@ pub trait Backend: sqlx::Database + private::Sealed {
         conn: &mut Self::Connection,
     ) -> impl Future<Output = Result<strata_schema::Schema, crate::introspect::IntrospectError>> + Send;
 
+    /// Runs SQL as it is (several statements), on its own.
+    fn execute(
+        conn: &mut Self::Connection,
+        sql: &str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
     /// Runs `m`'s down SQL and removes its record, in one transaction where the database allows.
     fn revert(
         conn: &mut Self::Connection,
@@ -102,7 +108,7 @@ pub(crate) fn history_sql(dialect: Dialect, table: &str) -> String {
 }
 
 /// The table sqlx creates, in each database's types.
-pub(crate) fn create_table_sql(dialect: Dialect, table: &str) -> String {
+pub fn create_table_sql(dialect: Dialect, table: &str) -> String {
     let (installed, checksum) = match dialect {
         Dialect::Postgres => ("TIMESTAMPTZ NOT NULL DEFAULT now()", "BYTEA"),
         _ => ("TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP", "BLOB"),
@@ -118,6 +124,27 @@ pub(crate) fn create_table_sql(dialect: Dialect, table: &str) -> String {
 )",
         quoted(dialect, table)
     )
+}
+
+/// The statement that records `m` as applied, with its values written out: what `stamp` runs
+/// and what the offline script (`strata sql`) contains.
+pub fn record_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
+    let hex: String = m.sqlx_checksum.iter().map(|b| format!("{b:02x}")).collect();
+    let checksum = match dialect {
+        Dialect::Postgres => format!("'\\x{hex}'::bytea"),
+        _ => format!("X'{hex}'"),
+    };
+    format!(
+        "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ({}, '{}', TRUE, {checksum}, 0);",
+        quoted(dialect, table),
+        m.version,
+        m.description.replace('\'', "''")
+    )
+}
+
+/// The statement that removes `version` from the history.
+pub fn forget_sql(dialect: Dialect, table: &str, version: i64) -> String {
+    format!("DELETE FROM {} WHERE version = {version};", quoted(dialect, table))
 }
 
 /// sqlx's lock key for a database name, so that strata and sqlx migrators exclude each other.

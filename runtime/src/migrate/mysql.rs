@@ -83,6 +83,10 @@ impl Backend for MySql {
         finish(conn, result).await.map(Some)
     }
 
+    async fn execute(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
+    }
+
     async fn revert(
         conn: &mut MySqlConnection,
         table: &str,

@@ -69,6 +69,10 @@ impl Backend for Postgres {
         .await
     }
 
+    async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
+    }
+
     async fn revert(
         conn: &mut PgConnection,
         table: &str,

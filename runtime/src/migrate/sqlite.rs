@@ -68,6 +68,10 @@ impl Backend for Sqlite {
         finish(conn, transactional, result).await
     }
 
+    async fn execute(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
+    }
+
     async fn revert(
         conn: &mut SqliteConnection,
         table: &str,
@@ -118,6 +122,11 @@ async fn finish<T>(
     result: Result<T, sqlx::Error>,
 ) -> Result<T, sqlx::Error> {
     if !transactional {
+        // A script that opened its own transaction (a table rebuild) and failed inside it must
+        // not leave it open; without one, this ROLLBACK fails harmlessly.
+        if result.is_err() {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
+        }
         return result;
     }
     match result {

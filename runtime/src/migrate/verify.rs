@@ -50,6 +50,16 @@ impl Migrator {
         pool: &Pool<DB>,
         models: impl IntoIterator<Item = &'static crate::TableDef>,
     ) -> Result<Verification, MigrateError> {
+        self.verify_tables(pool, models.into_iter().map(crate::TableDef::to_table).collect()).await
+    }
+
+    /// [`verify`](Migrator::verify) against tables rather than linked models: what `strata
+    /// verify` passes after reading the models from source.
+    pub async fn verify_tables<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        models: Vec<strata_schema::Table>,
+    ) -> Result<Verification, MigrateError> {
         use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE, MODEL_VS_DATABASE};
         let dialect = DB::DIALECT;
         let status = self.status(pool).await?;
@@ -91,11 +101,10 @@ impl Migrator {
             v.against_migrations
                 .push(format!("table `{}` is in the database, but not in the migrations", t.name));
         }
-        for model in models {
-            if self.is_unmanaged(model.name) {
+        for mut table in models {
+            if self.is_unmanaged(&table.name) {
                 continue;
             }
-            let mut table = model.to_table();
             table.normalize(dialect);
             v.against_models.extend(
                 diff::compare(dialect, &MODEL_VS_DATABASE, &table, None, &[], &actual)

@@ -1,0 +1,185 @@
+//! `strata`: the Alembic workflow over a crate's models and its `migrations/` directory.
+//! Argument parsing only; every command is `strata::cli`'s.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use strata::cli::project::{self, Format, Generate, Project};
+use strata::cli::{Failure, Migrate, MigrateCommand};
+use strata::schema::Dialect;
+
+/// Models and migrations that cannot drift apart.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, propagate_version = true)]
+struct Cli {
+    /// The migrations directory [default: ./migrations, or the nearest parent's]
+    #[arg(long, global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// The database [default: $DATABASE_URL, also read from .env]
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the migrations directory with its strata.toml and strata.sum
+    Init {
+        /// The database the migrations are written for [default: from DATABASE_URL, else sqlite]
+        #[arg(long, value_parser = ["sqlite", "postgres", "mysql"])]
+        dialect: Option<String>,
+    },
+    /// Write the next migration (up and down) from the models, with no database
+    Generate {
+        /// What the migration does; names its files [default: from the changes]
+        #[arg(short, long)]
+        message: Option<String>,
+        /// Write empty up and down files, for SQL written by hand (a data migration)
+        #[arg(long)]
+        empty: bool,
+        /// Write the migration even if a step drops data or can fail on a table with rows
+        #[arg(long)]
+        allow_destructive: bool,
+    },
+    /// Check that the models match the migrations, with no database (for CI)
+    Check {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// After a merge: give this branch's migrations versions after the other branch's
+    Renumber,
+    /// Write #[derive(Model)] structs for the schema, to adopt an existing project
+    Models {
+        /// Read a live database (URL, or DATABASE_URL with no value) instead of the migrations
+        #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+        database: Option<String>,
+        /// Write to this file instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Draw the schema the migrations build
+    Erd {
+        #[arg(long, value_enum, default_value_t = Format::Mermaid)]
+        format: Format,
+    },
+    #[command(flatten)]
+    Database(MigrateCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return report(Err(Failure::new(format!("cannot start: {e}")))),
+    };
+    report(runtime.block_on(run(cli)))
+}
+
+fn report(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprint!("{f}");
+            }
+            f.exit_code()
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let dir = cli.dir.clone();
+    let dir = dir.as_deref();
+    match cli.command {
+        Command::Init { dialect } => {
+            let dialect = match dialect.as_deref() {
+                Some(d) => d.parse::<Dialect>().map_err(Failure::new)?,
+                None => dialect_from_env(),
+            };
+            project::init(dir.unwrap_or("migrations".as_ref()), dialect)
+        }
+        Command::Generate { message, empty, allow_destructive } => {
+            let p = Project::open(dir)?;
+            project::generate(&p, &Generate { message, empty, allow_destructive }).map(drop)
+        }
+        Command::Check { json } => {
+            let p = Project::open(dir)?;
+            let r = project::check(&p);
+            if json {
+                println!("{}", r.to_json());
+            } else if r.is_clean() {
+                print!("{}", r.render(&p.shown));
+            } else {
+                eprint!("{}", r.render(&p.shown));
+            }
+            // The findings are printed; the exit code says the rest.
+            if r.is_clean() { Ok(()) } else { Err(Failure::new("").found()) }
+        }
+        Command::Renumber => {
+            let p = Project::open(dir)?;
+            let renames = project::renumber(&p)?;
+            for (from, to) in &renames {
+                println!("renamed {from} -> {to}");
+            }
+            if renames.is_empty() {
+                println!(
+                    "nothing to move: every migration already comes after the others; strata.sum recorded again"
+                );
+            } else {
+                println!(
+                    "strata.sum recorded again. If a local database applied the old versions, revert them with the old files first, or `strata stamp` it."
+                );
+            }
+            Ok(())
+        }
+        Command::Models { database, output } => {
+            let text = match database {
+                Some(url) => {
+                    let url = Some(url.as_str()).filter(|u| !u.is_empty()).or(cli.database_url.as_deref());
+                    project::models_from_database(url).await?
+                }
+                None => project::models_from_migrations(&Project::open(dir)?)?,
+            };
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", path.display()))),
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Erd { format } => {
+            let p = Project::open(dir)?;
+            let schema = p.replayed()?;
+            print!("{}", project::erd(p.dialect(), &schema, format));
+            Ok(())
+        }
+        Command::Database(command) => {
+            let p = Project::open(dir)?;
+            let models = match &command {
+                MigrateCommand::Verify => {
+                    let found = p.models()?;
+                    p.targets(&found)?.into_iter().map(|t| t.table).collect()
+                }
+                _ => Vec::new(),
+            };
+            let migrator = p.migrator();
+            let args = Migrate { database_url: cli.database_url, command };
+            args.execute(&migrator, models, Some(&p.dir)).await
+        }
+    }
+}
+
+/// The dialect of `DATABASE_URL` (also from `.env`), else SQLite.
+fn dialect_from_env() -> Dialect {
+    let _ = strata::cli::load_dotenv();
+    match std::env::var("DATABASE_URL").ok().as_deref().and_then(|u| u.split(':').next()) {
+        Some("postgres" | "postgresql") => Dialect::Postgres,
+        Some("mysql" | "mariadb") => Dialect::Mysql,
+        _ => Dialect::Sqlite,
+    }
+}

@@ -1,0 +1,129 @@
+//! The `strata` commands as a library (feature `cli`): what the `strata` binary runs, and what an
+//! application mounts under its own binary over the migrations it embeds, so that a container
+//! needs nothing but the application:
+//!
+//! ```no_run
+//! # #[cfg(feature = "sqlite")] {
+//! use clap::Parser;
+//!
+//! static MIGRATOR: strata::Migrator = strata::Migrator::new(&[]); // strata::embed_migrations!()
+//!
+//! #[derive(Parser)]
+//! enum App {
+//!     /// Serve requests
+//!     Serve,
+//!     /// Apply, revert and inspect the migrations this binary embeds
+//!     Migrate(strata::cli::Migrate),
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     match App::parse() {
+//!         App::Serve => std::process::ExitCode::SUCCESS,
+//!         // `myapp migrate up`, `myapp migrate status --json`, `myapp migrate down -1`, ...
+//!         App::Migrate(m) => m.run(&MIGRATOR).await,
+//!     }
+//! }
+//! # }
+//! ```
+
+mod db;
+mod output;
+pub mod project;
+
+use std::process::ExitCode;
+
+pub use output::{Failure, redact};
+
+use crate::Migrator;
+
+/// Reads `.env` into the environment (variables already set win), as every command does
+/// before it looks for `DATABASE_URL`.
+pub fn load_dotenv() -> Option<std::path::PathBuf> {
+    dotenvy::dotenv().ok()
+}
+
+/// `migrate` and its subcommands: the commands that talk to a database. The database is
+/// `--database-url`, else `DATABASE_URL`, also read from a `.env` file.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Migrate {
+    /// The database to migrate [default: $DATABASE_URL, also read from .env]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: MigrateCommand,
+}
+
+/// The commands that read or change a database's migration history.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum MigrateCommand {
+    /// Apply pending migrations: all of them (head), the next N (+N), or up to a version
+    Up {
+        /// `head` (the default), `+N`, or a version
+        #[arg(value_name = "TARGET")]
+        target: Option<String>,
+        /// Apply up to and including this version
+        #[arg(long, value_name = "VERSION", conflicts_with = "target")]
+        to: Option<String>,
+    },
+    /// Revert applied migrations: the newest (-1, the default), the newest N (-N), all of them
+    /// (base), or every one after a version
+    Down {
+        /// `-N`, `base`, or a version to go back to (kept)
+        #[arg(value_name = "TARGET", allow_hyphen_values = true)]
+        target: Option<String>,
+        /// Revert every migration after this version
+        #[arg(long, value_name = "VERSION", conflicts_with = "target")]
+        to: Option<String>,
+    },
+    /// Show every migration, applied or pending, and where the database stands
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the version the database is at
+    Current,
+    /// List the migrations, oldest first (needs no database)
+    History,
+    /// Record the database as being at a version without running any SQL
+    Stamp {
+        /// `head`, `base`, or a version
+        #[arg(value_name = "TARGET")]
+        target: String,
+    },
+    /// Print the SQL script of a range of migrations, history-table statements included, for a
+    /// DBA to run (needs no database)
+    Sql {
+        /// `FROM:TO` (FROM exclusive, either side may be empty), or `TO`; default: base to head
+        #[arg(value_name = "RANGE", allow_hyphen_values = true)]
+        range: Option<String>,
+        /// The script that reverts: `FROM:TO` counts down from FROM (default head) to TO (kept;
+        /// default base)
+        #[arg(long)]
+        down: bool,
+    },
+    /// Compare the live database with its migrations and the models
+    Verify,
+}
+
+impl Migrate {
+    /// Runs the command over `migrator`, comparing with the models linked into the binary
+    /// (`strata::models()`) where a command needs them; prints what it did, or the error, and
+    /// returns the exit code.
+    pub async fn run(&self, migrator: &Migrator) -> ExitCode {
+        let models = crate::models().map(crate::TableDef::to_table).collect();
+        output::exit(self.execute(migrator, models, None).await)
+    }
+
+    /// Runs the command with the models given as tables, and `dir` to name migration files in
+    /// messages: what the `strata` binary calls after reading the models from source.
+    pub async fn execute(
+        &self,
+        migrator: &Migrator,
+        models: Vec<strata_schema::Table>,
+        dir: Option<&std::path::Path>,
+    ) -> Result<(), Failure> {
+        db::execute(self, migrator, models, dir).await
+    }
+}

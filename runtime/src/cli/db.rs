@@ -1,0 +1,461 @@
+//! The commands behind [`Migrate`]: connect by the URL's scheme, then the same code for every
+//! database.
+
+use std::path::Path;
+
+use serde_json::json;
+use strata_schema::{Dialect, Table};
+
+use super::output::{Bar, Failure, duration, redact};
+use super::{Migrate, MigrateCommand};
+use crate::Migrator;
+use crate::migrate::{Backend, Migration, Status, Target, create_table_sql, forget_sql, record_sql};
+
+/// Opens a one-connection pool for `url` by its scheme and evaluates `$body` with it, for
+/// whichever database the URL names (a SQLite file is created if missing).
+macro_rules! connect {
+    ($url:expr, $shown:expr, $pool:ident => $body:expr) => {{
+        let (url, shown): (&str, &str) = ($url, $shown);
+        let unreachable = |e: sqlx::Error| {
+            Failure::new(format!("cannot reach the database at `{shown}`: {}", redact(&e.to_string())))
+                .help("is it running, and is the URL right? (`--database-url`, or `DATABASE_URL` in the environment or `.env`)")
+        };
+        match dialect_of(url)? {
+            #[cfg(feature = "sqlite")]
+            Dialect::Sqlite => {
+                use std::str::FromStr;
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                    .map_err(|e| Failure::new(format!("cannot read the database URL `{shown}`: {e}")))?
+                    .create_if_missing(true);
+                let $pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await
+                    .map_err(unreachable)?;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            Dialect::Postgres => {
+                let $pool =
+                    sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await.map_err(unreachable)?;
+                $body
+            }
+            #[cfg(feature = "mysql")]
+            Dialect::Mysql => {
+                let $pool =
+                    sqlx::mysql::MySqlPoolOptions::new().max_connections(1).connect(url).await.map_err(unreachable)?;
+                $body
+            }
+            #[allow(unreachable_patterns)]
+            d => Err(Failure::new(format!(
+                "this binary was built without {} support, so it cannot open `{shown}`",
+                d.title()
+            ))
+            .help(format!("build it with the `{}` feature of strata", d.name()))),
+        }
+    }};
+}
+
+pub(super) async fn execute(
+    args: &Migrate,
+    migrator: &Migrator,
+    models: Vec<Table>,
+    dir: Option<&Path>,
+) -> Result<(), Failure> {
+    match &args.command {
+        MigrateCommand::History => {
+            history(migrator);
+            return Ok(());
+        }
+        MigrateCommand::Sql { range, down } => {
+            let dialect = match migrator.dialect() {
+                Some(d) => d,
+                None => dialect_of(&url(args)?)?,
+            };
+            print!("{}", script(migrator, dialect, range.as_deref(), *down)?);
+            return Ok(());
+        }
+        _ => {}
+    }
+    let url = url(args)?;
+    let shown = redact(&url);
+    let cx = Cx { migrator, models, dir, shown: &shown };
+    connect!(&url, &shown, pool => run(&cx, &args.command, &pool).await)
+}
+
+/// The live schema at `url` (the history table left out), and its dialect.
+pub(crate) async fn introspect(url: &str) -> Result<(Dialect, strata_schema::Schema), Failure> {
+    let shown = redact(url);
+    connect!(url, &shown, pool => read_schema(&pool).await)
+}
+
+async fn read_schema<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<(Dialect, strata_schema::Schema), Failure> {
+    let mut conn = pool.acquire().await.map_err(|e| Failure::new(redact(&e.to_string())))?;
+    let mut schema = DB::introspect(&mut conn).await.map_err(|e| Failure::new(redact(&e.to_string())))?;
+    schema.tables.retain(|_, t| {
+        !crate::introspect::BOOKKEEPING_TABLES.iter().any(|b| b.eq_ignore_ascii_case(&t.name))
+    });
+    Ok((DB::DIALECT, schema))
+}
+
+struct Cx<'a> {
+    migrator: &'a Migrator,
+    models: Vec<Table>,
+    dir: Option<&'a Path>,
+    shown: &'a str,
+}
+
+impl Cx<'_> {
+    /// Where a migration's file is, for errors about it.
+    fn file_of(&self, name: &str) -> Option<String> {
+        let dir = self.dir?;
+        let entries = std::fs::read_dir(dir).ok()?;
+        let mut found: Vec<String> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(name)))
+            .map(|p| p.display().to_string())
+            .collect();
+        found.sort();
+        found.into_iter().next()
+    }
+}
+
+/// The database URL: `--database-url`, else `DATABASE_URL` (from the environment or `.env`).
+fn url(args: &Migrate) -> Result<String, Failure> {
+    database_url(args.database_url.as_deref())
+}
+
+/// `given`, else `DATABASE_URL` from the environment or `.env`.
+pub(crate) fn database_url(given: Option<&str>) -> Result<String, Failure> {
+    if let Some(u) = given {
+        return Ok(u.to_owned());
+    }
+    let _ = super::load_dotenv();
+    std::env::var("DATABASE_URL").map_err(|_| {
+        Failure::new("no database given")
+            .help("pass `--database-url <URL>`, or set `DATABASE_URL` in the environment or in a `.env` file")
+    })
+}
+
+fn dialect_of(url: &str) -> Result<Dialect, Failure> {
+    let scheme = url.split(':').next().unwrap_or("");
+    match scheme {
+        "sqlite" => Ok(Dialect::Sqlite),
+        "postgres" | "postgresql" => Ok(Dialect::Postgres),
+        "mysql" | "mariadb" => Ok(Dialect::Mysql),
+        _ => Err(Failure::new(format!("`{}` is not a database URL strata knows", redact(url)))
+            .help("use `sqlite://<file>`, `postgres://...` or `mysql://...`")),
+    }
+}
+
+async fn run<DB: Backend>(
+    cx: &Cx<'_>,
+    command: &MigrateCommand,
+    pool: &sqlx::Pool<DB>,
+) -> Result<(), Failure> {
+    let m = cx.migrator;
+    match command {
+        MigrateCommand::Up { target, to } => {
+            let target = up_target(m, to.as_deref().or(target.as_deref()))?;
+            let mut bar = Bar::new("applying");
+            let report = m.run_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
+            if report.applied.is_empty() {
+                println!("nothing to apply: the database is at {}", at(m, pool).await?);
+            } else {
+                println!("the database is at {}", at(m, pool).await?);
+            }
+        }
+        MigrateCommand::Down { target, to } => {
+            let target = down_target(m, to.as_deref().or(target.as_deref()))?;
+            let mut bar = Bar::new("reverting");
+            let report =
+                m.undo_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
+            if report.reverted.is_empty() {
+                println!("nothing to revert: the database is at {}", at(m, pool).await?);
+            } else {
+                println!("the database is at {}", at(m, pool).await?);
+            }
+        }
+        MigrateCommand::Status { json } => {
+            let status = m.status(pool).await?;
+            if *json {
+                println!("{}", status_json(&status));
+            } else {
+                print_status(m, &status, cx.shown);
+            }
+        }
+        MigrateCommand::Current => {
+            let status = m.status(pool).await?;
+            println!("{}", describe(m, status.current()));
+        }
+        MigrateCommand::Stamp { target } => {
+            let version = match target.as_str() {
+                "base" => None,
+                "head" => m.latest().map(|l| l.version),
+                v => Some(version(m, v)?.version),
+            };
+            let report = m.stamp(pool, version).await?;
+            for s in &report.applied {
+                println!("recorded  {}", s.name);
+            }
+            for s in &report.reverted {
+                println!("forgotten {}", s.name);
+            }
+            println!("the database is recorded at {} (no SQL was run)", describe(m, version));
+        }
+        MigrateCommand::Verify => {
+            let v = m.verify_tables(pool, cx.models.clone()).await?;
+            if v.is_clean() {
+                println!("{v}");
+            } else {
+                let mut f = Failure::new(format!(
+                    "the database at `{}` has drifted from {}",
+                    cx.shown,
+                    if v.against_migrations.is_empty() { "the models" } else { "its migrations" }
+                ))
+                .found();
+                f.notes.extend(v.against_migrations.iter().map(|d| format!("against the migrations: {d}")));
+                f.notes.extend(v.against_models.iter().map(|d| format!("against the models: {d}")));
+                f.notes.extend(v.notes.iter().cloned());
+                return Err(f.help(
+                    "a change made by hand belongs in a migration: `strata generate` writes one from the models",
+                ));
+            }
+        }
+        MigrateCommand::History | MigrateCommand::Sql { .. } => unreachable!("handled without a database"),
+    }
+    Ok(())
+}
+
+/// A run's error, pointing at the migration's file when there is one.
+fn failed(cx: &Cx<'_>, e: crate::migrate::MigrateError) -> Failure {
+    use crate::migrate::MigrateError as E;
+    let file = match &e {
+        E::Failed { name, .. } | E::RevertFailed { name, .. } | E::ChecksumMismatch { name, .. } => {
+            cx.file_of(name)
+        }
+        _ => None,
+    };
+    let failure = Failure::from(e);
+    match file {
+        Some(f) => failure.at(f),
+        None => failure,
+    }
+}
+
+async fn at<DB: Backend>(m: &Migrator, pool: &sqlx::Pool<DB>) -> Result<String, Failure> {
+    Ok(describe(m, m.status(pool).await?.current()))
+}
+
+/// `20260101000000_create_users (head)`, or `base`.
+fn describe(m: &Migrator, version: Option<i64>) -> String {
+    match version {
+        None => "base (no migration applied)".to_owned(),
+        Some(v) => {
+            let name = m.migrations().iter().find(|x| x.version == v).map_or(v.to_string(), Migration::name);
+            let head = m.latest().is_some_and(|l| l.version == v);
+            if head { format!("{name} (head)") } else { name }
+        }
+    }
+}
+
+/// A migration by version (`20260101000000`), full name, or a prefix that only one has.
+fn version(m: &Migrator, text: &str) -> Result<&'static Migration, Failure> {
+    let all = m.migrations();
+    let exact =
+        all.iter().find(|x| x.version.to_string() == text || x.version_text == text || x.name() == text);
+    if let Some(x) = exact {
+        return Ok(x);
+    }
+    let by_prefix: Vec<&Migration> = all.iter().filter(|x| x.name().starts_with(text)).collect();
+    match by_prefix.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Failure::new(format!("no migration has version `{text}`"))
+            .help("`strata history` lists the migrations")),
+        many => Err(Failure::new(format!(
+            "`{text}` could be {}",
+            many.iter().map(|x| format!("`{}`", x.name())).collect::<Vec<_>>().join(", ")
+        ))
+        .help("give more of the version")),
+    }
+}
+
+fn up_target(m: &Migrator, text: Option<&str>) -> Result<Target, Failure> {
+    match text {
+        None | Some("head") => Ok(Target::Version(None)),
+        Some(t) if t.starts_with('+') => steps(t).map(Target::Steps),
+        Some(t) => Ok(Target::Version(Some(version(m, t)?.version))),
+    }
+}
+
+fn down_target(m: &Migrator, text: Option<&str>) -> Result<Target, Failure> {
+    match text {
+        None => Ok(Target::Steps(1)),
+        Some("base") => Ok(Target::Version(None)),
+        Some(t) if t.starts_with('-') => steps(t).map(Target::Steps),
+        Some(t) => Ok(Target::Version(Some(version(m, t)?.version))),
+    }
+}
+
+fn steps(text: &str) -> Result<usize, Failure> {
+    text[1..].parse::<usize>().map_err(|_| {
+        Failure::new(format!("`{text}` is not a number of migrations"))
+            .help("write `+2` (up) or `-2` (down), a version, `head` or `base`")
+    })
+}
+
+fn history(m: &Migrator) {
+    if m.migrations().is_empty() {
+        println!("no migrations yet: `strata generate -m \"...\"` writes the first");
+        return;
+    }
+    let head = m.latest().map(|l| l.version);
+    for x in m.migrations() {
+        let mut flags = Vec::new();
+        if Some(x.version) == head {
+            flags.push("head");
+        }
+        if x.down.is_none() {
+            flags.push("irreversible");
+        }
+        if x.no_transaction {
+            flags.push("no-transaction");
+        }
+        let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
+        println!("{}{flags}", x.name());
+    }
+}
+
+fn print_status(m: &Migrator, status: &Status, shown: &str) {
+    println!("database: {shown}");
+    for e in &status.entries {
+        let (state, when) = match &e.applied {
+            Some(a) if !a.success => ("FAILED ", a.installed_on.clone()),
+            Some(a) if !a.checksum_matches => ("CHANGED", a.installed_on.clone()),
+            Some(a) => ("applied", format!("{} ({})", a.installed_on, duration(a.took))),
+            None => ("pending", String::new()),
+        };
+        println!("  {state}  {:<40} {when}", e.migration.name());
+    }
+    for u in &status.unknown {
+        println!("  UNKNOWN  {}_{} (applied, but not among these migrations)", u.version, u.description);
+    }
+    let pending = status.pending().count();
+    println!(
+        "at {}; {}",
+        describe(m, status.current()),
+        match pending {
+            0 => "nothing pending".to_owned(),
+            n => format!("{n} pending (`strata up` applies them)"),
+        }
+    );
+    if status.is_ahead() {
+        println!("the database is ahead of these migrations: it has applied migrations that are not here");
+    }
+    if status.is_inconsistent() {
+        println!("CHANGED: a migration was edited after it was applied; FAILED: it stopped partway (MySQL)");
+    }
+}
+
+fn status_json(status: &Status) -> serde_json::Value {
+    json!({
+        "current": status.current(),
+        "up_to_date": status.is_up_to_date(),
+        "pending": status.pending().count(),
+        "migrations": status.entries.iter().map(|e| json!({
+            "version": e.migration.version,
+            "name": e.migration.name(),
+            "applied": e.applied.is_some(),
+            "installed_on": e.applied.as_ref().map(|a| a.installed_on.clone()),
+            "execution_ms": e.applied.as_ref().map(|a| a.took.as_millis() as u64),
+            "checksum_matches": e.applied.as_ref().map(|a| a.checksum_matches),
+            "success": e.applied.as_ref().map(|a| a.success),
+        })).collect::<Vec<_>>(),
+        "unknown": status.unknown.iter().map(|u| json!({
+            "version": u.version,
+            "description": u.description,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The offline script: what `up` (or `down`) would run over a range, with the history-table
+/// statements, each migration in its own transaction where it runs in one.
+fn script(m: &Migrator, dialect: Dialect, range: Option<&str>, down: bool) -> Result<String, Failure> {
+    let all = m.migrations();
+    let position = |text: &str| -> Result<Option<usize>, Failure> {
+        match text {
+            "" | "base" => Ok(None),
+            "head" => Ok(all.len().checked_sub(1)),
+            t => {
+                let v = version(m, t)?.version;
+                Ok(all.iter().position(|x| x.version == v))
+            }
+        }
+    };
+    let (from, to) = match range.map(|r| r.split_once(':').unwrap_or(("", r))) {
+        Some((a, b)) => (a, b),
+        None => ("", ""),
+    };
+    let table = m.table();
+    let begin = if dialect == Dialect::Mysql { "START TRANSACTION;" } else { "BEGIN;" };
+    let mut out = format!("-- strata: {} script for {}\n", if down { "down" } else { "up" }, dialect.title());
+    // Up: after FROM, to TO inclusive. Down: from FROM (default head) back to TO, kept.
+    let chosen: Vec<&Migration> = if down {
+        let top = if from.is_empty() { all.len().checked_sub(1) } else { position(from)? };
+        let keep = position(to)?;
+        match top {
+            Some(top) => all
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i <= top && keep.is_none_or(|k| *i > k))
+                .map(|(_, x)| x)
+                .rev()
+                .collect(),
+            None => Vec::new(),
+        }
+    } else {
+        let after = position(from)?;
+        let last = if to.is_empty() { all.len().checked_sub(1) } else { position(to)? };
+        all.iter()
+            .enumerate()
+            .filter(|(i, _)| after.is_none_or(|a| *i > a) && last.is_some_and(|l| *i <= l))
+            .map(|(_, x)| x)
+            .collect()
+    };
+    if !down {
+        out.push_str(&create_table_sql(dialect, table));
+        out.push_str(";\n");
+    }
+    for x in chosen {
+        let sql = if down {
+            x.down.ok_or_else(|| {
+                Failure::new(format!(
+                    "migration {} has no down SQL, so the script cannot revert it",
+                    x.name()
+                ))
+            })?
+        } else {
+            x.up
+        };
+        out.push_str(&format!("\n-- {} {}\n", if down { "revert" } else { "apply" }, x.name()));
+        if !x.no_transaction {
+            out.push_str(begin);
+            out.push('\n');
+        }
+        out.push_str(sql.trim_end());
+        out.push('\n');
+        out.push_str(&if down {
+            forget_sql(dialect, table, x.version)
+        } else {
+            record_sql(dialect, table, x)
+        });
+        out.push('\n');
+        if !x.no_transaction {
+            out.push_str("COMMIT;\n");
+        }
+    }
+    Ok(out)
+}

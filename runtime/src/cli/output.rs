@@ -1,0 +1,212 @@
+//! What the commands print: errors in rustc's shape, URLs without their passwords, progress.
+
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// A command that did not succeed, printed as rustc prints an error:
+///
+/// ```text
+/// error: migration 20260102000000_add_phone failed, so the database stays at ...
+///   --> migrations/20260102000000_add_phone.up.sql
+///    = help: fix the SQL, then run `strata up` again
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    /// `file[:line[:column]]` the error is about.
+    pub location: Option<String>,
+    /// Lines shown under the location (a source excerpt), as they are.
+    pub excerpt: Vec<String>,
+    pub notes: Vec<String>,
+    pub helps: Vec<String>,
+    /// Exit code 1 rather than 2: the command ran and found something (drift, a diff), as
+    /// opposed to failing to run.
+    pub found: bool,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure { message: message.into(), ..Failure::default() }
+    }
+
+    pub fn at(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.helps.push(help.into());
+        self
+    }
+
+    /// Marks a finding (drift, a refused plan) rather than a failure to run.
+    pub fn found(mut self) -> Self {
+        self.found = true;
+        self
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(if self.found { 1 } else { 2 })
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut lines = self.message.lines();
+        writeln!(f, "error: {}", lines.next().unwrap_or(""))?;
+        for l in lines {
+            writeln!(f, "       {l}")?;
+        }
+        if let Some(at) = &self.location {
+            writeln!(f, "  --> {at}")?;
+        }
+        for l in &self.excerpt {
+            writeln!(f, "{l}")?;
+        }
+        for (label, items) in [("note", &self.notes), ("help", &self.helps)] {
+            for item in items {
+                let mut lines = item.lines();
+                writeln!(f, "   = {label}: {}", lines.next().unwrap_or(""))?;
+                for l in lines {
+                    writeln!(f, "     {l}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<crate::migrate::MigrateError> for Failure {
+    fn from(e: crate::migrate::MigrateError) -> Self {
+        use crate::migrate::MigrateError as E;
+        let help = match &e {
+            E::Failed { .. } => Some("fix the migration's SQL, then run `strata up` again"),
+            E::ChecksumMismatch { .. } => Some(
+                "`git diff` the file; if the edit is only cosmetic, `strata stamp` cannot help: restore it",
+            ),
+            E::UnknownTarget(_) => Some("`strata history` lists the versions"),
+            _ => None,
+        };
+        let failure = Failure::new(redact(&e.to_string()));
+        match help {
+            Some(h) => failure.help(h),
+            None => failure,
+        }
+    }
+}
+
+/// Prints the outcome and turns it into an exit code.
+pub(crate) fn exit(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let _ = std::io::stdout().flush();
+            eprint!("{f}");
+            f.exit_code()
+        }
+    }
+}
+
+/// `url` with its password replaced by `***`: database URLs never reach a message whole.
+/// Applies to every URL in a longer text too.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (before, after) = rest.split_at(i + 3);
+        out.push_str(before);
+        let end = after
+            .find(|c: char| c.is_whitespace() || c == '`' || c == '"' || c == '\'')
+            .unwrap_or(after.len());
+        let (url, tail) = after.split_at(end);
+        match (url.rfind('@'), url.find('/')) {
+            (Some(at), slash) if slash.is_none_or(|s| at < s) => {
+                let userinfo = &url[..at];
+                match userinfo.find(':') {
+                    Some(colon) => {
+                        out.push_str(&userinfo[..colon]);
+                        out.push_str(":***");
+                    }
+                    None => out.push_str(userinfo),
+                }
+                out.push_str(&url[at..]);
+            }
+            _ => out.push_str(url),
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A progress bar on standard error while migrations run, when it is a terminal; a line per
+/// migration on standard output in any case.
+pub(crate) struct Bar {
+    tty: bool,
+    verb: &'static str,
+}
+
+impl Bar {
+    pub(crate) fn new(verb: &'static str) -> Self {
+        Bar { tty: std::io::stderr().is_terminal(), verb }
+    }
+
+    pub(crate) fn update(&mut self, p: crate::migrate::Progress<'_>) {
+        use crate::migrate::Progress;
+        match p {
+            Progress::Applying { migration, index, total }
+            | Progress::Reverting { migration, index, total } => {
+                if self.tty && total > 1 {
+                    const WIDTH: usize = 30;
+                    let filled = WIDTH * index / total;
+                    let mut err = std::io::stderr();
+                    let _ = write!(
+                        err,
+                        "\r\x1b[2K[{}{}] {}/{} {} {}",
+                        "#".repeat(filled),
+                        " ".repeat(WIDTH - filled),
+                        index,
+                        total,
+                        self.verb,
+                        migration.name()
+                    );
+                    let _ = err.flush();
+                }
+            }
+            Progress::Done { migration, index, total, took } => {
+                if self.tty && total > 1 {
+                    let _ = write!(std::io::stderr(), "\r\x1b[2K");
+                }
+                let done = if self.verb == "applying" { "applied " } else { "reverted" };
+                println!("{done} {} ({})", migration.name(), duration(took));
+                if self.tty && index + 1 == total {
+                    let _ = std::io::stderr().flush();
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn duration(d: std::time::Duration) -> String {
+    if d.as_secs() >= 1 { format!("{:.1} s", d.as_secs_f64()) } else { format!("{} ms", d.as_millis()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact("at `mysql://root:pw@h/db`, then"), "at `mysql://root:***@h/db`, then");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(redact("sqlite://app.db?mode=rwc"), "sqlite://app.db?mode=rwc");
+        assert_eq!(redact("a://u:p@h b://v:q@i"), "a://u:***@h b://v:***@i");
+    }
+}

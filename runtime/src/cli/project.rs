@@ -1,0 +1,264 @@
+//! The commands that work on a project's files and need no database: `init`, `generate`,
+//! `check`, `renumber`, `models`, `erd`. They read the models from the crate's sources with the
+//! derive's own code, so they work while the crate does not compile.
+
+mod check;
+mod generate;
+mod inspect;
+mod team;
+
+use std::path::{Path, PathBuf};
+
+use strata_schema::plan::Target;
+use strata_schema::{Config, Dialect, MigrationSet, ModelDef, Schema};
+
+pub use check::{Finding, Report, check};
+pub use generate::{Generate, generate};
+pub use inspect::{Format, erd, models_from_database, models_from_migrations};
+pub use team::renumber;
+
+use super::Failure;
+
+/// A migrations directory and the crate around it.
+#[derive(Debug)]
+pub struct Project {
+    /// The migrations directory.
+    pub dir: PathBuf,
+    /// The directory as messages show it (relative to where the command runs when it can be).
+    pub shown: String,
+    /// The crate whose `src/` holds the models: the directory's parent.
+    pub crate_dir: PathBuf,
+    pub set: MigrationSet,
+}
+
+/// A model read from source, with the file it is in.
+#[derive(Debug)]
+pub struct Found {
+    pub def: ModelDef,
+    pub file: PathBuf,
+}
+
+impl Project {
+    /// Opens `dir`, or finds `migrations/` here or in a parent directory.
+    pub fn open(dir: Option<&Path>) -> Result<Project, Failure> {
+        let dir = match dir {
+            Some(d) => d.to_owned(),
+            None => find_dir()?,
+        };
+        if !dir.join(strata_schema::CONFIG_FILE).is_file() {
+            return Err(Failure::new(format!("`{}` has no `strata.toml`", shown(&dir)))
+                .help(format!("`strata init --dir {}` creates it, with the dialect", shown(&dir))));
+        }
+        let set = MigrationSet::load(&dir, None).map_err(|e| Failure::new(e.to_string()))?;
+        let crate_dir = std::fs::canonicalize(&dir)
+            .ok()
+            .and_then(|d| d.parent().map(Path::to_owned))
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(Project { shown: shown(&dir), dir, crate_dir, set })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.set.config.dialect
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.set.config
+    }
+
+    /// The schema the migrations build, or the replay's error at its file, line and column.
+    pub fn replayed(&self) -> Result<Schema, Failure> {
+        let mut schema = strata_schema::replay(&self.set).map_err(|e| {
+            let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
+            let number = e.line.to_string();
+            let pad = " ".repeat(number.len());
+            let caret: String = e
+                .source_line
+                .chars()
+                .take(e.column.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let mut f = Failure::new(e.message.clone()).at(location);
+            f.excerpt = vec![
+                format!("{pad} |"),
+                format!("{number} | {}", e.source_line),
+                format!("{pad} | {caret}^"),
+            ];
+            f.help("strata replays every migration to know the schema; see docs/replay.md for what it reads")
+        })?;
+        schema.normalize(self.dialect());
+        Ok(schema)
+    }
+
+    /// Where the models are: the crate's `src/`, and the directories `strata.toml` names.
+    pub fn sources(&self) -> Vec<PathBuf> {
+        let mut out = vec![self.crate_dir.join("src")];
+        out.extend(self.config().models.iter().map(|m| self.dir.join(m)));
+        out
+    }
+
+    /// Every model of this directory, read from source; every mistake in them at once, each at
+    /// its file, line and column.
+    pub fn models(&self) -> Result<Vec<Found>, Failure> {
+        let mut files = Vec::new();
+        for s in self.sources() {
+            rust_files(&s, &mut files);
+        }
+        files.sort();
+        files.dedup();
+        let mut found = Vec::new();
+        let mut errors: Vec<Failure> = Vec::new();
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(&f) else { continue };
+            // A file that does not parse is rustc's to report; its models are not ours to guess.
+            let Ok(file) = syn::parse_file(&text) else { continue };
+            for m in strata_schema::model::models_in_file(&file) {
+                match m {
+                    Ok(def) if self.owns(&def) => found.push(Found { def, file: f.clone() }),
+                    Ok(_) => {}
+                    Err(es) => {
+                        errors.extend(es.into_iter().map(|e| model_error(&f, &text, &e.message, e.span)))
+                    }
+                }
+            }
+        }
+        if let Some(mut first) = errors.first().cloned() {
+            for e in &errors[1..] {
+                first.notes.push(format!("also: {}", e.message));
+                if let Some(at) = &e.location {
+                    first.notes.push(format!("  at {at}"));
+                }
+            }
+            return Err(first.help("fix the model; `cargo build` shows the same errors"));
+        }
+        Ok(found)
+    }
+
+    /// Whether a model's migrations are this directory (`#[strata(migrations = "...")]` is
+    /// relative to the crate).
+    fn owns(&self, def: &ModelDef) -> bool {
+        let Some((path, _)) = &def.migrations else {
+            return self.dir.file_name().is_some_and(|n| n == "migrations");
+        };
+        let (a, b) = (std::fs::canonicalize(self.crate_dir.join(path)), std::fs::canonicalize(&self.dir));
+        matches!((a, b), (Ok(a), Ok(b)) if a == b)
+    }
+
+    /// The tables the models want, in this directory's dialect.
+    pub fn targets(&self, models: &[Found]) -> Result<Vec<Target>, Failure> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for m in models {
+            match Target::from_model(&m.def, self.dialect()) {
+                Ok(t) => out.push(t),
+                Err(es) => {
+                    let text = std::fs::read_to_string(&m.file).unwrap_or_default();
+                    errors.extend(es.into_iter().map(|e| model_error(&m.file, &text, &e.message, e.span)));
+                }
+            }
+        }
+        match errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// A migrator over the directory as it is on disk.
+    pub fn migrator(&self) -> crate::Migrator {
+        crate::Migrator::from_set(&self.set)
+    }
+}
+
+/// A model's mistake as rustc shows it, with the line it is on.
+fn model_error(file: &Path, text: &str, message: &str, span: proc_macro2::Span) -> Failure {
+    let start = span.start();
+    let mut f =
+        Failure::new(message.to_owned()).at(format!("{}:{}:{}", shown(file), start.line, start.column + 1));
+    if let Some(line) = text.lines().nth(start.line.saturating_sub(1)) {
+        let number = start.line.to_string();
+        let pad = " ".repeat(number.len());
+        let end = span.end();
+        let width = if end.line == start.line { end.column.saturating_sub(start.column).max(1) } else { 1 };
+        f.excerpt = vec![
+            format!("{pad} |"),
+            format!("{number} | {line}"),
+            format!("{pad} | {}{}", " ".repeat(start.column), "^".repeat(width)),
+        ];
+    }
+    f
+}
+
+fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path.to_owned());
+        }
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        let hidden =
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n == "target");
+        if !hidden {
+            rust_files(&p, out);
+        }
+    }
+}
+
+/// `migrations/` here, or in the nearest parent that has one with a `strata.toml`.
+fn find_dir() -> Result<PathBuf, Failure> {
+    let here = PathBuf::from("migrations");
+    if here.join(strata_schema::CONFIG_FILE).is_file() {
+        return Ok(here);
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::new(format!("cannot read the current directory: {e}")))?;
+    for d in cwd.ancestors().skip(1) {
+        let m = d.join("migrations");
+        if m.join(strata_schema::CONFIG_FILE).is_file() {
+            return Ok(m);
+        }
+    }
+    Err(Failure::new("no `migrations/strata.toml` here or in a parent directory")
+        .help("run `strata init` in the crate (or pass `--dir <migrations directory>`)"))
+}
+
+/// A path as messages show it: relative to the current directory when it is under it.
+pub(crate) fn shown(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    rel.display().to_string()
+}
+
+/// `strata init`: the migrations directory with its `strata.toml` and `strata.sum`.
+pub fn init(dir: &Path, dialect: Dialect) -> Result<(), Failure> {
+    let config = dir.join(strata_schema::CONFIG_FILE);
+    if config.exists() {
+        return Err(Failure::new(format!("`{}` already exists", shown(&config)))
+            .help("edit it, or remove it to start again"));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Failure::new(format!("cannot create `{}`: {e}", shown(dir))))?;
+    let text = format!(
+        "# strata: how to read the migrations in this directory.\ndialect = \"{}\"\n\n# Tables another application owns, which strata never manages (a trailing * matches a prefix).\n# unmanaged = [\"legacy_*\"]\n\n# Where the models are, when they are not in this crate's src/ (relative to this directory).\n# models = [\"../../models/src\"]\n",
+        dialect.name()
+    );
+    std::fs::write(&config, text)
+        .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", shown(&config))))?;
+    let set = MigrationSet::load(dir, None).map_err(|e| Failure::new(e.to_string()))?;
+    team::write_sum(&set)?;
+    let existing = set.migrations.len();
+    println!(
+        "created {} ({}) and {}",
+        shown(&config),
+        dialect.title(),
+        shown(&dir.join(strata_schema::integrity::INTEGRITY_FILE))
+    );
+    if existing > 0 {
+        println!("found {existing} existing migration(s); `strata check` compares them with the models");
+    }
+    println!(
+        "\nnext:\n  1. add strata to [build-dependencies] and this to build.rs, so that new migration files rebuild:\n       fn main() {{ strata::build::watch_migrations(\"{}\"); }}\n  2. write #[derive(strata::Model)] structs\n  3. strata generate -m \"create tables\"",
+        dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "migrations".into())
+    );
+    Ok(())
+}

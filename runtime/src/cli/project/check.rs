@@ -1,0 +1,116 @@
+//! `strata check`: everything the build would refuse, without building and without a database.
+
+use serde_json::json;
+use strata_schema::plan;
+
+use super::{Project, team};
+use crate::cli::Failure;
+
+/// One problem `check` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// `multiple_heads`, `integrity`, `replay`, `model`, `drift`.
+    pub kind: &'static str,
+    pub failure: Failure,
+}
+
+/// What `check` found: nothing when the models and the migrations agree.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub migrations: usize,
+    pub latest: Option<String>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "ok": self.is_clean(),
+            "migrations": self.migrations,
+            "latest": self.latest,
+            "problems": self.findings.iter().map(|f| json!({
+                "kind": f.kind,
+                "message": f.failure.message,
+                "location": f.failure.location,
+                "notes": f.failure.notes,
+                "help": f.failure.helps,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Human output: the findings in rustc's shape, then a summary line.
+    pub fn render(&self, shown: &str) -> String {
+        if self.is_clean() {
+            return format!(
+                "ok: the models match the {} migration(s) in `{shown}`{}\n",
+                self.migrations,
+                self.latest.as_ref().map_or(String::new(), |l| format!(" (latest: {l})"))
+            );
+        }
+        let mut out = String::new();
+        for f in &self.findings {
+            out.push_str(&f.failure.to_string());
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "error: `strata check` found {} problem{}\n",
+            self.findings.len(),
+            if self.findings.len() == 1 { "" } else { "s" }
+        ));
+        out
+    }
+}
+
+/// Checks the project as the build would: the integrity file, the replay, the models, and
+/// the models against the replay.
+pub fn check(project: &Project) -> Report {
+    let mut report = Report {
+        migrations: project.set.migrations.len(),
+        latest: project.set.latest().map(|m| m.name()),
+        findings: Vec::new(),
+    };
+    let mut push = |kind, failure| report.findings.push(Finding { kind, failure });
+    if let Some(h) = team::heads(&project.dir) {
+        push("multiple_heads", team::describe(project, &h));
+        return report;
+    }
+    for p in strata_schema::integrity::check(&project.set) {
+        push(
+            "integrity",
+            Failure::new(p)
+                .at(format!("{}/{}", project.shown, strata_schema::integrity::INTEGRITY_FILE))
+                .help("`strata generate` and `strata renumber` keep it current"),
+        );
+    }
+    let schema = match project.replayed() {
+        Ok(s) => s,
+        Err(f) => {
+            push("replay", f);
+            return report;
+        }
+    };
+    let models = match project.models().and_then(|m| project.targets(&m).map(|t| (m, t))) {
+        Ok(m) => m,
+        Err(f) => {
+            push("model", f);
+            return report;
+        }
+    };
+    let (found, targets) = models;
+    let drift = plan::differences(project.dialect(), &schema, &targets, &project.config().unmanaged);
+    for d in drift {
+        // Point at the model's file when the message names its table.
+        let file =
+            found.iter().find(|m| d.contains(&format!("`{}", m.def.table))).map(|m| super::shown(&m.file));
+        let mut f = Failure::new(d).help("`strata generate -m \"...\"` writes the migration");
+        if let Some(file) = file {
+            f = f.at(file);
+        }
+        push("drift", f);
+    }
+    report
+}

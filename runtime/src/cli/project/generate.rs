@@ -1,0 +1,204 @@
+//! `strata generate`: the next migration, from the models against the replayed migrations.
+
+use std::path::PathBuf;
+
+use strata_schema::migrations::Layout;
+use strata_schema::plan::{self, Plan, Script};
+
+use super::{Project, shown, team};
+use crate::cli::Failure;
+
+/// What `generate` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct Generate {
+    /// `-m`: what the migration does, which names its files.
+    pub message: Option<String>,
+    /// Write empty files for SQL written by hand.
+    pub empty: bool,
+    /// Write steps that lose data or can fail on rows.
+    pub allow_destructive: bool,
+}
+
+/// Writes the migration; returns the files written (none when nothing changed).
+pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Failure> {
+    team::refuse_conflict(project)?;
+    let (plan, changes) = if args.empty {
+        let up = "-- Write the up SQL here (a data migration, say). `strata check` replays it.\n";
+        let down = "-- Write the SQL that undoes the up here.\n";
+        let script = |sql: &str| Script { sql: sql.to_owned(), no_transaction: false };
+        (
+            Plan {
+                up: script(up),
+                down: script(down),
+                changes: Vec::new(),
+                warnings: Vec::new(),
+                suggested_name: "data_migration".into(),
+            },
+            false,
+        )
+    } else {
+        let models = project.models()?;
+        let schema = project.replayed()?;
+        let targets = project.targets(&models)?;
+        let planned = plan::plan(project.dialect(), &schema, &targets, &project.config().unmanaged)
+            .map_err(|e| Failure::new(e.to_string()))?;
+        match planned {
+            Some(p) => (p, true),
+            None => {
+                let latest = project.set.latest().map_or("none yet".to_owned(), |m| m.name());
+                println!(
+                    "no changes: the models match the migrations in `{}` (latest: {latest}); nothing written",
+                    project.shown
+                );
+                return Ok(Vec::new());
+            }
+        }
+    };
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !plan.warnings.is_empty() && !args.allow_destructive {
+        return Err(Failure::new(format!(
+            "not written: {} step{} can lose data or fail on a table with rows",
+            plan.warnings.len(),
+            if plan.warnings.len() == 1 { "" } else { "s" }
+        ))
+        .found()
+        .note("the warnings above say which")
+        .help("review them; `strata generate --allow-destructive` writes the migration anyway"));
+    }
+    let description = match &args.message {
+        Some(m) => slug(m),
+        None => plan.suggested_name.clone(),
+    };
+    if description.is_empty() {
+        return Err(Failure::new("the message has no letters or digits to name the migration with")
+            .help("`strata generate -m \"add phone to users\"`"));
+    }
+    let written = write(project, &description, &plan)?;
+    if changes {
+        for c in &plan.changes {
+            println!("  {c}");
+        }
+    }
+    for f in &written {
+        println!("created {}", shown(f));
+    }
+    if plan.up.no_transaction {
+        println!(
+            "note: SQLite cannot alter these tables in place; the migration rebuilds them (copying the rows) in its own transaction"
+        );
+    }
+    Ok(written)
+}
+
+/// The files in the directory's own layout, and `strata.sum` recorded again.
+fn write(project: &Project, description: &str, plan: &Plan) -> Result<Vec<PathBuf>, Failure> {
+    let dir = &project.dir;
+    let layout = project.set.migrations.last().map_or(Layout::SqlxReversible, |m| m.layout);
+    let latest = project.set.migrations.iter().map(|m| m.version_number).max();
+    let version = next_version(latest);
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    match layout {
+        Layout::SqlxReversible => {
+            files.push((dir.join(format!("{version}_{description}.up.sql")), plan.up.sql.clone()));
+            files.push((dir.join(format!("{version}_{description}.down.sql")), plan.down.sql.clone()));
+        }
+        Layout::SqlxSimple => {
+            files.push((dir.join(format!("{version}_{description}.sql")), plan.up.sql.clone()));
+            eprintln!(
+                "note: `{}` holds up-only migrations (sqlx's `<version>_<name>.sql`), so no down file is written",
+                project.shown
+            );
+        }
+        Layout::Diesel => {
+            let v = version.to_string();
+            let folder = dir.join(format!("{}-{}-{}-{}_{description}", &v[..4], &v[4..6], &v[6..8], &v[8..]));
+            files.push((folder.join("up.sql"), plan.up.sql.clone()));
+            files.push((folder.join("down.sql"), plan.down.sql.clone()));
+            if plan.up.no_transaction || plan.down.no_transaction {
+                files.push((folder.join("metadata.toml"), "run_in_transaction = false\n".to_owned()));
+            }
+        }
+    }
+    for (path, text) in &files {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Failure::new(format!("cannot create `{}`: {e}", shown(parent))))?;
+        }
+        if path.exists() {
+            return Err(Failure::new(format!("`{}` already exists", shown(path))));
+        }
+        std::fs::write(path, text)
+            .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", shown(path))))?;
+    }
+    let set = strata_schema::MigrationSet::load(dir, None).map_err(|e| Failure::new(e.to_string()))?;
+    team::write_sum(&set)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// `add phone to Users!` -> `add_phone_to_users`.
+fn slug(message: &str) -> String {
+    let mut out = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
+}
+
+/// The UTC time as `YYYYMMDDHHMMSS`, or one more than the newest version when the clock is
+/// behind it, so a new migration always comes last.
+pub(super) fn next_version(latest: Option<i64>) -> i64 {
+    let now = utc_timestamp(std::time::SystemTime::now());
+    match latest {
+        Some(l) if l >= now => l + 1,
+        _ => now,
+    }
+}
+
+fn utc_timestamp(t: std::time::SystemTime) -> i64 {
+    let secs = t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    ((year * 100 + month) * 100 + day) * 1_000_000
+        + (rem / 3600) * 10_000
+        + (rem % 3600 / 60) * 100
+        + rem % 60
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn timestamps_in_utc() {
+        assert_eq!(super::utc_timestamp(UNIX_EPOCH), 19700101000000);
+        // 2026-11-21 09:30:05 UTC
+        assert_eq!(super::utc_timestamp(UNIX_EPOCH + Duration::from_secs(1_795_253_405)), 20261121093005);
+        assert_eq!(super::utc_timestamp(UNIX_EPOCH + Duration::from_secs(951_782_400)), 20000229000000);
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(super::slug("Add phone to Users!"), "add_phone_to_users");
+        assert_eq!(super::slug("  --x--y  "), "x_y");
+    }
+
+    #[test]
+    fn versions_come_after_the_latest() {
+        assert_eq!(super::next_version(Some(99991231235959)), 99991231235960);
+    }
+}
