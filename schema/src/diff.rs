@@ -120,13 +120,22 @@ pub fn compare(
                 .find(|(_, to)| to.eq_ignore_ascii_case(&c.name))
                 .filter(|(from, _)| db.column(from).is_some());
             match renamed {
-                Some((from, _)) => push(
-                    Some(&c.name),
-                    &[],
-                    DiffKind::RenamedColumn,
-                    format!("column `{t}.{}` is renamed from `{from}`, but no migration renames it", c.name),
-                    Some(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(t), q(from), q(&c.name))),
-                ),
+                Some((from, _)) => {
+                    push(
+                        Some(&c.name),
+                        &[],
+                        DiffKind::RenamedColumn,
+                        format!(
+                            "column `{t}.{}` is renamed from `{from}`, but no migration renames it",
+                            c.name
+                        ),
+                        Some(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", q(t), q(from), q(&c.name))),
+                    );
+                    // What else changed with the name.
+                    if let Some(dc) = renamed_db.column(&c.name) {
+                        compare_column(d, sides, model, c, dc, &mut push);
+                    }
+                }
                 None => push(
                     Some(&c.name),
                     &[],

@@ -153,12 +153,18 @@ pub fn differences(d: Dialect, current: &Schema, targets: &[Target], unmanaged: 
             .map(|x| x.message),
         );
     }
-    for name in dropped(current, targets, unmanaged) {
+    for name in unmodeled(current, targets, unmanaged) {
         out.push(format!(
             "table `{name}` is created by the migrations, but no model describes it (list it under `unmanaged` in strata.toml if another application owns it)"
         ));
     }
     out
+}
+
+/// The tables of `current` that no target describes, not even under an old name, and that are
+/// not unmanaged: what a plan drops.
+pub fn unmodeled<'a>(current: &'a Schema, targets: &'a [Target], unmanaged: &'a [String]) -> Vec<&'a str> {
+    dropped(current, targets, unmanaged).collect()
 }
 
 /// Replays `sql` onto `from` and checks the result is exactly `targets`.

@@ -168,6 +168,12 @@ impl Project {
     }
 }
 
+/// A message about the source at `span` of `file`, as rustc shows it.
+fn located(file: &Path, message: String, span: proc_macro2::Span) -> Failure {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    model_error(file, &text, &message, span)
+}
+
 /// A model's mistake as rustc shows it, with the line it is on.
 fn model_error(file: &Path, text: &str, message: &str, span: proc_macro2::Span) -> Failure {
     let start = span.start();

@@ -1,7 +1,7 @@
 //! `strata check`: everything the build would refuse, without building and without a database.
 
 use serde_json::json;
-use strata_schema::plan;
+use strata_schema::{diff, plan};
 
 use super::{Project, team};
 use crate::cli::Failure;
@@ -101,16 +101,41 @@ pub fn check(project: &Project) -> Report {
         }
     };
     let (found, targets) = models;
-    let drift = plan::differences(project.dialect(), &schema, &targets, &project.config().unmanaged);
-    for d in drift {
-        // Point at the model's file when the message names its table.
-        let file =
-            found.iter().find(|m| d.contains(&format!("`{}", m.def.table))).map(|m| super::shown(&m.file));
-        let mut f = Failure::new(d).help("`strata generate -m \"...\"` writes the migration");
-        if let Some(file) = file {
-            f = f.at(file);
+    let dialect = project.dialect();
+    for (m, t) in found.iter().zip(&targets) {
+        let differences = diff::compare(
+            dialect,
+            &diff::MODEL_VS_MIGRATIONS,
+            &t.table,
+            t.renamed_from.as_deref(),
+            &t.column_renames,
+            &schema,
+        );
+        for d in differences {
+            // At the field the difference is about, else at the struct's name.
+            let span = d
+                .column
+                .as_deref()
+                .or(d.columns.first().map(String::as_str))
+                .and_then(|c| m.def.field_by_column(c))
+                .map_or(m.def.ident.span(), |f| f.span);
+            let mut f = super::located(&m.file, d.message, span)
+                .help("`strata generate -m \"...\"` writes the migration");
+            if let Some(fix) = d.fix {
+                f = f.note(format!("the SQL it needs: {fix}"));
+            }
+            push("drift", f);
         }
-        push("drift", f);
+    }
+    for name in plan::unmodeled(&schema, &targets, &project.config().unmanaged) {
+        push(
+            "drift",
+            Failure::new(format!("table `{name}` is created by the migrations, but no model describes it"))
+                .at(project.shown.clone())
+                .help(format!(
+                    "add a `#[derive(Model)]` struct with `#[strata(table = \"{name}\")]`, `strata generate` a migration that drops it, or list it under `unmanaged` in strata.toml"
+                )),
+        );
     }
     report
 }

@@ -1,0 +1,8 @@
+//! The `strata` binary driven on temporary projects, and `generate`'s SQL on real databases.
+
+#[path = "../../../tests/it/db.rs"]
+#[allow(dead_code)]
+mod db;
+mod e2e;
+mod generate;
+mod project;
