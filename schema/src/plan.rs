@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::diff::{self, DiffKind, Difference};
 use crate::model::ModelDef;
 use crate::render::{self, sql_type};
-use crate::schema::{Schema, Table};
+use crate::schema::{ForeignKey, Schema, Table};
 use crate::{Dialect, ModelError, ReplayError, is_unmanaged};
 
 /// A table as the models want it, with the names it had before.
@@ -89,6 +89,10 @@ fn render_unsupported(problems: &[String]) -> String {
 
 /// Plans the migration from `current` (the replayed migrations) to `targets` (the models).
 /// Tables that match `unmanaged` are left alone. `Ok(None)` when nothing differs.
+///
+/// Give `current` as the replay leaves it, before [`Schema::normalize`]: normalising hides
+/// what the database keeps on its own (MySQL's index of a foreign key, which outlives the key),
+/// and the plan must see it to undo it.
 pub fn plan(
     d: Dialect,
     current: &Schema,
@@ -106,7 +110,8 @@ pub fn plan(
     let after = proven(d, current, targets, unmanaged, &up_script.sql, "up")?;
 
     // Down: the tables as they were are the targets, with every rename turned around.
-    let back: Vec<Target> = current
+    let before = normalized(d, current);
+    let back: Vec<Target> = before
         .tables
         .values()
         .filter(|t| !is_unmanaged(unmanaged, &t.name))
@@ -179,12 +184,11 @@ fn proven(
     let mut after = from.clone();
     crate::replay::apply_sql(d, &mut after, Path::new(direction), sql)
         .map_err(|source| PlanError::Replay { direction, source })?;
-    after.normalize(d);
     let exact: Vec<Target> = targets
         .iter()
         .map(|t| Target { renamed_from: None, column_renames: Vec::new(), ..t.clone() })
         .collect();
-    let problems = differences(d, &after, &exact, unmanaged);
+    let problems = differences(d, &normalized(d, &after), &exact, unmanaged);
     if problems.is_empty() {
         Ok(after)
     } else {
@@ -254,8 +258,16 @@ impl Steps {
     }
 }
 
-fn steps(d: Dialect, from: &Schema, targets: &[Target], unmanaged: &[String]) -> Steps {
+fn normalized(d: Dialect, s: &Schema) -> Schema {
+    let mut s = s.clone();
+    s.normalize(d);
+    s
+}
+
+/// The steps from `raw` (a replay, not normalised) to `targets`.
+fn steps(d: Dialect, raw: &Schema, targets: &[Target], unmanaged: &[String]) -> Steps {
     let q = |s: &str| d.quote_ident(s);
+    let from = &normalized(d, raw);
     let mut st = Steps::default();
     let mut created = Vec::new();
     for t in targets {
@@ -269,17 +281,47 @@ fn steps(d: Dialect, from: &Schema, targets: &[Target], unmanaged: &[String]) ->
                 .and_then(|old| from.table(old))
         };
         match old {
-            Some(old) => table_steps(d, old, t, &mut st),
+            Some(old) => table_steps(d, old, raw.table(&old.name).unwrap_or(old), t, &mut st),
             None => created.push(&t.table),
         }
     }
-    for t in topological(&created) {
-        st.push(Phase::CreateTables, render::create_table(d, t));
+    let created = topological(&created);
+    for (i, t) in created.iter().enumerate() {
+        // A foreign key to a table created later (a cycle) is added once both exist; SQLite
+        // lets a table reference one that does not exist yet.
+        let later = |f: &ForeignKey| {
+            d != Dialect::Sqlite && created[i + 1..].iter().any(|x| x.name.eq_ignore_ascii_case(&f.ref_table))
+        };
+        let mut now = (*t).clone();
+        now.foreign_keys.retain(|f| !later(f));
+        st.push(Phase::CreateTables, render::create_table(d, &now));
+        for f in t.foreign_keys.iter().filter(|f| later(f)) {
+            st.push(
+                Phase::AddForeignKeys,
+                format!("ALTER TABLE {} ADD {};", q(&t.name), render::foreign_key(d, f)),
+            );
+        }
         st.changes.push(format!("+ table {}", t.name));
         st.names.push(format!("create_{}", t.name));
     }
     let gone: Vec<&Table> = dropped(from, targets, unmanaged).filter_map(|n| from.table(n)).collect();
-    for t in topological(&gone).into_iter().rev() {
+    let gone: Vec<&Table> = topological(&gone).into_iter().rev().collect();
+    for (i, t) in gone.iter().enumerate() {
+        // A table dropped later that references this one (a cycle) loses that foreign key first.
+        for later in &gone[i + 1..] {
+            for f in later.foreign_keys.iter().filter(|f| f.ref_table.eq_ignore_ascii_case(&t.name)) {
+                let drop = match (d, &f.name) {
+                    (Dialect::Postgres, Some(n)) => {
+                        format!("ALTER TABLE {} DROP CONSTRAINT {};", q(&later.name), q(n))
+                    }
+                    (Dialect::Mysql, Some(n)) => {
+                        format!("ALTER TABLE {} DROP FOREIGN KEY {};", q(&later.name), q(n))
+                    }
+                    _ => continue,
+                };
+                st.push(Phase::DropForeignKeys, drop);
+            }
+        }
         st.push(Phase::DropTables, format!("DROP TABLE {};", q(&t.name)));
         st.changes.push(format!("- table {}", t.name));
         st.names.push(format!("drop_{}", t.name));
@@ -332,7 +374,7 @@ fn topological<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 }
 
 /// The statements that turn the existing table `old` into `t`.
-fn table_steps(d: Dialect, old: &Table, t: &Target, st: &mut Steps) {
+fn table_steps(d: Dialect, old: &Table, raw: &Table, t: &Target, st: &mut Steps) {
     let q = |s: &str| d.quote_ident(s);
     let model = &t.table;
     let name = &model.name;
@@ -369,6 +411,23 @@ fn table_steps(d: Dialect, old: &Table, t: &Target, st: &mut Steps) {
     }
     if renamed {
         st.push(Phase::RenameTables, format!("ALTER TABLE {} RENAME TO {};", q(&old.name), q(name)));
+    }
+    if d == Dialect::Mysql {
+        // MySQL keeps the index it made for a foreign key when the key goes; the model has no
+        // such index unless it asks for one.
+        for x in diffs.iter().filter(|x| x.kind == DiffKind::ExtraForeignKey) {
+            let wanted = |cols: &[String]| {
+                cols.len() >= x.columns.len() && lower(&cols[..x.columns.len()]) == lower(&x.columns)
+            };
+            let kept = model.indexes.iter().any(|i| wanted(&i.columns))
+                || model.uniques.iter().any(|u| wanted(&u.columns))
+                || model.foreign_keys.iter().any(|f| wanted(&f.columns))
+                || model.primary_key.as_ref().is_some_and(|p| wanted(&p.columns));
+            let implicit = raw.indexes.iter().find(|i| !i.unique && lower(&i.columns) == lower(&x.columns));
+            if let (false, Some(i)) = (kept, implicit) {
+                st.push(Phase::DropIndexes, format!("DROP INDEX {} ON {};", q(&i.name), q(name)));
+            }
+        }
     }
     for x in diffs {
         let phase = match x.kind {
@@ -453,3 +512,7 @@ fn warn(old: &Table, model: &Table, x: &Difference, renames: &[(String, String)]
 
 #[cfg(test)]
 mod tests;
+
+fn lower(cols: &[String]) -> Vec<String> {
+    cols.iter().map(|c| c.to_ascii_lowercase()).collect()
+}

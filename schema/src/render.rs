@@ -158,6 +158,15 @@ pub fn create_index(d: Dialect, table: &str, i: &Index) -> String {
 
 pub fn create_unique(d: Dialect, table: &str, u: &Unique) -> String {
     let name = u.name.clone().unwrap_or_else(|| index_name(table, &u.columns, true));
+    if d == Dialect::Postgres {
+        // A constraint, as PostgreSQL's own UNIQUE is: `DROP CONSTRAINT` undoes it.
+        return format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});",
+            d.quote_ident(table),
+            d.quote_ident(&name),
+            cols(d, &u.columns)
+        );
+    }
     format!(
         "CREATE UNIQUE INDEX {} ON {} ({});",
         d.quote_ident(&name),

@@ -65,9 +65,17 @@ impl Project {
         &self.set.config
     }
 
-    /// The schema the migrations build, or the replay's error at its file, line and column.
+    /// The schema the migrations build, normalised, or the replay's error at its file, line and
+    /// column.
     pub fn replayed(&self) -> Result<Schema, Failure> {
-        let mut schema = strata_schema::replay(&self.set).map_err(|e| {
+        let mut schema = self.replayed_raw()?;
+        schema.normalize(self.dialect());
+        Ok(schema)
+    }
+
+    /// The schema as the replay leaves it, before normalising: what the planner starts from.
+    pub fn replayed_raw(&self) -> Result<Schema, Failure> {
+        let schema = strata_schema::replay(&self.set).map_err(|e| {
             let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
             let number = e.line.to_string();
             let pad = " ".repeat(number.len());
@@ -85,7 +93,6 @@ impl Project {
             ];
             f.help("strata replays every migration to know the schema; see docs/replay.md for what it reads")
         })?;
-        schema.normalize(self.dialect());
         Ok(schema)
     }
 

@@ -38,7 +38,7 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         )
     } else {
         let models = project.models()?;
-        let schema = project.replayed()?;
+        let schema = project.replayed_raw()?;
         let targets = project.targets(&models)?;
         let planned = plan::plan(project.dialect(), &schema, &targets, &project.config().unmanaged)
             .map_err(|e| Failure::new(e.to_string()))?;
