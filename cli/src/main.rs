@@ -1,6 +1,9 @@
 //! `strata`: the Alembic workflow over a crate's models and its `migrations/` directory.
 //! Argument parsing only; every command is `strata::cli`'s.
 
+// A `Failure` is made at most once per run, to be printed: its size costs nothing.
+#![allow(clippy::result_large_err)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
