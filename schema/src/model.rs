@@ -185,7 +185,9 @@ pub fn described_tables(paths: &[std::path::PathBuf]) -> std::collections::BTree
     tables
 }
 
-fn rust_files(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+/// Collects the `.rs` files under `path` (a file, or a directory searched without its hidden
+/// directories and `target/`), as the derive and the CLI look for models.
+pub fn rust_files(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     if path.is_file() {
         if path.extension().is_some_and(|e| e == "rs") {
             out.push(path.to_owned());

@@ -108,7 +108,7 @@ impl Project {
     pub fn models(&self) -> Result<Vec<Found>, Failure> {
         let mut files = Vec::new();
         for s in self.sources() {
-            rust_files(&s, &mut files);
+            strata_schema::model::rust_files(&s, &mut files);
         }
         files.sort();
         files.dedup();
@@ -198,24 +198,6 @@ fn model_error(file: &Path, text: &str, message: &str, span: proc_macro2::Span) 
         ];
     }
     f
-}
-
-fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
-    if path.is_file() {
-        if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path.to_owned());
-        }
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(path) else { return };
-    for e in entries.flatten() {
-        let p = e.path();
-        let hidden =
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.') || n == "target");
-        if !hidden {
-            rust_files(&p, out);
-        }
-    }
 }
 
 /// `migrations/` here, or in the nearest parent that has one with a `strata.toml`.
