@@ -2,41 +2,85 @@
 # `strata check` and `strata generate` (one model change) on the reference workload: 200
 # tables, 1000 migrations, the models written by `strata models`; no database. Budget: 50 ms
 # each. Alembic needs 2.5-3.5 s and a database at head for the same work
-# (../shared/bench/README.md). Prints the median of 15 runs of each, in a release build.
+# (../shared/bench/README.md), and is measured here too, on SQLite, in the same run: the
+# workload's Alembic project upgraded to head, then `alembic check` and `alembic revision
+# --autogenerate` with one extra column (`--no-alembic` skips it; it takes about a minute and
+# installs Alembic into target/bench-venv from PyPI the first time).
+# Prints the median of 21 runs of each strata command and of 3 of each Alembic one.
 set -euo pipefail
+alembic=yes
+[ "${1:-}" = --no-alembic ] && alembic=no
 cd "$(dirname "$0")/.."
 root=$PWD
-work=target/workload
+work=${STRATA_BENCH_WORKLOAD:-target/workload}
+runs=21
 [ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
 cargo build -q --release -p strata-cli
 strata=$root/target/release/strata
+
+# Milliseconds of the median of $runs runs of "$@", with `reset` run (untimed) before each.
+# Every run must succeed.
+median() {
+    local times=() s e
+    for _ in $(seq "$runs"); do
+        reset
+        s=$(date +%s%N)
+        "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+        e=$(date +%s%N)
+        times+=("$(( (e - s) / 1000 ))")
+    done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{ printf "%.1f", $1 / 1000 }'
+}
+
+sqlite_check= sqlite_generate=
 for dialect in sqlite postgres mysql; do
-    crate=target/bench-cli-$dialect
+    crate=$root/target/bench-cli-$dialect
     rm -rf "$crate" && mkdir -p "$crate/src"
     cp -r "$work/$dialect/migrations" "$crate/migrations"
     echo "dialect = \"$dialect\"" > "$crate/migrations/strata.toml"
-    (cd "$crate" && "$strata" models > src/models.rs)
-    median() {
-        local times=()
-        for _ in $(seq 15); do
-            local s e
-            s=$(date +%s%N)
-            "$@" > /dev/null 2>&1 || true
-            e=$(date +%s%N)
-            times+=($(( (e - s) / 1000 )))
-        done
-        printf '%s\n' "${times[@]}" | sort -n | sed -n 8p
+    cd "$crate"
+    "$strata" models > src/models.rs
+    "$strata" check > /dev/null || { echo "check is not clean on $dialect"; exit 1; }
+    reset() { :; }
+    check=$(median "$strata" check)
+
+    # One model change: a nullable column at the end of the first model. Each run writes the
+    # migration; `reset` removes what the run before wrote, so every run plans the same change.
+    sed -i '0,/^}$/s//    pub bench_extra: Option<i64>,\n}/' src/models.rs
+    ls migrations > before.txt
+    reset() {
+        comm -13 before.txt <(ls migrations) | sed 's|^|migrations/|' | xargs -r rm -rf
     }
-    check=$(cd "$crate" && median "$strata" check)
-    (cd "$crate" && "$strata" check > /dev/null) || { echo "check is not clean on $dialect"; exit 1; }
-    # One model change: a nullable column on the first model. `generate` writes the files; they
-    # are removed after each run so every run plans the same change.
-    sed -i '0,/^pub struct/s//pub struct/; 0,/^}$/s//    pub bench_extra: Option<i64>,\n}/' "$crate/src/models.rs"
-    cp "$crate/migrations/strata.sum" "$crate/strata.sum.orig"
-    generate_once() { "$strata" generate -m bench && rm -f migrations/*_bench.up.sql migrations/*_bench.down.sql && cp strata.sum.orig migrations/strata.sum; }
-    generate=$(cd "$crate" && median bash -c "$(declare -f generate_once); strata=$strata; generate_once")
-    (cd "$crate" && "$strata" generate -m bench | grep -q "+ column") || { echo "generate wrote no change on $dialect"; exit 1; }
-    printf '%-8s check %6.1f ms (%.2fx of 50 ms)   generate %6.1f ms (%.2fx of 50 ms)\n' \
-        "$dialect" "$(echo "$check / 1000" | bc -l)" "$(echo "$check / 50000" | bc -l)" \
-        "$(echo "$generate / 1000" | bc -l)" "$(echo "$generate / 50000" | bc -l)"
+    generate=$(median "$strata" generate -m bench)
+    reset
+    "$strata" generate -m bench | grep -q "+ column account_000.bench_extra" \
+        || { echo "generate wrote no change on $dialect"; exit 1; }
+    "$strata" check > /dev/null || { echo "check is not clean after generate on $dialect"; exit 1; }
+    cd "$root"
+    [ "$dialect" = sqlite ] && sqlite_check=$check sqlite_generate=$generate
+    awk -v d="$dialect" -v c="$check" -v g="$generate" 'BEGIN {
+        printf "%-8s  check %5.1f ms (%.2fx of 50 ms)   generate %5.1f ms (%.2fx of 50 ms)\n", d, c, c / 50, g, g / 50
+    }'
 done
+
+[ "$alembic" = yes ] || exit 0
+venv=$root/target/bench-venv
+[ -x "$venv/bin/alembic" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q alembic sqlalchemy; }
+cd "$work"
+db=$root/target/bench-alembic.db
+rm -f "$db"
+export BENCH_DB_URL=sqlite:///$db
+"$venv/bin/alembic" -c alembic/sqlite.ini upgrade head > /dev/null 2>&1
+runs=3
+reset() { :; }
+alembic_check=$(median "$venv/bin/alembic" -c alembic/sqlite.ini check)
+ls alembic/sqlite/versions > "$root/target/bench-alembic-before.txt"
+reset() {
+    comm -13 "$root/target/bench-alembic-before.txt" <(ls alembic/sqlite/versions) \
+        | sed 's|^|alembic/sqlite/versions/|' | xargs -r rm -rf
+}
+alembic_generate=$(BENCH_MODELS=models_changed median "$venv/bin/alembic" -c alembic/sqlite.ini revision --autogenerate -m bench)
+reset
+awk -v c="$alembic_check" -v g="$alembic_generate" -v sc="$sqlite_check" -v sg="$sqlite_generate" 'BEGIN {
+    printf "alembic   check %7.1f ms (strata: %.3fx of it)  revision --autogenerate %7.1f ms (strata: %.3fx of it), SQLite at head\n", c, sc / c, g, sg / g
+}'

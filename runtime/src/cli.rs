@@ -36,7 +36,7 @@ pub mod project;
 
 use std::process::ExitCode;
 
-pub use output::{Failure, redact};
+pub use output::{Failure, redact, write_err, write_out};
 
 use crate::Migrator;
 

@@ -93,11 +93,12 @@ pub fn compare(
     };
     // Compare against the table as it will be once pending renames are written, so that a
     // renamed column reports the rename and nothing else.
-    let mut renamed_db = db.clone();
-    for (from, to) in column_renames {
-        if db.column(from).is_some() && db.column(to).is_none() && model.column(to).is_some() {
-            renamed_db.rename_column(from, to);
-        }
+    let pending = |(from, to): &&(String, String)| {
+        db.column(from).is_some() && db.column(to).is_none() && model.column(to).is_some()
+    };
+    let mut renamed_db = std::borrow::Cow::Borrowed(db);
+    for (from, to) in column_renames.iter().filter(pending) {
+        renamed_db.to_mut().rename_column(from, to);
     }
     let mut out = Vec::new();
     let mut push = |column: Option<&str>, columns: &[String], kind, message: String, fix: Option<String>| {

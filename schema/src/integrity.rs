@@ -15,7 +15,13 @@ const HEADER: &str = "# strata: every migration of this directory, in order, wit
 
 /// The line that records `m`.
 pub fn line(m: &Migration) -> String {
-    format!("{} {} {}", m.version, m.checksum_hex(), m.description.replace(' ', "_"))
+    record(&m.version, &m.checksum, &m.description)
+}
+
+/// The line for a migration not read from disk (one being written): its version, the checksum
+/// of its up SQL (`migrations::checksum`) and its description.
+pub fn record(version: &str, checksum: &[u8; 48], description: &str) -> String {
+    format!("{version} {} {}", crate::migrations::hex(checksum), description.replace(' ', "_"))
 }
 
 /// The whole file for `set`.

@@ -45,7 +45,7 @@ pub struct Migration {
 
 impl Migration {
     pub fn checksum_hex(&self) -> String {
-        self.checksum.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.checksum)
     }
 
     /// `20240101120000_add_users`, the name a user sees.
@@ -96,6 +96,17 @@ impl MigrationSet {
         }
         files
     }
+}
+
+/// Lowercase hexadecimal, two digits a byte: how checksums are written.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// SHA-384 over the text with `\r\n` read as `\n`, so a checkout on Windows changes nothing.
@@ -383,9 +394,8 @@ mod tests {
         );
         assert_ne!(checksum("CREATE TABLE t (a INT);"), checksum("CREATE TABLE t (b INT);"));
         // SHA-384 of the empty string.
-        let hex: String = checksum("").iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
-            hex,
+            hex(&checksum("")),
             "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b"
         );
     }

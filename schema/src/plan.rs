@@ -99,7 +99,10 @@ pub fn plan(
     targets: &[Target],
     unmanaged: &[String],
 ) -> Result<Option<Plan>, PlanError> {
-    let up = steps(d, current, targets, unmanaged);
+    // Each schema is normalised once: steps compare normalised tables, and keep the raw ones
+    // for what the replay left unnormalised (MySQL's foreign-key indexes).
+    let before = normalized(d, current);
+    let up = steps(d, current, &before, targets, unmanaged);
     if up.is_empty() {
         return Ok(None);
     }
@@ -107,10 +110,9 @@ pub fn plan(
         return Err(PlanError::Unsupported(up.unsupported));
     }
     let up_script = up.script(d);
-    let after = proven(d, current, targets, unmanaged, &up_script.sql, "up")?;
+    let (after, after_normalized) = proven(d, current, targets, unmanaged, &up_script.sql, "up")?;
 
     // Down: the tables as they were are the targets, with every rename turned around.
-    let before = normalized(d, current);
     let back: Vec<Target> = before
         .tables
         .values()
@@ -125,7 +127,7 @@ pub fn plan(
                 .unwrap_or_default(),
         })
         .collect();
-    let down = steps(d, &after, &back, unmanaged);
+    let down = steps(d, &after, &after_normalized, &back, unmanaged);
     if !down.unsupported.is_empty() {
         return Err(PlanError::Unsupported(down.unsupported));
     }
@@ -180,7 +182,7 @@ fn proven(
     unmanaged: &[String],
     sql: &str,
     direction: &'static str,
-) -> Result<Schema, PlanError> {
+) -> Result<(Schema, Schema), PlanError> {
     let mut after = from.clone();
     crate::replay::apply_sql(d, &mut after, Path::new(direction), sql)
         .map_err(|source| PlanError::Replay { direction, source })?;
@@ -188,9 +190,10 @@ fn proven(
         .iter()
         .map(|t| Target { renamed_from: None, column_renames: Vec::new(), ..t.clone() })
         .collect();
-    let problems = differences(d, &normalized(d, &after), &exact, unmanaged);
+    let after_normalized = normalized(d, &after);
+    let problems = differences(d, &after_normalized, &exact, unmanaged);
     if problems.is_empty() {
-        Ok(after)
+        Ok((after, after_normalized))
     } else {
         Err(PlanError::Incomplete { direction, problems, sql: sql.to_owned() })
     }
@@ -264,10 +267,9 @@ fn normalized(d: Dialect, s: &Schema) -> Schema {
     s
 }
 
-/// The steps from `raw` (a replay, not normalised) to `targets`.
-fn steps(d: Dialect, raw: &Schema, targets: &[Target], unmanaged: &[String]) -> Steps {
+/// The steps from `raw` (a replay, not normalised; `from` is it normalised) to `targets`.
+fn steps(d: Dialect, raw: &Schema, from: &Schema, targets: &[Target], unmanaged: &[String]) -> Steps {
     let q = |s: &str| d.quote_ident(s);
-    let from = &normalized(d, raw);
     let mut st = Steps::default();
     let mut created = Vec::new();
     for t in targets {
@@ -281,7 +283,7 @@ fn steps(d: Dialect, raw: &Schema, targets: &[Target], unmanaged: &[String]) -> 
                 .and_then(|old| from.table(old))
         };
         match old {
-            Some(old) => table_steps(d, old, raw.table(&old.name).unwrap_or(old), t, &mut st),
+            Some(old) => table_steps(d, from, old, raw.table(&old.name).unwrap_or(old), t, &mut st),
             None => created.push(&t.table),
         }
     }
@@ -374,14 +376,25 @@ fn topological<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 }
 
 /// The statements that turn the existing table `old` into `t`.
-fn table_steps(d: Dialect, old: &Table, raw: &Table, t: &Target, st: &mut Steps) {
+fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, st: &mut Steps) {
     let q = |s: &str| d.quote_ident(s);
     let model = &t.table;
     let name = &model.name;
     let renamed = !old.name.eq_ignore_ascii_case(name);
-    let mut as_named = Schema::default();
-    as_named.insert_table(Table { name: name.clone(), ..old.clone() });
-    let diffs = diff::compare(d, &diff::MODEL_VS_MIGRATIONS, model, None, &t.column_renames, &as_named);
+    // Compared as if the table already had the model's name: a rename is a step of its own.
+    let as_named = renamed.then(|| {
+        let mut s = Schema::default();
+        s.insert_table(Table { name: name.clone(), ..old.clone() });
+        s
+    });
+    let diffs = diff::compare(
+        d,
+        &diff::MODEL_VS_MIGRATIONS,
+        model,
+        None,
+        &t.column_renames,
+        as_named.as_ref().unwrap_or(from),
+    );
     if renamed {
         st.renamed_tables.insert(old.name.to_ascii_lowercase(), name.clone());
         st.changes.push(format!("~ table {} renamed to {name}", old.name));

@@ -1,6 +1,7 @@
 //! The commands behind [`Migrate`]: connect by the URL's scheme, then the same code for every
 //! database.
 
+use crate::cli::output::{out, outln};
 use std::path::Path;
 
 use serde_json::json;
@@ -72,7 +73,7 @@ pub(super) async fn execute(
                 Some(d) => d,
                 None => dialect_of(&url(args)?)?,
             };
-            print!("{}", script(migrator, dialect, range.as_deref(), *down)?);
+            out!("{}", script(migrator, dialect, range.as_deref(), *down)?);
             return Ok(());
         }
         _ => {}
@@ -163,9 +164,9 @@ async fn run<DB: Backend>(
             let mut bar = Bar::new("applying");
             let report = m.run_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
             if report.applied.is_empty() {
-                println!("nothing to apply: the database is at {}", at(m, pool).await?);
+                outln!("nothing to apply: the database is at {}", at(m, pool).await?);
             } else {
-                println!("the database is at {}", at(m, pool).await?);
+                outln!("the database is at {}", at(m, pool).await?);
             }
         }
         MigrateCommand::Down { target, to } => {
@@ -174,22 +175,22 @@ async fn run<DB: Backend>(
             let report =
                 m.undo_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
             if report.reverted.is_empty() {
-                println!("nothing to revert: the database is at {}", at(m, pool).await?);
+                outln!("nothing to revert: the database is at {}", at(m, pool).await?);
             } else {
-                println!("the database is at {}", at(m, pool).await?);
+                outln!("the database is at {}", at(m, pool).await?);
             }
         }
         MigrateCommand::Status { json } => {
             let status = m.status(pool).await?;
             if *json {
-                println!("{}", status_json(&status));
+                outln!("{}", status_json(&status));
             } else {
                 print_status(m, &status, cx.shown);
             }
         }
         MigrateCommand::Current => {
             let status = m.status(pool).await?;
-            println!("{}", describe(m, status.current()));
+            outln!("{}", describe(m, status.current()));
         }
         MigrateCommand::Stamp { target } => {
             let version = match target.as_str() {
@@ -199,17 +200,17 @@ async fn run<DB: Backend>(
             };
             let report = m.stamp(pool, version).await?;
             for s in &report.applied {
-                println!("recorded  {}", s.name);
+                outln!("recorded  {}", s.name);
             }
             for s in &report.reverted {
-                println!("forgotten {}", s.name);
+                outln!("forgotten {}", s.name);
             }
-            println!("the database is recorded at {} (no SQL was run)", describe(m, version));
+            outln!("the database is recorded at {} (no SQL was run)", describe(m, version));
         }
         MigrateCommand::Verify => {
             let v = m.verify_tables(pool, cx.models.clone()).await?;
             if v.is_clean() {
-                println!("{v}");
+                outln!("{v}");
             } else {
                 let mut f = Failure::new(format!(
                     "the database at `{}` has drifted from {}",
@@ -309,7 +310,7 @@ fn steps(text: &str) -> Result<usize, Failure> {
 
 fn history(m: &Migrator) {
     if m.migrations().is_empty() {
-        println!("no migrations yet: `strata generate -m \"...\"` writes the first");
+        outln!("no migrations yet: `strata generate -m \"...\"` writes the first");
         return;
     }
     let head = m.latest().map(|l| l.version);
@@ -325,12 +326,12 @@ fn history(m: &Migrator) {
             flags.push("no-transaction");
         }
         let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
-        println!("{}{flags}", x.name());
+        outln!("{}{flags}", x.name());
     }
 }
 
 fn print_status(m: &Migrator, status: &Status, shown: &str) {
-    println!("database: {shown}");
+    outln!("database: {shown}");
     for e in &status.entries {
         let (state, when) = match &e.applied {
             Some(a) if !a.success => ("FAILED ", a.installed_on.clone()),
@@ -338,13 +339,13 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
             Some(a) => ("applied", format!("{} ({})", a.installed_on, duration(a.took))),
             None => ("pending", String::new()),
         };
-        println!("  {state}  {:<40} {when}", e.migration.name());
+        outln!("  {state}  {:<40} {when}", e.migration.name());
     }
     for u in &status.unknown {
-        println!("  UNKNOWN  {}_{} (applied, but not among these migrations)", u.version, u.description);
+        outln!("  UNKNOWN  {}_{} (applied, but not among these migrations)", u.version, u.description);
     }
     let pending = status.pending().count();
-    println!(
+    outln!(
         "at {}; {}",
         describe(m, status.current()),
         match pending {
@@ -353,10 +354,10 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
         }
     );
     if status.is_ahead() {
-        println!("the database is ahead of these migrations: it has applied migrations that are not here");
+        outln!("the database is ahead of these migrations: it has applied migrations that are not here");
     }
     if status.is_inconsistent() {
-        println!("CHANGED: a migration was edited after it was applied; FAILED: it stopped partway (MySQL)");
+        outln!("CHANGED: a migration was edited after it was applied; FAILED: it stopped partway (MySQL)");
     }
 }
 

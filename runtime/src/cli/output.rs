@@ -101,13 +101,39 @@ impl From<crate::migrate::MigrateError> for Failure {
     }
 }
 
+/// Writes to standard output, and drops what cannot be written: `strata status | head -1`
+/// closes the pipe early, and the command still does all it was asked, with its exit code.
+pub fn write_out(args: fmt::Arguments<'_>) {
+    let _ = std::io::stdout().lock().write_fmt(args);
+}
+
+/// [`write_out`] for standard error.
+pub fn write_err(args: fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(args);
+}
+
+/// `print!`, `println!`, `eprint!` and `eprintln!` that never panic on a closed pipe.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::cli::output::write_out(format_args!($($t)*)) };
+}
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::cli::output::write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+macro_rules! err {
+    ($($t:tt)*) => { $crate::cli::output::write_err(format_args!($($t)*)) };
+}
+macro_rules! errln {
+    ($($t:tt)*) => { $crate::cli::output::write_err(format_args!("{}\n", format_args!($($t)*))) };
+}
+pub(crate) use {errln, out, outln};
+
 /// Prints the outcome and turns it into an exit code.
 pub(crate) fn exit(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = std::io::stdout().flush();
-            eprint!("{f}");
+            err!("{f}");
             f.exit_code()
         }
     }
@@ -184,7 +210,7 @@ impl Bar {
                     let _ = write!(std::io::stderr(), "\r\x1b[2K");
                 }
                 let done = if self.verb == "applying" { "applied " } else { "reverted" };
-                println!("{done} {} ({})", migration.name(), duration(took));
+                outln!("{done} {} ({})", migration.name(), duration(took));
                 if self.tty && index + 1 == total {
                     let _ = std::io::stderr().flush();
                 }

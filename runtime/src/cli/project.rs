@@ -7,7 +7,9 @@ mod generate;
 mod inspect;
 mod team;
 
+use super::output::outln;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use strata_schema::plan::Target;
 use strata_schema::{Config, Dialect, MigrationSet, ModelDef, Schema};
@@ -28,8 +30,13 @@ pub struct Project {
     pub shown: String,
     /// The crate whose `src/` holds the models: the directory's parent.
     pub crate_dir: PathBuf,
-    pub set: MigrationSet,
+    config: Config,
+    /// Read on first use, so that `check` and `generate` read the models meanwhile.
+    set: OnceLock<Result<MigrationSet, Failure>>,
 }
+
+/// The models read from source, and the tables they want.
+pub type Modeled = (Vec<Found>, Vec<Target>);
 
 /// A model read from source, with the file it is in.
 #[derive(Debug)]
@@ -45,24 +52,39 @@ impl Project {
             Some(d) => d.to_owned(),
             None => find_dir()?,
         };
-        if !dir.join(strata_schema::CONFIG_FILE).is_file() {
-            return Err(Failure::new(format!("`{}` has no `strata.toml`", shown(&dir)))
-                .help(format!("`strata init --dir {}` creates it, with the dialect", shown(&dir))));
-        }
-        let set = MigrationSet::load(&dir, None).map_err(|e| Failure::new(e.to_string()))?;
+        let config = match Config::load(&dir) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                return Err(Failure::new(format!("`{}` has no `strata.toml`", shown(&dir)))
+                    .help(format!("`strata init --dir {}` creates it, with the dialect", shown(&dir))));
+            }
+            Err(e) => return Err(Failure::new(e.to_string())),
+        };
         let crate_dir = std::fs::canonicalize(&dir)
             .ok()
             .and_then(|d| d.parent().map(Path::to_owned))
             .unwrap_or_else(|| PathBuf::from("."));
-        Ok(Project { shown: shown(&dir), dir, crate_dir, set })
+        Ok(Project { shown: shown(&dir), dir, crate_dir, config, set: OnceLock::new() })
     }
 
     pub fn dialect(&self) -> Dialect {
-        self.set.config.dialect
+        self.config.dialect
     }
 
     pub fn config(&self) -> &Config {
-        &self.set.config
+        &self.config
+    }
+
+    /// The migrations, read once: their files, versions and checksums.
+    pub fn set(&self) -> Result<&MigrationSet, Failure> {
+        self.set
+            .get_or_init(|| {
+                let migrations = strata_schema::migrations::discover(&self.dir)
+                    .map_err(|e| Failure::new(e.to_string()))?;
+                Ok(MigrationSet { dir: self.dir.clone(), config: self.config.clone(), migrations })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The schema the migrations build, normalised, or the replay's error at its file, line and
@@ -75,7 +97,7 @@ impl Project {
 
     /// The schema as the replay leaves it, before normalising: what the planner starts from.
     pub fn replayed_raw(&self) -> Result<Schema, Failure> {
-        let schema = strata_schema::replay(&self.set).map_err(|e| {
+        let schema = strata_schema::replay(self.set()?).map_err(|e| {
             let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
             let number = e.line.to_string();
             let pad = " ".repeat(number.len());
@@ -94,6 +116,18 @@ impl Project {
             f.help("strata replays every migration to know the schema; see docs/replay.md for what it reads")
         })?;
         Ok(schema)
+    }
+
+    /// The models and the tables they want, read on this thread, beside the migrations read
+    /// and replayed (`replayed_raw` when `raw`) on another: the two halves of `check` and
+    /// `generate` overlap. The models are read here because their spans resolve only on the
+    /// thread that parsed them.
+    pub fn models_beside_replay(&self, raw: bool) -> (Result<Modeled, Failure>, Result<Schema, Failure>) {
+        std::thread::scope(|s| {
+            let replay = s.spawn(|| if raw { self.replayed_raw() } else { self.replayed() });
+            let models = self.models().and_then(|m| self.targets(&m).map(|t| (m, t)));
+            (models, replay.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        })
     }
 
     /// Where the models are: the crate's `src/`, and the directories `strata.toml` names.
@@ -170,8 +204,8 @@ impl Project {
     }
 
     /// A migrator over the directory as it is on disk.
-    pub fn migrator(&self) -> crate::Migrator {
-        crate::Migrator::from_set(&self.set)
+    pub fn migrator(&self) -> Result<crate::Migrator, Failure> {
+        Ok(crate::Migrator::from_set(self.set()?))
     }
 }
 
@@ -242,16 +276,16 @@ pub fn init(dir: &Path, dialect: Dialect) -> Result<(), Failure> {
     let set = MigrationSet::load(dir, None).map_err(|e| Failure::new(e.to_string()))?;
     team::write_sum(&set)?;
     let existing = set.migrations.len();
-    println!(
+    outln!(
         "created {} ({}) and {}",
         shown(&config),
         dialect.title(),
         shown(&dir.join(strata_schema::integrity::INTEGRITY_FILE))
     );
     if existing > 0 {
-        println!("found {existing} existing migration(s); `strata check` compares them with the models");
+        outln!("found {existing} existing migration(s); `strata check` compares them with the models");
     }
-    println!(
+    outln!(
         "\nnext:\n  1. add strata to [build-dependencies] and this to build.rs, so that new migration files rebuild:\n       fn main() {{ strata::build::watch_migrations(\"{}\"); }}\n  2. write #[derive(strata::Model)] structs\n  3. strata generate -m \"create tables\"",
         dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "migrations".into())
     );

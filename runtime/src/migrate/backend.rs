@@ -129,7 +129,7 @@ pub fn create_table_sql(dialect: Dialect, table: &str) -> String {
 /// The statement that records `m` as applied, with its values written out: what `stamp` runs
 /// and what the offline script (`strata sql`) contains.
 pub fn record_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
-    let hex: String = m.sqlx_checksum.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = strata_schema::migrations::hex(&m.sqlx_checksum);
     let checksum = match dialect {
         Dialect::Postgres => format!("'\\x{hex}'::bytea"),
         _ => format!("X'{hex}'"),

@@ -48,6 +48,13 @@ impl Seen {
 pub(super) fn string(meta: &ParseNestedMeta, key: &str, example: &str) -> syn::Result<LitStr> {
     let value =
         meta.value().map_err(|_| meta.error(format!("`{key}` takes a value: `{key} = {example}`")))?;
+    // The common case, a lone literal, without parsing an expression.
+    if value.peek(LitStr)
+        && let Some((_, rest)) = value.cursor().literal()
+        && (rest.eof() || rest.punct().is_some_and(|(p, _)| p.as_char() == ','))
+    {
+        return value.parse();
+    }
     let expr: syn::Expr = value.parse()?;
     match expr {
         syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s),

@@ -166,6 +166,28 @@ impl Context<'_> {
     }
 }
 
+/// FNV-1a: the words of one statement are few and short, and hashing them is most of the
+/// guard's work with the standard library's DoS-resistant hasher, which they do not need.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
 /// Words sqlparser may legitimately leave out when it renders a statement it understood.
 const IGNORABLE_WORDS: &[&str] = &["COLUMN", "DATA"];
 
@@ -180,16 +202,19 @@ pub(crate) fn check_dropped_words(
     stmt: &Statement,
     source: &[(String, Span)],
 ) -> Result<()> {
-    let rendered = stmt.to_string().to_ascii_uppercase();
+    let mut rendered = stmt.to_string();
+    rendered.make_ascii_uppercase();
     // One pass over the rendering; the words borrow from it.
-    let words: std::collections::HashSet<&str> =
+    let words: std::collections::HashSet<&str, std::hash::BuildHasherDefault<Fnv>> =
         rendered.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
-    let present = |word: &str| words.contains(word);
+    let mut up = String::new();
     for (word, span) in source {
         // A word can hold several when `split` joined an SQLite type name.
         for part in word.split_whitespace() {
-            let up = part.to_ascii_uppercase();
-            if !present(&up) && !IGNORABLE_WORDS.contains(&up.as_str()) {
+            up.clear();
+            up.push_str(part);
+            up.make_ascii_uppercase();
+            if !words.contains(up.as_str()) && !IGNORABLE_WORDS.contains(&up.as_str()) {
                 return Err(at(
                     *span,
                     format!(

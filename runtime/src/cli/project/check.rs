@@ -9,7 +9,7 @@ use crate::cli::Failure;
 /// One problem `check` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// `multiple_heads`, `integrity`, `replay`, `model`, `drift`.
+    /// `multiple_heads`, `migrations`, `integrity`, `replay`, `model`, `drift`.
     pub kind: &'static str,
     pub failure: Failure,
 }
@@ -23,6 +23,10 @@ pub struct Report {
 }
 
 impl Report {
+    fn push(&mut self, kind: &'static str, failure: Failure) {
+        self.findings.push(Finding { kind, failure });
+    }
+
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty()
     }
@@ -68,35 +72,41 @@ impl Report {
 /// Checks the project as the build would: the integrity file, the replay, the models, and
 /// the models against the replay.
 pub fn check(project: &Project) -> Report {
-    let mut report = Report {
-        migrations: project.set.migrations.len(),
-        latest: project.set.latest().map(|m| m.name()),
-        findings: Vec::new(),
-    };
-    let mut push = |kind, failure| report.findings.push(Finding { kind, failure });
+    let mut report = Report::default();
     if let Some(h) = team::heads(&project.dir) {
-        push("multiple_heads", team::describe(project, &h));
+        report.push("multiple_heads", team::describe(project, &h));
         return report;
     }
-    for p in strata_schema::integrity::check(&project.set) {
-        push(
+    // The models are read while the migrations are read and replayed.
+    let (models, schema) = project.models_beside_replay(false);
+    let set = match project.set() {
+        Ok(set) => set,
+        Err(f) => {
+            report.push("migrations", f);
+            return report;
+        }
+    };
+    for p in strata_schema::integrity::check(set) {
+        report.push(
             "integrity",
             Failure::new(p)
                 .at(format!("{}/{}", project.shown, strata_schema::integrity::INTEGRITY_FILE))
                 .help("`strata generate` and `strata renumber` keep it current"),
         );
     }
-    let schema = match project.replayed() {
+    report.migrations = set.migrations.len();
+    report.latest = set.latest().map(|m| m.name());
+    let schema = match schema {
         Ok(s) => s,
         Err(f) => {
-            push("replay", f);
+            report.push("replay", f);
             return report;
         }
     };
-    let models = match project.models().and_then(|m| project.targets(&m).map(|t| (m, t))) {
+    let models = match models {
         Ok(m) => m,
         Err(f) => {
-            push("model", f);
+            report.push("model", f);
             return report;
         }
     };
@@ -124,11 +134,11 @@ pub fn check(project: &Project) -> Report {
             if let Some(fix) = d.fix {
                 f = f.note(format!("the SQL it needs: {fix}"));
             }
-            push("drift", f);
+            report.push("drift", f);
         }
     }
     for name in plan::unmodeled(&schema, &targets, &project.config().unmanaged) {
-        push(
+        report.push(
             "drift",
             Failure::new(format!("table `{name}` is created by the migrations, but no model describes it"))
                 .at(project.shown.clone())

@@ -1,5 +1,6 @@
 //! `strata generate`: the next migration, from the models against the replayed migrations.
 
+use crate::cli::output::{errln, outln};
 use std::path::PathBuf;
 
 use strata_schema::migrations::Layout;
@@ -37,16 +38,17 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
             false,
         )
     } else {
-        let models = project.models()?;
-        let schema = project.replayed_raw()?;
-        let targets = project.targets(&models)?;
+        // The models are read while the migrations are read and replayed.
+        let (models, schema) = project.models_beside_replay(true);
+        let schema = schema?;
+        let (_, targets) = models?;
         let planned = plan::plan(project.dialect(), &schema, &targets, &project.config().unmanaged)
             .map_err(|e| Failure::new(e.to_string()))?;
         match planned {
             Some(p) => (p, true),
             None => {
-                let latest = project.set.latest().map_or("none yet".to_owned(), |m| m.name());
-                println!(
+                let latest = project.set()?.latest().map_or("none yet".to_owned(), |m| m.name());
+                outln!(
                     "no changes: the models match the migrations in `{}` (latest: {latest}); nothing written",
                     project.shown
                 );
@@ -55,7 +57,7 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         }
     };
     for w in &plan.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     if !plan.warnings.is_empty() && !args.allow_destructive {
         return Err(Failure::new(format!(
@@ -78,14 +80,14 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
     let written = write(project, &description, &plan)?;
     if changes {
         for c in &plan.changes {
-            println!("  {c}");
+            outln!("  {c}");
         }
     }
     for f in &written {
-        println!("created {}", shown(f));
+        outln!("created {}", shown(f));
     }
     if plan.up.no_transaction {
-        println!(
+        outln!(
             "note: SQLite cannot alter these tables in place; the migration rebuilds them (copying the rows) in its own transaction"
         );
     }
@@ -95,8 +97,9 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
 /// The files in the directory's own layout, and `strata.sum` recorded again.
 fn write(project: &Project, description: &str, plan: &Plan) -> Result<Vec<PathBuf>, Failure> {
     let dir = &project.dir;
-    let layout = project.set.migrations.last().map_or(Layout::SqlxReversible, |m| m.layout);
-    let latest = project.set.migrations.iter().map(|m| m.version_number).max();
+    let set = project.set()?;
+    let layout = set.migrations.last().map_or(Layout::SqlxReversible, |m| m.layout);
+    let latest = set.migrations.iter().map(|m| m.version_number).max();
     let version = next_version(latest);
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     match layout {
@@ -106,7 +109,7 @@ fn write(project: &Project, description: &str, plan: &Plan) -> Result<Vec<PathBu
         }
         Layout::SqlxSimple => {
             files.push((dir.join(format!("{version}_{description}.sql")), plan.up.sql.clone()));
-            eprintln!(
+            errln!(
                 "note: `{}` holds up-only migrations (sqlx's `<version>_<name>.sql`), so no down file is written",
                 project.shown
             );
@@ -132,8 +135,15 @@ fn write(project: &Project, description: &str, plan: &Plan) -> Result<Vec<PathBu
         std::fs::write(path, text)
             .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", shown(path))))?;
     }
-    let set = strata_schema::MigrationSet::load(dir, None).map_err(|e| Failure::new(e.to_string()))?;
-    team::write_sum(&set)?;
+    // The directory as read, and the new migration last (its version is the newest).
+    let mut sum = strata_schema::integrity::render(set);
+    sum.push_str(&strata_schema::integrity::record(
+        &version.to_string(),
+        &strata_schema::migrations::checksum(&plan.up.sql),
+        description,
+    ));
+    sum.push('\n');
+    team::write_sum_text(dir, &sum)?;
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }
 

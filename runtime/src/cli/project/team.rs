@@ -23,9 +23,12 @@ pub(super) struct Heads {
 }
 
 pub(super) fn write_sum(set: &MigrationSet) -> Result<(), Failure> {
-    let path = set.dir.join(INTEGRITY_FILE);
-    std::fs::write(&path, integrity::render(set))
-        .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", shown(&path))))
+    write_sum_text(&set.dir, &integrity::render(set))
+}
+
+pub(super) fn write_sum_text(dir: &Path, text: &str) -> Result<(), Failure> {
+    let path = dir.join(INTEGRITY_FILE);
+    std::fs::write(&path, text).map_err(|e| Failure::new(format!("cannot write `{}`: {e}", shown(&path))))
 }
 
 /// The sides of `strata.sum` when git left conflict markers in it.
@@ -79,10 +82,11 @@ pub(super) fn sides(dir: &Path, h: &Heads) -> (Vec<String>, Vec<String>) {
 /// How the conflict reads in words, for `check` and `generate`.
 pub(super) fn describe(project: &Project, h: &Heads) -> Failure {
     let (local, others) = sides(&project.dir, h);
+    let set = project.set().ok();
     let names = |vs: &[String]| -> String {
         let shown: Vec<String> = vs
             .iter()
-            .map(|v| find(&project.set, v).map_or(v.clone(), Migration::name))
+            .map(|v| set.and_then(|s| find(s, v)).map_or(v.clone(), Migration::name))
             .map(|n| format!("`{n}`"))
             .collect();
         if shown.is_empty() { "none".into() } else { shown.join(", ") }
@@ -113,7 +117,7 @@ fn find<'a>(set: &'a MigrationSet, v: &str) -> Option<&'a Migration> {
 /// is ours, or those it does not record) get new versions after every other migration, their
 /// files are renamed, and `strata.sum` is recorded again. Returns the renames.
 pub fn renumber(project: &Project) -> Result<Vec<(String, String)>, Failure> {
-    let set = &project.set;
+    let set = project.set()?;
     let (local, others): (Vec<String>, Vec<String>) = match heads(&project.dir) {
         Some(h) => sides(&project.dir, &h),
         None => {
