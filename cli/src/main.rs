@@ -169,7 +169,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Erd { format } => {
             let p = Project::open(dir)?;
             let schema = p.replayed()?;
-            out!("{}", project::erd(p.dialect(), &schema, format));
+            out!("{}", project::erd(&schema, format));
             Ok(())
         }
         Command::Database(command) => {

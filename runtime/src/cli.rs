@@ -115,6 +115,7 @@ impl Migrate {
     /// (`strata::models()`) where a command needs them; prints what it did, or the error, and
     /// returns the exit code.
     pub async fn run(&self, migrator: &Migrator) -> ExitCode {
+        output::mounted_in_this_binary();
         let models = crate::models().map(crate::TableDef::to_table).collect();
         output::exit(self.execute(migrator, models, None).await)
     }

@@ -4,6 +4,10 @@
 //!
 //! Change a model (add `pub phone: Option<String>` to `User`) and `cargo build` refuses,
 //! at the field, with the SQL of the migration that would fix it.
+//!
+//! `quickstart migrate up | down | status | history | verify | ...` are strata's database
+//! commands mounted in this binary, over the migrations it embeds: a container of the app
+//! needs nothing else to migrate.
 
 use std::process::ExitCode;
 
@@ -38,8 +42,29 @@ pub struct Post {
 
 pub static MIGRATOR: strata::Migrator = strata::embed_migrations!();
 
+#[derive(clap::Parser)]
+#[command(about = "strata's quickstart: migrates a SQLite database at start-up, then writes and reads a row")]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Apply, revert and inspect the migrations this binary embeds
+    Migrate(strata::cli::Migrate),
+}
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://quickstart.db?mode=rwc".to_owned())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    if let Some(Command::Migrate(mut m)) = <Args as clap::Parser>::parse().command {
+        m.database_url.get_or_insert_with(database_url);
+        return m.run(&MIGRATOR).await;
+    }
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -50,8 +75,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://quickstart.db?mode=rwc".to_owned());
-    let pool = sqlx::SqlitePool::connect(&url).await?;
+    let pool = sqlx::SqlitePool::connect(&database_url()).await?;
 
     // Development: apply what is pending. Production would say `Policy::Refuse`.
     let startup = MIGRATOR.startup(&pool, Policy::Apply).await?;

@@ -1,13 +1,12 @@
 //! The commands behind [`Migrate`]: connect by the URL's scheme, then the same code for every
 //! database.
 
-use crate::cli::output::{out, outln};
 use std::path::Path;
 
 use serde_json::json;
 use strata_schema::{Dialect, Table};
 
-use super::output::{Bar, Failure, duration, redact};
+use super::output::{self, Bar, Failure, duration, out, outln, redact};
 use super::{Migrate, MigrateCommand};
 use crate::Migrator;
 use crate::migrate::{Backend, Migration, Status, Target, create_table_sql, forget_sql, record_sql};
@@ -275,7 +274,7 @@ fn version(m: &Migrator, text: &str) -> Result<&'static Migration, Failure> {
     match by_prefix.as_slice() {
         [one] => Ok(one),
         [] => Err(Failure::new(format!("no migration has version `{text}`"))
-            .help("`strata history` lists the migrations")),
+            .help(format!("`{} history` lists the migrations", output::command()))),
         many => Err(Failure::new(format!(
             "`{text}` could be {}",
             many.iter().map(|x| format!("`{}`", x.name())).collect::<Vec<_>>().join(", ")
@@ -350,7 +349,7 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
         describe(m, status.current()),
         match pending {
             0 => "nothing pending".to_owned(),
-            n => format!("{n} pending (`strata up` applies them)"),
+            n => format!("{n} pending (`{} up` applies them)", output::command()),
         }
     );
     if status.is_ahead() {

@@ -86,11 +86,11 @@ impl From<crate::migrate::MigrateError> for Failure {
     fn from(e: crate::migrate::MigrateError) -> Self {
         use crate::migrate::MigrateError as E;
         let help = match &e {
-            E::Failed { .. } => Some("fix the migration's SQL, then run `strata up` again"),
+            E::Failed { .. } => Some(format!("fix the migration's SQL, then run `{} up` again", command())),
             E::ChecksumMismatch { .. } => Some(
-                "`git diff` the file; if the edit is only cosmetic, `strata stamp` cannot help: restore it",
+                "`git log -p` on the migration's file shows the edit; a change that is wanted goes in a new migration (`strata generate`)".to_owned(),
             ),
-            E::UnknownTarget(_) => Some("`strata history` lists the versions"),
+            E::UnknownTarget(_) => Some(format!("`{} history` lists the versions", command())),
             _ => None,
         };
         let failure = Failure::new(redact(&e.to_string()));
@@ -98,6 +98,26 @@ impl From<crate::migrate::MigrateError> for Failure {
             Some(h) => failure.help(h),
             None => failure,
         }
+    }
+}
+
+static COMMAND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// How the user runs these commands, for the hints that name one: `strata`, or `myapp migrate`
+/// where an application mounts them.
+pub(crate) fn command() -> &'static str {
+    COMMAND.get().map_or("strata", String::as_str)
+}
+
+/// Hints name the binary the commands are mounted in: its name and the first argument that is
+/// not an option (`myapp migrate`).
+pub(crate) fn mounted_in_this_binary() {
+    let mut args = std::env::args();
+    let bin = args
+        .next()
+        .and_then(|a| std::path::Path::new(&a).file_stem().map(|s| s.to_string_lossy().into_owned()));
+    if let (Some(bin), Some(sub)) = (bin, args.find(|a| !a.starts_with('-'))) {
+        let _ = COMMAND.set(format!("{bin} {sub}"));
     }
 }
 

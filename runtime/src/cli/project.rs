@@ -7,7 +7,6 @@ mod generate;
 mod inspect;
 mod team;
 
-use super::output::outln;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -20,6 +19,7 @@ pub use inspect::{Format, erd, models_from_database, models_from_migrations};
 pub use team::renumber;
 
 use super::Failure;
+use super::output::outln;
 
 /// A migrations directory and the crate around it.
 #[derive(Debug)]

@@ -1,6 +1,5 @@
 //! `strata generate`: the next migration, from the models against the replayed migrations.
 
-use crate::cli::output::{errln, outln};
 use std::path::PathBuf;
 
 use strata_schema::migrations::Layout;
@@ -8,6 +7,7 @@ use strata_schema::plan::{self, Plan, Script};
 
 use super::{Project, shown, team};
 use crate::cli::Failure;
+use crate::cli::output::{errln, outln};
 
 /// What `generate` was asked.
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use strata_schema::{Dialect, Schema};
+use strata_schema::Schema;
 
 use super::Project;
 use crate::cli::Failure;
@@ -32,7 +32,7 @@ pub enum Format {
 }
 
 /// The schema as an entity-relationship diagram.
-pub fn erd(_dialect: Dialect, schema: &Schema, format: Format) -> String {
+pub fn erd(schema: &Schema, format: Format) -> String {
     match format {
         Format::Mermaid => mermaid(schema),
         Format::Dot => dot(schema),

@@ -1,0 +1,291 @@
+//! The commands beside the main workflow, on SQLite: the team workflow through real git
+//! merges and rebases, `check --json`, `stamp`, `models`, `erd`, and output into a closed pipe.
+
+use std::process::{Command, Stdio};
+
+use crate::db;
+use crate::project::{Project, text};
+
+const USERS: &str = r#"
+#[derive(Model)]
+#[strata(table = "users")]
+pub struct User {
+    #[strata(primary_key, auto_increment)]
+    pub id: i64,
+    #[strata(unique, max_length = 255)]
+    pub email: String,
+}
+"#;
+
+const POSTS: &str = r#"
+#[derive(Model)]
+#[strata(table = "posts", index(columns(author_id)))]
+pub struct Post {
+    #[strata(primary_key, auto_increment)]
+    pub id: i64,
+    #[strata(references = "users(id)", on_delete = "cascade")]
+    pub author_id: i64,
+    pub title: Option<String>,
+}
+"#;
+
+const TAGS: &str = r#"
+#[derive(Model)]
+#[strata(table = "tags")]
+pub struct Tag {
+    #[strata(primary_key)]
+    pub name: String,
+}
+"#;
+
+/// `git <args>` in the project, which must succeed unless `may_fail`; what it printed.
+fn git(p: &Project, args: &[&str], may_fail: bool) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(&p.root)
+        .env("GIT_AUTHOR_NAME", "strata")
+        .env("GIT_AUTHOR_EMAIL", "strata@example.com")
+        .env("GIT_COMMITTER_NAME", "strata")
+        .env("GIT_COMMITTER_EMAIL", "strata@example.com")
+        .env("GIT_EDITOR", "true")
+        .output()
+        .expect("git runs");
+    assert!(may_fail || out.status.success(), "git {}: {}", args.join(" "), text(&out));
+    text(&out)
+}
+
+/// A project in git on `main` with one migration (users), then the two heads of a team: a
+/// branch `feature` adds a migration for tags, and `main` one for posts. `feature_first` says
+/// whose migration is made first, so has the older version (UTC seconds).
+fn two_branches(name: &str, feature_first: bool) -> Project {
+    let p = Project::new(name, db::sqlite_url(name));
+    git(&p, &["init", "-q", "-b", "main"], false);
+    std::fs::write(p.root.join(".gitignore"), "target/\n").expect(".gitignore");
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    git(&p, &["add", "-A"], false);
+    git(&p, &["commit", "-q", "-m", "users"], false);
+    git(&p, &["branch", "feature"], false);
+
+    let feature = |p: &Project| {
+        git(p, &["checkout", "-q", "feature"], false);
+        std::fs::write(p.root.join("src/tags.rs"), format!("use strata::Model;\n{TAGS}")).expect("tags.rs");
+        p.ok(&["generate", "-m", "tags"]);
+        git(p, &["add", "-A"], false);
+        git(p, &["commit", "-q", "-m", "tags"], false);
+    };
+    let main = |p: &Project| {
+        git(p, &["checkout", "-q", "main"], false);
+        p.models(&format!("{USERS}{POSTS}"));
+        p.ok(&["generate", "-m", "posts"]);
+        git(p, &["add", "-A"], false);
+        git(p, &["commit", "-q", "-m", "posts"], false);
+    };
+    // Versions are UTC seconds: the two are made seconds apart, as people make them.
+    let later = || std::thread::sleep(std::time::Duration::from_millis(2100));
+    later();
+    if feature_first {
+        feature(&p);
+        later();
+        main(&p);
+    } else {
+        main(&p);
+        later();
+        feature(&p);
+    }
+    p
+}
+
+/// The migration names in the order `history` lists them.
+fn history(p: &Project) -> Vec<String> {
+    p.ok(&["history"]).lines().filter_map(|l| l.split_whitespace().next().map(str::to_owned)).collect()
+}
+
+#[test]
+fn a_merge_of_two_heads_is_renumbered() {
+    let p = two_branches("team_merge", false);
+    git(&p, &["checkout", "-q", "main"], false);
+    let out = git(&p, &["merge", "-q", "feature"], true);
+    assert!(out.contains("CONFLICT") && out.contains("strata.sum"), "{out}");
+
+    let out = p.fails(&["check"], 1);
+    assert!(out.contains("two branches each added migrations"), "{out}");
+    assert!(out.contains("(multiple heads)"), "{out}");
+    assert!(out.contains("this branch adds `") && out.contains("_posts`"), "{out}");
+    assert!(out.contains("the other branch adds `") && out.contains("_tags`"), "{out}");
+    assert!(out.contains("`strata renumber`"), "{out}");
+    let json: serde_json::Value = serde_json::from_str(&p.fails(&["check", "--json"], 1)).expect("JSON");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["problems"][0]["kind"], "multiple_heads", "{json}");
+    let out = p.fails(&["generate", "-m", "more"], 1);
+    assert!(out.contains("multiple heads"), "{out}");
+
+    // Merging: this branch (main) is ours, so its migration moves after the other's.
+    let before = history(&p);
+    let out = p.ok(&["renumber"]);
+    assert!(out.contains("_posts -> ") && !out.contains("_tags -> "), "{out}");
+    let after = history(&p);
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert_eq!(after[0], before[0], "the common migration keeps its version");
+    assert!(after[1].ends_with("_tags") && after[2].ends_with("_posts"), "{after:?}");
+    let sum = std::fs::read_to_string(p.root.join("migrations/strata.sum")).expect("strata.sum");
+    assert!(!sum.contains("<<<<<<<") && !sum.contains(">>>>>>>"), "{sum}");
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 3 migration(s)"));
+    git(&p, &["add", "-A"], false);
+    git(&p, &["commit", "-q", "-m", "merge feature"], false);
+
+    // The merged history applies in its new order.
+    p.ok(&["up"]);
+    assert!(p.ok(&["verify"]).contains("matches"));
+}
+
+#[test]
+fn a_merge_already_in_order_only_records_the_sum_again() {
+    // This branch's migration is the newer: it runs last as it is.
+    let p = two_branches("team_in_order", true);
+    git(&p, &["checkout", "-q", "main"], false);
+    git(&p, &["merge", "-q", "feature"], true);
+    p.fails(&["check"], 1);
+    let before = history(&p);
+    let out = p.ok(&["renumber"]);
+    assert!(out.starts_with("nothing to move"), "{out}");
+    assert_eq!(history(&p), before);
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 3 migration(s)"));
+}
+
+#[test]
+fn a_rebase_renumbers_the_branch_being_replayed() {
+    let p = two_branches("team_rebase", true);
+    git(&p, &["checkout", "-q", "feature"], false);
+    let out = git(&p, &["rebase", "main"], true);
+    assert!(out.contains("CONFLICT"), "{out}");
+
+    // Rebasing: the commits replayed (the feature's) are this branch's, though git calls the
+    // other side "ours".
+    let out = p.fails(&["check"], 1);
+    assert!(out.contains("this branch adds `") && out.contains("_tags`"), "{out}");
+    assert!(out.contains("the other branch adds `") && out.contains("_posts`"), "{out}");
+    let out = p.ok(&["renumber"]);
+    assert!(out.contains("_tags -> ") && !out.contains("_posts -> "), "{out}");
+    let after = history(&p);
+    assert!(after[1].ends_with("_posts") && after[2].ends_with("_tags"), "{after:?}");
+    // The rebase has the models of both sides once it goes on.
+    assert!(p.ok(&["check"]).starts_with("ok:"));
+    git(&p, &["add", "-A"], false);
+    git(&p, &["rebase", "--continue"], false);
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 3 migration(s)"));
+}
+
+#[test]
+fn check_json_says_what_drifted_and_where() {
+    let p = Project::new("check_json", db::sqlite_url("check_json"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    let json: serde_json::Value = serde_json::from_str(&p.ok(&["check", "--json"])).expect("JSON");
+    assert_eq!(json["ok"], true, "{json}");
+    assert_eq!(json["migrations"], 1);
+    assert!(json["latest"].as_str().is_some_and(|l| l.ends_with("_users")), "{json}");
+    assert_eq!(json["problems"], serde_json::json!([]));
+
+    p.models(
+        &USERS.replace("    pub email: String,\n", "    pub email: String,\n    pub age: Option<i32>,\n"),
+    );
+    let json: serde_json::Value = serde_json::from_str(&p.fails(&["check", "--json"], 1)).expect("JSON");
+    assert_eq!(json["ok"], false);
+    let problem = &json["problems"][0];
+    assert_eq!(problem["kind"], "drift", "{json}");
+    assert_eq!(problem["message"], "column `users.age` is not created by any migration");
+    // The field's line in the file written by `models` above (a `use` line comes first).
+    assert_eq!(problem["location"], "src/models.rs:10:9", "{json}");
+    assert_eq!(problem["notes"][0], "the SQL it needs: ALTER TABLE users ADD COLUMN age INTEGER;");
+}
+
+#[test]
+fn stamp_records_a_version_without_running_it() {
+    let p = Project::new("stamp", db::sqlite_url("stamp"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    p.models(&format!("{USERS}{POSTS}"));
+    p.ok(&["generate", "-m", "posts"]);
+    let [users, posts] = <[String; 2]>::try_from(history(&p)).expect("two migrations");
+
+    // The database was made some other way, up to users: stamp says so, and runs nothing.
+    p.ok(&["stamp", &users]);
+    assert_eq!(p.ok(&["current"]).trim(), users);
+    let status: serde_json::Value = serde_json::from_str(&p.ok(&["status", "--json"])).expect("JSON");
+    assert_eq!(status["pending"], 1, "{status}");
+    let out = p.fails(&["verify"], 1);
+    assert!(out.contains("table `users` is not in the database"), "{out}");
+
+    p.ok(&["stamp", "base"]);
+    assert_eq!(p.ok(&["current"]).trim(), "base (no migration applied)");
+    p.ok(&["up"]);
+    assert_eq!(p.ok(&["current"]).trim(), format!("{posts} (head)"));
+    let out = p.fails(&["stamp", "20990101000000"], 2);
+    assert!(out.contains("no migration has version `20990101000000`"), "{out}");
+    assert!(out.contains("`strata history` lists the migrations"), "{out}");
+}
+
+#[test]
+fn models_adopts_a_project_from_its_migrations_or_its_database() {
+    let p = Project::new("models", db::sqlite_url("models"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(&format!("{USERS}{POSTS}"));
+    p.ok(&["generate", "-m", "tables"]);
+    p.ok(&["up"]);
+
+    // From the migrations: the written models are the ones `check` wants.
+    let written = p.ok(&["models"]);
+    assert!(written.contains("#[derive(Model)]") && written.contains("pub struct Posts {"), "{written}");
+    std::fs::write(p.root.join("src/models.rs"), &written).expect("models.rs");
+    let out = p.ok(&["check"]);
+    assert!(out.starts_with("ok:"), "{out}\n{written}");
+
+    // From the live database, into a file.
+    p.ok(&["models", "--database", "-o", "src/models.rs"]);
+    let from_db = std::fs::read_to_string(p.root.join("src/models.rs")).expect("models.rs");
+    assert!(from_db.contains("pub struct Users {"), "{from_db}");
+    assert!(from_db.contains("references = \"users(id)\""), "{from_db}");
+    assert!(p.ok(&["check"]).starts_with("ok:"), "{from_db}");
+}
+
+#[test]
+fn erd_draws_tables_and_their_references() {
+    let p = Project::new("erd", db::sqlite_url("erd"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(&format!("{USERS}{POSTS}"));
+    p.ok(&["generate", "-m", "tables"]);
+
+    let mermaid = p.ok(&["erd"]);
+    assert!(mermaid.starts_with("erDiagram\n"), "{mermaid}");
+    assert!(mermaid.contains("    users {\n        INTEGER id PK\n"), "{mermaid}");
+    assert!(mermaid.contains("    posts }o--|| users : \"author_id\""), "{mermaid}");
+    let dot = p.ok(&["erd", "--format", "dot"]);
+    assert!(dot.starts_with("digraph schema {"), "{dot}");
+    assert!(dot.contains("\"posts\" -> \"users\" [label=\"author_id\"];"), "{dot}");
+}
+
+#[test]
+fn output_into_a_closed_pipe_is_dropped_and_the_command_still_works() {
+    let p = Project::new("pipe", db::sqlite_url("pipe"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["generate", "-m", "users"])
+        .current_dir(&p.root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("strata runs");
+    // The reader goes away before strata writes a word (`strata generate | head -0`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("strata ends");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", text(&out));
+    assert_eq!(p.files(".up.sql").len(), 1, "the migration is written all the same");
+    assert!(p.ok(&["check"]).starts_with("ok:"));
+}
