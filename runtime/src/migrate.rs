@@ -156,8 +156,7 @@ impl Migrator {
 
     /// Applies the pending migrations up to and including `version`.
     pub async fn run_to<DB: Backend>(&self, pool: &Pool<DB>, version: i64) -> Result<Report, MigrateError> {
-        self.find(version).ok_or(MigrateError::UnknownTarget(version))?;
-        self.up(pool, Target::Version(Some(version)), &mut |_| {}).await
+        self.run_with(pool, Target::Version(Some(version)), &mut |_| {}).await
     }
 
     /// Applies pending migrations, as [`run`](Migrator::run) (`Target::Version(None)`),
@@ -200,10 +199,7 @@ impl Migrator {
         pool: &Pool<DB>,
         version: Option<i64>,
     ) -> Result<Report, MigrateError> {
-        if let Some(v) = version {
-            self.find(v).ok_or(MigrateError::UnknownTarget(v))?;
-        }
-        self.down(pool, Target::Version(version), &mut |_| {}).await
+        self.undo_with(pool, Target::Version(version), &mut |_| {}).await
     }
 
     /// Where the database stands against this binary's migrations. Takes no lock and changes

@@ -53,7 +53,7 @@ fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
         .collect();
     if !markers.is_empty() {
         return vec![format!(
-            "`{file}` has git conflict markers (lines {}): two branches each added migrations; give each migration its own version, in the order they should run, and record the directory again",
+            "`{file}` has git conflict markers (lines {}): two branches each added migrations (multiple heads); `strata renumber` gives this branch's migrations versions after the other branch's and records the directory again",
             markers.join(", ")
         )];
     }
@@ -86,7 +86,7 @@ fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
     }
     let order: Vec<usize> = recorded.iter().filter_map(|r| index_of(r.1)).collect();
     if order.windows(2).any(|w| w[0] > w[1]) {
-        problems.push(format!("`{file}` records the migrations in another order than the directory's: record them again in order"));
+        problems.push(format!("`{file}` records the migrations in another order than the directory's: `strata renumber` records them again in order"));
     }
     for (at, v, _) in &recorded {
         if index_of(v).is_none() {

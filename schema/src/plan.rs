@@ -412,7 +412,7 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
         st.renamed_columns.insert(old.name.to_ascii_lowercase(), renames.clone());
     }
     for x in &diffs {
-        describe(name, x, st);
+        describe(old, model, x, &renames, st);
         warn(old, model, x, &renames, st);
     }
     if d == Dialect::Sqlite && sqlite::needs_rebuild(old, model, &diffs) {
@@ -466,27 +466,72 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
 }
 
 /// One line of the change list, and a name for the migration from the first change.
-fn describe(table: &str, x: &Difference, st: &mut Steps) {
+fn describe(old: &Table, model: &Table, x: &Difference, renames: &[(String, String)], st: &mut Steps) {
+    let table = &model.name;
     let col = x.column.as_deref().or(x.columns.first().map(String::as_str)).unwrap_or("");
-    let (line, name) = match x.kind {
-        DiffKind::MissingColumn => (format!("+ column {table}.{col}"), format!("add_{col}_to_{table}")),
-        DiffKind::ExtraColumn => (format!("- column {table}.{col}"), format!("drop_{col}_from_{table}")),
-        DiffKind::RenamedColumn => (
-            format!("~ {}", x.message.replace(", but no migration renames it", "")),
-            format!("rename_{table}_{col}"),
+    // A column change reads as before -> after.
+    let source = renames.iter().find(|(_, to)| to.eq_ignore_ascii_case(col)).map_or(col, |(f, _)| f);
+    let columns = old.column(source).zip(model.column(col));
+    let change = |what: &dyn Fn(&crate::schema::Column) -> String| {
+        columns.map(|(before, after)| format!("~ column {table}.{col}: {} -> {}", what(before), what(after)))
+    };
+    let line = match x.kind {
+        DiffKind::Type => change(&|c| sql_type(&c.ty)),
+        DiffKind::Nullable => change(&|c| if c.nullable { "nullable" } else { "NOT NULL" }.to_owned()),
+        DiffKind::Default => {
+            change(&|c| c.default.as_deref().map_or("no default".to_owned(), |v| format!("DEFAULT {v}")))
+        }
+        DiffKind::AutoIncrement => change(&|c| {
+            if c.auto_increment { "assigned by the database" } else { "not assigned by the database" }
+                .to_owned()
+        }),
+        _ => None,
+    };
+    let alter = format!("alter_{table}_{col}").trim_end_matches('_').to_owned();
+    let (line, name) = match (line, x.kind) {
+        (Some(line), _) => (line, alter),
+        (None, DiffKind::MissingColumn) => {
+            (format!("+ column {table}.{col}"), format!("add_{col}_to_{table}"))
+        }
+        (None, DiffKind::ExtraColumn) => {
+            (format!("- column {table}.{col}"), format!("drop_{col}_from_{table}"))
+        }
+        (None, DiffKind::RenamedColumn) => {
+            (format!("~ column {table}.{source} renamed to {col}"), format!("rename_{table}_{col}"))
+        }
+        (None, DiffKind::MissingIndex | DiffKind::MissingUnique) => {
+            let what = if x.kind == DiffKind::MissingUnique { "unique" } else { "index" };
+            (
+                format!("+ {what} {table}({})", x.columns.join(", ")),
+                format!("add_index_{table}_{}", x.columns.join("_")),
+            )
+        }
+        (None, DiffKind::ExtraIndex | DiffKind::ExtraUnique) => {
+            let what = if x.kind == DiffKind::ExtraUnique { "unique" } else { "index" };
+            (
+                format!("- {what} {table}({})", x.columns.join(", ")),
+                format!("drop_index_{table}_{}", x.columns.join("_")),
+            )
+        }
+        (None, DiffKind::MissingForeignKey) => (
+            format!("+ foreign key {}", foreign_key(model, &x.columns)),
+            format!("add_foreign_key_{table}_{col}"),
         ),
-        DiffKind::MissingIndex | DiffKind::MissingUnique => {
-            (format!("+ {}", x.message), format!("add_index_{table}_{}", x.columns.join("_")))
-        }
-        DiffKind::ExtraIndex | DiffKind::ExtraUnique => {
-            (format!("- {}", x.message), format!("drop_index_{table}_{}", x.columns.join("_")))
-        }
-        DiffKind::MissingForeignKey => (format!("+ {}", x.message), format!("add_foreign_key_{table}_{col}")),
-        DiffKind::ExtraForeignKey => (format!("- {}", x.message), format!("drop_foreign_key_{table}_{col}")),
-        _ => (format!("~ {}", x.message), format!("alter_{table}_{col}").trim_end_matches('_').to_owned()),
+        (None, DiffKind::ExtraForeignKey) => (
+            format!("- foreign key {}", foreign_key(old, &x.columns)),
+            format!("drop_foreign_key_{table}_{col}"),
+        ),
+        _ => (format!("~ {}", x.message), alter),
     };
     st.changes.push(line);
     st.names.push(name);
+}
+
+/// `posts(author_id) -> users(id)`: the key of `t` on `columns`, for the change list.
+fn foreign_key(t: &Table, columns: &[String]) -> String {
+    let key = t.foreign_keys.iter().find(|f| lower(&f.columns) == lower(columns));
+    let target = key.map_or(String::new(), |f| format!(" -> {}({})", f.ref_table, f.ref_columns.join(", ")));
+    format!("{}({}){target}", t.name, columns.join(", "))
 }
 
 /// The warnings for steps that lose data or can fail on a table with rows.

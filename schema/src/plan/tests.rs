@@ -134,3 +134,36 @@ fn warns_before_losing_data() {
     let p = planned(Dialect::Sqlite, USERS, "").expect("plans").expect("a change");
     assert_eq!(p.warnings, ["drops table `users` and every row in it"]);
 }
+
+#[test]
+fn the_change_list_reads_before_and_after() {
+    let before =
+        "CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE posts (id BIGINT PRIMARY KEY, author BIGINT NOT NULL REFERENCES users (id));
+        CREATE INDEX posts_author_idx ON posts (author);";
+    let src = r#"
+        #[derive(Model)] #[strata(table = "users", index(columns(n)))] struct U {
+            #[strata(primary_key)] id: i64,
+            #[strata(renamed_from = "name", unique)] full_name: Option<String>,
+            #[strata(default = "1")] n: i64 }
+        #[derive(Model)] #[strata(table = "posts")] struct P {
+            #[strata(primary_key)] id: i64, author: i64 }"#;
+    let p = planned(Dialect::Postgres, before, src).expect("plans").expect("a change");
+    assert_eq!(
+        p.changes,
+        [
+            "~ column users.name renamed to full_name",
+            "~ column users.full_name: NOT NULL -> nullable",
+            "~ column users.n: INTEGER -> BIGINT",
+            "~ column users.n: DEFAULT 0 -> DEFAULT 1",
+            "+ unique users(full_name)",
+            "+ index users(n)",
+            "- index posts(author)",
+            "- foreign key posts(author) -> users(id)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        "{:#?}",
+        p.changes
+    );
+}
