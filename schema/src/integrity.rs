@@ -70,13 +70,23 @@ fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
             _ => problems.push(format!("`{file}` line {} is not `<version> <checksum> <name>`", i + 1)),
         }
     }
-    let index_of =
-        |v: &str| set.migrations.iter().position(|m| m.version == v || m.version_number.to_string() == v);
-    for m in &set.migrations {
-        let shown = m.version_number.to_string();
-        match recorded.iter().find(|r| r.1 == m.version || r.1 == shown) {
+    // Both spellings of each version (diesel's `2024-01-01-120000` is recorded as written).
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, m) in set.migrations.iter().enumerate() {
+        index.entry(m.version.clone()).or_insert(i);
+        index.entry(m.version_number.to_string()).or_insert(i);
+    }
+    let index_of = |v: &str| index.get(v).copied();
+    let mut recorded_at: Vec<Option<(usize, &str)>> = vec![None; set.migrations.len()];
+    for (at, v, checksum) in &recorded {
+        if let Some(i) = index_of(v) {
+            recorded_at[i].get_or_insert((*at, *checksum));
+        }
+    }
+    for (m, found) in set.migrations.iter().zip(&recorded_at) {
+        match found {
             None => problems.push(format!("migration `{}` is not recorded in `{file}`: add the line `{}`", m.name(), line(m))),
-            Some((at, _, checksum)) if *checksum != m.checksum_hex() => problems.push(format!(
+            Some((at, checksum)) if *checksum != m.checksum_hex() => problems.push(format!(
                 "migration `{}` changed after `{file}` recorded it (line {at}); databases that applied it will refuse the new text: put the change in a new migration, or, if it was never applied anywhere, record it again as `{}`",
                 m.name(),
                 line(m)
