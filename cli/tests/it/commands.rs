@@ -118,6 +118,7 @@ fn a_merge_of_two_heads_is_renumbered() {
     let json: serde_json::Value = serde_json::from_str(&p.fails(&["check", "--json"], 1)).expect("JSON");
     assert_eq!(json["ok"], false);
     assert_eq!(json["problems"][0]["kind"], "multiple_heads", "{json}");
+    assert_eq!(json["migrations"], 3, "{json}");
     let out = p.fails(&["generate", "-m", "more"], 1);
     assert!(out.contains("multiple heads"), "{out}");
 

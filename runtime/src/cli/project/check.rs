@@ -73,7 +73,14 @@ impl Report {
 /// the models against the replay.
 pub fn check(project: &Project) -> Report {
     let mut report = Report::default();
+    let count = |report: &mut Report, set: &strata_schema::MigrationSet| {
+        report.migrations = set.migrations.len();
+        report.latest = set.latest().map(|m| m.name());
+    };
     if let Some(h) = team::heads(&project.dir) {
+        if let Ok(set) = project.set() {
+            count(&mut report, set);
+        }
         report.push("multiple_heads", team::describe(project, &h));
         return report;
     }
@@ -94,8 +101,7 @@ pub fn check(project: &Project) -> Report {
                 .help("`strata generate` and `strata renumber` keep it current"),
         );
     }
-    report.migrations = set.migrations.len();
-    report.latest = set.latest().map(|m| m.name());
+    count(&mut report, set);
     let schema = match schema {
         Ok(s) => s,
         Err(f) => {
