@@ -191,11 +191,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 /// The dialect of `DATABASE_URL` (also from `.env`), else SQLite.
 fn dialect_from_env() -> Dialect {
     let _ = strata::cli::load_dotenv();
-    match std::env::var("DATABASE_URL").ok().as_deref().and_then(|u| u.split(':').next()) {
-        Some("postgres" | "postgresql") => Dialect::Postgres,
-        Some("mysql" | "mariadb") => Dialect::Mysql,
-        _ => Dialect::Sqlite,
-    }
+    std::env::var("DATABASE_URL")
+        .ok()
+        .and_then(|u| strata::cli::dialect_of(&u).ok())
+        .unwrap_or(Dialect::Sqlite)
 }
 
 // The commands allocate many small values (syntax trees of the models and of 1000s of SQL

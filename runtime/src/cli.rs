@@ -31,6 +31,8 @@
 #![allow(clippy::result_large_err)]
 
 mod db;
+
+pub use db::dialect_of;
 mod output;
 pub mod project;
 

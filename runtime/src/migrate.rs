@@ -139,7 +139,15 @@ impl Migrator {
 }
 
 impl Migrator {
-    fn find(&self, version: i64) -> Option<&'static Migration> {
+    /// `target`, if the version it names is one of these migrations.
+    fn known(&self, target: Target) -> Result<(), MigrateError> {
+        match target {
+            Target::Version(Some(v)) if self.find(v).is_none() => Err(MigrateError::UnknownTarget(v)),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn find(&self, version: i64) -> Option<&'static Migration> {
         self.migrations.iter().find(|m| m.version == version)
     }
 
@@ -168,9 +176,7 @@ impl Migrator {
         target: Target,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Report, MigrateError> {
-        if let Target::Version(Some(v)) = target {
-            self.find(v).ok_or(MigrateError::UnknownTarget(v))?;
-        }
+        self.known(target)?;
         self.up(pool, target, progress).await
     }
 
@@ -187,9 +193,7 @@ impl Migrator {
         target: Target,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Report, MigrateError> {
-        if let Target::Version(Some(v)) = target {
-            self.find(v).ok_or(MigrateError::UnknownTarget(v))?;
-        }
+        self.known(target)?;
         self.down(pool, target, progress).await
     }
 

@@ -470,7 +470,7 @@ fn describe(old: &Table, model: &Table, x: &Difference, renames: &[(String, Stri
     let table = &model.name;
     let col = x.column.as_deref().or(x.columns.first().map(String::as_str)).unwrap_or("");
     // A column change reads as before -> after.
-    let source = renames.iter().find(|(_, to)| to.eq_ignore_ascii_case(col)).map_or(col, |(f, _)| f);
+    let source = before_rename(renames, col);
     let columns = old.column(source).zip(model.column(col));
     let change = |what: &dyn Fn(&crate::schema::Column) -> String| {
         columns.map(|(before, after)| format!("~ column {table}.{col}: {} -> {}", what(before), what(after)))
@@ -527,6 +527,11 @@ fn describe(old: &Table, model: &Table, x: &Difference, renames: &[(String, Stri
     st.names.push(name);
 }
 
+/// The name `col` has before `renames` (`(from, to)` pairs) run.
+fn before_rename<'a>(renames: &'a [(String, String)], col: &'a str) -> &'a str {
+    renames.iter().find(|(_, to)| to.eq_ignore_ascii_case(col)).map_or(col, |(from, _)| from)
+}
+
 /// `posts(author_id) -> users(id)`: the key of `t` on `columns`, for the change list.
 fn foreign_key(t: &Table, columns: &[String]) -> String {
     let key = t.foreign_keys.iter().find(|f| lower(&f.columns) == lower(columns));
@@ -550,7 +555,7 @@ fn warn(old: &Table, model: &Table, x: &Difference, renames: &[(String, String)]
             }
         }
         DiffKind::Type => {
-            let source = renames.iter().find(|(_, to)| to.eq_ignore_ascii_case(col)).map_or(col, |(f, _)| f);
+            let source = before_rename(renames, col);
             if let (Some(before), Some(after)) = (old.column(source), model.column(col))
                 && !crate::types::widens(&before.ty, &after.ty)
             {

@@ -140,7 +140,8 @@ pub(crate) fn database_url(given: Option<&str>) -> Result<String, Failure> {
     })
 }
 
-fn dialect_of(url: &str) -> Result<Dialect, Failure> {
+/// The dialect of a database URL, by its scheme.
+pub fn dialect_of(url: &str) -> Result<Dialect, Failure> {
     let scheme = url.split(':').next().unwrap_or("");
     match scheme {
         "sqlite" => Ok(Dialect::Sqlite),
@@ -255,7 +256,7 @@ fn describe(m: &Migrator, version: Option<i64>) -> String {
     match version {
         None => "base (no migration applied)".to_owned(),
         Some(v) => {
-            let name = m.migrations().iter().find(|x| x.version == v).map_or(v.to_string(), Migration::name);
+            let name = m.find(v).map_or(v.to_string(), Migration::name);
             let head = m.latest().is_some_and(|l| l.version == v);
             if head { format!("{name} (head)") } else { name }
         }

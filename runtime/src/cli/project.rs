@@ -253,6 +253,12 @@ fn find_dir() -> Result<PathBuf, Failure> {
 }
 
 /// A path as messages show it: relative to the current directory when it is under it.
+/// Diesel's folder name for a migration: `2026-01-01-120000_add_users`.
+fn diesel_folder(version: i64, description: &str) -> String {
+    let v = version.to_string();
+    format!("{}-{}-{}-{}_{description}", &v[..4], &v[4..6], &v[6..8], &v[8..])
+}
+
 pub(crate) fn shown(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let rel = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);

@@ -115,8 +115,7 @@ fn write(project: &Project, description: &str, plan: &Plan) -> Result<Vec<PathBu
             );
         }
         Layout::Diesel => {
-            let v = version.to_string();
-            let folder = dir.join(format!("{}-{}-{}-{}_{description}", &v[..4], &v[4..6], &v[6..8], &v[8..]));
+            let folder = dir.join(super::diesel_folder(version, description));
             files.push((folder.join("up.sql"), plan.up.sql.clone()));
             files.push((folder.join("down.sql"), plan.down.sql.clone()));
             if plan.up.no_transaction || plan.down.no_transaction {

@@ -174,9 +174,7 @@ fn rename(m: &Migration, v: i64) -> Result<(), Failure> {
     match m.layout {
         Layout::Diesel => {
             let folder = m.up.path.parent().unwrap_or(Path::new("."));
-            let s = v.to_string();
-            let name = format!("{}-{}-{}-{}_{description}", &s[..4], &s[4..6], &s[6..8], &s[8..]);
-            moved(folder, folder.with_file_name(name))
+            moved(folder, folder.with_file_name(super::diesel_folder(v, &description)))
         }
         Layout::SqlxReversible => {
             moved(&m.up.path, m.up.path.with_file_name(format!("{v}_{description}.up.sql")))?;
