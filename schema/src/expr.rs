@@ -6,7 +6,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{CastKind, Expr, Value, visit_expressions_mut};
+use sqlparser::ast::{BinaryOperator, CastKind, Expr, Value, visit_expressions_mut};
 use sqlparser::parser::Parser;
 
 use crate::Dialect;
@@ -61,10 +61,36 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
             {
                 Some((**expr).clone())
             }
+            // PostgreSQL's catalog writes `x IN ('a', 'b')` as `x = ANY (ARRAY['a', 'b'])`, and
+            // `NOT IN` as `<> ALL (...)`.
+            Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. }
+                if dialect == Dialect::Postgres =>
+            {
+                array_elements(right).map(|list| Expr::InList { expr: left.clone(), list, negated: false })
+            }
+            Expr::AllOp { left, compare_op: BinaryOperator::NotEq, right }
+                if dialect == Dialect::Postgres =>
+            {
+                array_elements(right).map(|list| Expr::InList { expr: left.clone(), list, negated: true })
+            }
+            // ... and a list of one as a plain comparison: `x IN ('a')` reads back `x = 'a'`.
+            Expr::InList { expr, list, negated } if dialect == Dialect::Postgres && list.len() == 1 => {
+                let op = if *negated { BinaryOperator::NotEq } else { BinaryOperator::Eq };
+                Some(Expr::BinaryOp { left: expr.clone(), op, right: Box::new(list[0].clone()) })
+            }
             Expr::Value(v) => {
                 match &v.value {
                     Value::SingleQuotedString(s) if looks_numeric(s) => {
                         v.value = Value::Number(s.clone(), false);
+                    }
+                    // MySQL reads `"x"` as the string 'x' (without ANSI_QUOTES), and its
+                    // catalog writes it back single-quoted.
+                    Value::DoubleQuotedString(s) if dialect == Dialect::Mysql => {
+                        v.value = if looks_numeric(s) {
+                            Value::Number(s.clone(), false)
+                        } else {
+                            Value::SingleQuotedString(s.clone())
+                        };
                     }
                     Value::Boolean(b) if dialect == Dialect::Mysql => {
                         v.value = Value::Number(if *b { "1" } else { "0" }.into(), false);
@@ -89,6 +115,15 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
             Some(r) => *e = r,
             None => break,
         }
+    }
+}
+
+/// The elements of `ARRAY[...]`, however parenthesised.
+fn array_elements(e: &Expr) -> Option<Vec<Expr>> {
+    match e {
+        Expr::Nested(inner) => array_elements(inner),
+        Expr::Array(a) => Some(a.elem.clone()),
+        _ => None,
     }
 }
 

@@ -116,10 +116,46 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
     let mut steps = Vec::new();
     for stmt in statements {
         let kind = split::classify(&stmt);
+        let (line, column) = (stmt.line, stmt.column);
+        match (&stmt.effect, &kind) {
+            (None, _) => {}
+            (Some(split::Effect::Malformed(l, c, m)), _) => {
+                steps.push(Step::Error(located(path, sql, *l, *c, m.clone())));
+                break;
+            }
+            (Some(_), split::Kind::Ddl | split::Kind::TempTable) => {
+                let message = "strata replays this statement itself; a `strata:effect` comment is for statements it cannot see into (remove the comment)";
+                steps.push(Step::Error(located(path, sql, line, column, message.into())));
+                break;
+            }
+            (Some(split::Effect::None), _) => continue,
+            (Some(split::Effect::Sql { start, end }), _) => {
+                // The DDL in the comment, parsed where it stands so that its errors point into
+                // the comment; everything around it is blanked, line breaks kept.
+                let masked: String = sql
+                    .char_indices()
+                    .map(|(i, c)| if (*start..*end).contains(&i) || c == '\n' { c } else { ' ' })
+                    .collect();
+                let inner = parse(dialect, path, &masked);
+                let failed = inner.iter().any(|s| matches!(s, Step::Error(_)));
+                steps.extend(inner);
+                if failed {
+                    break;
+                }
+                continue;
+            }
+        }
         if kind == split::Kind::Skip {
             continue;
         }
-        let (line, column) = (stmt.line, stmt.column);
+        if kind == split::Kind::Opaque {
+            let what = stmt.head.first().cloned().unwrap_or_default();
+            let message = format!(
+                "strata cannot see what this `{what}` does to the tables (a DO block, a procedure call or dynamic SQL may run any DDL); say it in the file: `-- strata:effect none` on the line before if it changes no table, or `/* strata:effect <the DDL it runs> */` (see docs/replay.md)"
+            );
+            steps.push(Step::Error(located(path, sql, line, column, message)));
+            break;
+        }
         if kind == split::Kind::Unknown {
             let what = stmt.head.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
             let message = format!(

@@ -13,6 +13,9 @@ pub struct Schema {
     pub tables: BTreeMap<String, Table>,
     /// PostgreSQL enum types, keyed by lowercased name, with their labels in order.
     pub enums: BTreeMap<String, Vec<String>>,
+    /// PostgreSQL composite types (`CREATE TYPE t AS (...)`), keyed by lowercased name, with
+    /// their attributes' names and canonical types in order.
+    pub composites: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Schema {
@@ -249,6 +252,12 @@ impl Schema {
         }
         if a.enums != b.enums {
             out.push_str(&format!("enums:\n  expected: {:?}\n  actual:   {:?}\n", a.enums, b.enums));
+        }
+        if a.composites != b.composites {
+            out.push_str(&format!(
+                "composite types:\n  expected: {:?}\n  actual:   {:?}\n",
+                a.composites, b.composites
+            ));
         }
         Some(out)
     }

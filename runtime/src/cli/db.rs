@@ -209,8 +209,24 @@ async fn run<DB: Backend>(
         }
         MigrateCommand::Verify => {
             let v = m.verify_tables(pool, cx.models.clone()).await?;
-            if v.is_clean() {
+            if v.is_clean() && v.pending.is_empty() {
                 outln!("{v}");
+            } else if v.is_clean() {
+                let mut f = Failure::new(format!(
+                    "the database at `{}` is behind its migrations: {} pending",
+                    cx.shown,
+                    v.pending.len()
+                ))
+                .found();
+                f.notes.push(format!(
+                    "it matches the migrations it has applied, and the models match the schema after the pending ones ({})",
+                    v.pending.join(", ")
+                ));
+                f.notes.extend(v.notes.iter().cloned());
+                return Err(f.help(format!(
+                    "nothing was changed by hand and no migration is missing: `{} up` applies the pending ones",
+                    output::command()
+                )));
             } else {
                 let mut f = Failure::new(format!(
                     "the database at `{}` has drifted from {}",
@@ -221,9 +237,11 @@ async fn run<DB: Backend>(
                 f.notes.extend(v.against_migrations.iter().map(|d| format!("against the migrations: {d}")));
                 f.notes.extend(v.against_models.iter().map(|d| format!("against the models: {d}")));
                 f.notes.extend(v.notes.iter().cloned());
-                return Err(f.help(
-                    "a change made by hand belongs in a migration: `strata generate` writes one from the models",
-                ));
+                return Err(f.help(if v.against_migrations.is_empty() {
+                    "the models changed after the last migration: `strata generate` writes the migration that brings the database to them"
+                } else {
+                    "the database was changed outside its migrations: undo the change, or capture it in a migration (`strata generate` writes one from the models)"
+                }));
             }
         }
         MigrateCommand::History | MigrateCommand::Sql { .. } => unreachable!("handled without a database"),

@@ -128,6 +128,19 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
     for (name, label) in enums {
         schema.enums.entry(name).or_default().push(label);
     }
+    // Composite types made with `CREATE TYPE t AS (...)`: a relation of kind 'c'.
+    let composites: Vec<(String, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod)
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE c.relkind = 'c' AND {USER_SCHEMAS} ORDER BY 1, 2, a.attnum"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    for (nsp, rel, attribute, ty) in composites {
+        let name = if nsp == "public" { rel } else { format!("{nsp}.{rel}") };
+        schema.composites.entry(name).or_default().push((attribute, types::canonical(D, &ty)));
+    }
     schema.normalize(D);
     Ok(schema)
 }

@@ -15,9 +15,13 @@ pub struct Verification {
     pub against_models: Vec<String>,
     /// What the comparison could not cover.
     pub notes: Vec<String>,
+    /// The migrations not applied yet, when the models already describe the schema after them:
+    /// the database is behind, not changed.
+    pub pending: Vec<String>,
 }
 
 impl Verification {
+    /// No drift: the database is what its applied migrations make (it may still be behind).
     pub fn is_clean(&self) -> bool {
         self.against_migrations.is_empty() && self.against_models.is_empty()
     }
@@ -26,7 +30,13 @@ impl Verification {
 impl std::fmt::Display for Verification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let at = self.version.map_or("base".to_owned(), |v| format!("version {v}"));
-        if self.is_clean() {
+        if self.is_clean() && !self.pending.is_empty() {
+            write!(
+                f,
+                "the database (at {at}) matches the migrations it has applied; {} migration(s) are pending, and the models already describe the schema after them",
+                self.pending.len()
+            )?;
+        } else if self.is_clean() {
             write!(f, "the database (at {at}) matches its migrations and the models")?;
         } else {
             write!(f, "the database (at {at}) has drifted:")?;
@@ -63,18 +73,8 @@ impl Migrator {
         use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE, MODEL_VS_DATABASE};
         let dialect = DB::DIALECT;
         let status = self.status(pool).await?;
-        let mut replayed = strata_schema::Schema::default();
-        for e in status.entries.iter().filter(|e| e.applied.is_some()) {
-            let name = e.migration.name();
-            strata_schema::replay::apply_sql(
-                dialect,
-                &mut replayed,
-                std::path::Path::new(&name),
-                e.migration.up,
-            )
-            .map_err(MigrateError::Replay)?;
-        }
-        replayed.normalize(dialect);
+        let mut replayed =
+            replay(dialect, status.entries.iter().filter(|e| e.applied.is_some()).map(|e| e.migration))?;
         let mut actual = {
             let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
             DB::introspect(&mut conn).await.map_err(MigrateError::Introspect)?
@@ -101,17 +101,43 @@ impl Migrator {
             v.against_migrations
                 .push(format!("table `{}` is in the database, but not in the migrations", t.name));
         }
-        for mut table in models {
-            if self.is_unmanaged(&table.name) {
-                continue;
-            }
+        let mut models = models;
+        models.retain(|t| !self.is_unmanaged(&t.name));
+        for table in &mut models {
             table.normalize(dialect);
             v.against_models.extend(
-                diff::compare(dialect, &MODEL_VS_DATABASE, &table, None, &[], &actual)
+                diff::compare(dialect, &MODEL_VS_DATABASE, table, None, &[], &actual)
                     .into_iter()
                     .map(|d| d.message),
             );
         }
+        // A database that is merely behind differs from the models by what its pending
+        // migrations do: when the models match the replay of every migration, that is all.
+        if status.is_behind() && !v.against_models.is_empty() && v.against_migrations.is_empty() {
+            let head = replay(dialect, status.entries.iter().map(|e| e.migration))?;
+            let explained = models
+                .iter()
+                .all(|t| diff::compare(dialect, &diff::MODEL_VS_MIGRATIONS, t, None, &[], &head).is_empty());
+            if explained {
+                v.against_models.clear();
+                v.pending = status.pending().map(|m| m.name()).collect();
+            }
+        }
         Ok(v)
     }
+}
+
+/// The normalised replay of `migrations`' up SQL, in order.
+fn replay<'a>(
+    dialect: strata_schema::Dialect,
+    migrations: impl Iterator<Item = &'a super::Migration>,
+) -> Result<strata_schema::Schema, MigrateError> {
+    let mut schema = strata_schema::Schema::default();
+    for m in migrations {
+        let name = m.name();
+        strata_schema::replay::apply_sql(dialect, &mut schema, std::path::Path::new(&name), m.up)
+            .map_err(MigrateError::Replay)?;
+    }
+    schema.normalize(dialect);
+    Ok(schema)
 }

@@ -115,9 +115,26 @@ impl Context<'_> {
                 Ok(())
             }
             Statement::CreateType { name, representation } => {
-                if let Some(UserDefinedTypeRepresentation::Enum { labels }) = representation {
-                    let labels = labels.iter().map(|l| l.value.clone()).collect();
-                    self.schema.enums.insert(object_name(self.dialect, &name), labels);
+                let n = object_name(self.dialect, &name);
+                if self.schema.enums.contains_key(&n) || self.schema.composites.contains_key(&n) {
+                    return Err(at(
+                        name_span(&name),
+                        format!("type `{n}` already exists at this point of the history"),
+                    ));
+                }
+                match representation {
+                    Some(UserDefinedTypeRepresentation::Enum { labels }) => {
+                        let labels = labels.iter().map(|l| l.value.clone()).collect();
+                        self.schema.enums.insert(n, labels);
+                    }
+                    Some(UserDefinedTypeRepresentation::Composite { attributes }) => {
+                        let attributes = attributes
+                            .iter()
+                            .map(|a| (ident(self.dialect, &a.name), self.data_type(&a.data_type).0))
+                            .collect();
+                        self.schema.composites.insert(n, attributes);
+                    }
+                    _ => {}
                 }
                 Ok(())
             }
@@ -209,8 +226,9 @@ pub(crate) fn check_dropped_words(
         rendered.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
     let mut up = String::new();
     for (word, span) in source {
-        // A word can hold several when `split` joined an SQLite type name.
-        for part in word.split_whitespace() {
+        // A word can hold several when `split` joined an SQLite type name, and a quoted one
+        // anything at all (`"1000-01-01 00:00:00"`): split it as the rendering is split.
+        for part in word.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()) {
             up.clear();
             up.push_str(part);
             up.make_ascii_uppercase();

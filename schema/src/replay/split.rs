@@ -14,6 +14,59 @@ pub(crate) struct Statement {
     pub head: Vec<String>,
     pub line: u64,
     pub column: u64,
+    /// What a `strata:effect` comment before the statement says it does to the schema.
+    pub effect: Option<Effect>,
+}
+
+/// A `strata:effect` comment: the user's word for what a statement strata cannot see into
+/// does to the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// `-- strata:effect none`: it changes no table.
+    None,
+    /// `/* strata:effect <DDL> */`: it does what this DDL does. `start..end` is the DDL's byte
+    /// range in the file, so its statements keep their own lines and columns.
+    Sql { start: usize, end: usize },
+    /// An annotation strata cannot read, at (line, column), with the reason.
+    Malformed(u64, u64, String),
+}
+
+const EFFECT: &str = "strata:effect";
+
+/// Reads a comment token as a `strata:effect` annotation, if it is one.
+fn effect_of(sql: &str, tok: &TokenWithSpan) -> Option<Effect> {
+    let (text, opener) = match &tok.token {
+        Token::Whitespace(Whitespace::SingleLineComment { comment, prefix }) => {
+            (comment.as_str(), prefix.len())
+        }
+        Token::Whitespace(Whitespace::MultiLineComment(comment)) => (comment.as_str(), 2),
+        _ => return None,
+    };
+    let lead = text.len() - text.trim_start().len();
+    let rest = text.trim_start().strip_prefix(EFFECT)?;
+    let (line, column) = (tok.span.start.line, tok.span.start.column);
+    if rest.trim().eq_ignore_ascii_case("none") {
+        return Some(Effect::None);
+    }
+    if matches!(tok.token, Token::Whitespace(Whitespace::SingleLineComment { .. })) || rest.trim().is_empty()
+    {
+        return Some(Effect::Malformed(
+            line,
+            column,
+            "a `strata:effect` comment says `-- strata:effect none`, or holds the statement's DDL in a block comment: `/* strata:effect ALTER TABLE ... ; */`".into(),
+        ));
+    }
+    let start = byte_offset(sql, line, column) + opener + lead + EFFECT.len();
+    Some(Effect::Sql { start, end: start + rest.len() })
+}
+
+/// The byte offset of a 1-based line and column (in characters), as the tokenizer counts them.
+fn byte_offset(sql: &str, line: u64, column: u64) -> usize {
+    let line_start: usize =
+        sql.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum();
+    let in_line: usize =
+        sql[line_start..].chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum();
+    line_start + in_line
 }
 
 /// Tokenizes `sql` and splits it at top-level semicolons; the bodies of triggers and
@@ -30,7 +83,20 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
     let mut head: Vec<String> = Vec::new();
     let mut depth = 0usize;
     let mut block = false;
+    let mut effect: Option<Effect> = None;
     for tok in tokens {
+        if current.is_empty()
+            && let Some(e) = effect_of(sql, &tok)
+        {
+            effect = Some(match effect {
+                Some(_) => Effect::Malformed(
+                    tok.span.start.line,
+                    tok.span.start.column,
+                    "a second `strata:effect` comment before one statement".into(),
+                ),
+                None => e,
+            });
+        }
         let significant = !matches!(tok.token, Token::Whitespace(_) | Token::EOF);
         if let Token::Word(w) = &tok.token
             && w.quote_style.is_none()
@@ -51,7 +117,8 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
             }
         }
         if tok.token == Token::SemiColon && depth == 0 {
-            push(dialect, &mut out, std::mem::take(&mut current), std::mem::take(&mut head));
+            let (tokens, head) = (std::mem::take(&mut current), std::mem::take(&mut head));
+            push(dialect, &mut out, tokens, head, effect.take());
             block = false;
             continue;
         }
@@ -61,11 +128,26 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
             current.push(tok);
         }
     }
-    push(dialect, &mut out, current, head);
+    if current.is_empty()
+        && let Some(e) = effect
+    {
+        let (line, column) = match e {
+            Effect::Malformed(l, c, _) => (l, c),
+            _ => (sql.lines().count() as u64, 1),
+        };
+        return Err((line, column, "this `strata:effect` comment is not followed by a statement".into()));
+    }
+    push(dialect, &mut out, current, head, effect);
     Ok(out)
 }
 
-fn push(dialect: Dialect, out: &mut Vec<Statement>, tokens: Vec<TokenWithSpan>, head: Vec<String>) {
+fn push(
+    dialect: Dialect,
+    out: &mut Vec<Statement>,
+    tokens: Vec<TokenWithSpan>,
+    head: Vec<String>,
+    effect: Option<Effect>,
+) {
     let Some(first) = tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF)) else {
         return;
     };
@@ -77,7 +159,7 @@ fn push(dialect: Dialect, out: &mut Vec<Statement>, tokens: Vec<TokenWithSpan>, 
         || starts(&["ALTER", "TABLE"]);
     let tokens =
         if dialect == Dialect::Sqlite && defines_columns { sqlite_type_names(tokens) } else { tokens };
-    out.push(Statement { tokens, head, line, column });
+    out.push(Statement { tokens, head, line, column, effect });
 }
 
 /// SQLite takes any run of words as a type name (`SMALL INT`, `NATIVE CHARACTER(70)`) or none at
@@ -205,6 +287,9 @@ pub(crate) enum Kind {
     TempTable,
     /// Not understood: the replay refuses rather than guess.
     Unknown,
+    /// Runs code strata cannot see into (a `DO` block, a procedure call, dynamic SQL), which
+    /// may change tables: refused unless a `strata:effect` comment says what it does.
+    Opaque,
 }
 
 pub(crate) fn classify(s: &Statement) -> Kind {
@@ -212,13 +297,13 @@ pub(crate) fn classify(s: &Statement) -> Kind {
     let first = h.first().copied().unwrap_or("");
     match first {
         "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES" | "REPLACE" | "MERGE" | "COPY"
-        | "GRANT" | "REVOKE" | "COMMENT" | "DO" | "SET" | "RESET" | "PRAGMA" | "BEGIN" | "START"
-        | "COMMIT" | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "ANALYZE" | "VACUUM" | "REINDEX"
-        | "LOCK" | "UNLOCK" | "CALL" | "EXPLAIN" | "NOTIFY" | "LISTEN" | "REFRESH" | "CLUSTER"
-        | "TRUNCATE" | "SECURITY" | "DISCARD" | "CHECKPOINT" | "FLUSH" | "OPTIMIZE" | "USE" => Kind::Skip,
+        | "GRANT" | "REVOKE" | "COMMENT" | "SET" | "RESET" | "PRAGMA" | "BEGIN" | "START" | "COMMIT"
+        | "END" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "ANALYZE" | "VACUUM" | "REINDEX" | "LOCK"
+        | "UNLOCK" | "DEALLOCATE" | "EXPLAIN" | "NOTIFY" | "LISTEN" | "REFRESH" | "CLUSTER" | "TRUNCATE"
+        | "SECURITY" | "DISCARD" | "CHECKPOINT" | "FLUSH" | "OPTIMIZE" | "USE" => Kind::Skip,
         "CREATE" => create_kind(&h[1..]),
         "DROP" => match object(&h[1..]) {
-            "TABLE" | "INDEX" | "TYPE" => Kind::Ddl,
+            "TABLE" | "INDEX" | "TYPE" | "SCHEMA" => Kind::Ddl,
             "VIEW" | "MATERIALIZED" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION" | "SEQUENCE"
             | "ROLE" | "USER" | "POLICY" | "RULE" | "AGGREGATE" | "DOMAIN" | "OPERATOR" | "CAST"
             | "EVENT" | "COLLATION" | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "STATISTICS" | "TEXT" => {
@@ -234,6 +319,7 @@ pub(crate) fn classify(s: &Statement) -> Kind {
             _ => Kind::Unknown,
         },
         "RENAME" => Kind::Ddl,
+        "DO" | "CALL" | "EXECUTE" | "EXEC" | "PREPARE" | "PERFORM" => Kind::Opaque,
         _ => Kind::Unknown,
     }
 }
@@ -249,6 +335,7 @@ fn create_kind(rest: &[&str]) -> Kind {
     }
     match rest.first().copied().unwrap_or("") {
         "TEMP" | "TEMPORARY" => Kind::TempTable,
+        "UNLOGGED" if rest.get(1) == Some(&"TABLE") => Kind::Ddl,
         "TABLE" | "INDEX" | "UNIQUE" | "TYPE" => Kind::Ddl,
         "FUNCTION" | "PROCEDURE" | "TRIGGER" | "VIEW" | "MATERIALIZED" | "EXTENSION" | "ROLE" | "USER"
         | "SCHEMA" | "SEQUENCE" | "AGGREGATE" | "OPERATOR" | "POLICY" | "RULE" | "CAST" | "COLLATION"

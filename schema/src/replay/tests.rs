@@ -269,7 +269,7 @@ fn shapeless_statements_are_skipped() {
             "CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE t (a INT); {common}
              CREATE OR REPLACE FUNCTION f() RETURNS trigger AS $$ BEGIN NEW.a := 1; RETURN NEW; END; $$ LANGUAGE plpgsql;
              CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE PROCEDURE f();
-             COMMENT ON TABLE t IS 'x'; GRANT SELECT ON t TO PUBLIC; DO $$ BEGIN PERFORM 1; END $$;
+             COMMENT ON TABLE t IS 'x'; GRANT SELECT ON t TO PUBLIC;
              CREATE SEQUENCE s; ALTER SEQUENCE s RESTART WITH 5; CREATE SCHEMA IF NOT EXISTS public; SET search_path TO public;"
         ),
     );
@@ -372,4 +372,141 @@ fn mysql_keeps_the_index_of_a_dropped_foreign_key() {
     let names: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
     // `by_q` already serves the second key; the first got an index of its own, which stays.
     assert_eq!(names, ["by_q", "c_p_fk"]);
+}
+
+#[test]
+fn code_strata_cannot_see_into_stops_the_replay_unless_the_file_says_its_effect() {
+    let e = refuse(Postgres, "CREATE TABLE t (a INT);\nDO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$;");
+    assert_eq!((e.line, e.column), (2, 1), "{e}");
+    assert!(e.message.contains("strata:effect none"), "{e}");
+    for (d, call) in [(Postgres, "CALL shuffle()"), (Mysql, "CALL shuffle()"), (Mysql, "EXECUTE stmt")] {
+        let e = refuse(d, &format!("CREATE TABLE t (a INT);\n{call};"));
+        assert_eq!((e.line, e.column), (2, 1), "{d}: {e}");
+        assert!(e.message.contains("cannot see what"), "{d}: {e}");
+    }
+    // It changes no table.
+    let s =
+        replay(Postgres, "CREATE TABLE t (a INT);\n-- strata:effect none\nDO $$ BEGIN PERFORM 1; END $$;");
+    assert_eq!(columns(table(&s, "t")), [("a", "integer", true)]);
+    // It does what the comment's DDL does.
+    let s = replay(
+        Postgres,
+        "CREATE TABLE t (a INT);\n/* strata:effect\n  ALTER TABLE t RENAME TO u;\n  ALTER TABLE u ADD COLUMN b TEXT;\n*/\nDO $$ BEGIN EXECUTE 'ALTER TABLE t RENAME TO u'; EXECUTE 'ALTER TABLE u ADD b TEXT'; END $$;",
+    );
+    assert!(s.table("t").is_none());
+    assert_eq!(columns(table(&s, "u")), [("a", "integer", true), ("b", "text", true)]);
+    // A mistake inside the comment is shown where it stands.
+    let e = refuse(
+        Postgres,
+        "CREATE TABLE t (a INT);\n/* strata:effect\n  ALTER TABLE nope ADD COLUMN b TEXT; */\nCALL f();",
+    );
+    assert_eq!((e.line, e.column), (3, 15), "{e}");
+    assert!(e.message.contains("`nope` does not exist"), "{e}");
+    // DDL strata reads itself takes no annotation; an annotation needs a statement.
+    let e = refuse(Sqlite, "-- strata:effect none\nCREATE TABLE t (a INT);");
+    assert!(e.message.contains("replays this statement itself"), "{e}");
+    let e = refuse(Sqlite, "CREATE TABLE t (a INT);\n-- strata:effect none\n");
+    assert!(e.message.contains("not followed by a statement"), "{e}");
+    let e = refuse(Sqlite, "-- strata:effect ALTER TABLE t ADD b INT\nSELECT 1;");
+    assert!(e.message.contains("block comment"), "{e}");
+}
+
+#[test]
+fn sqlite_alter_table_does_only_what_sqlite_does() {
+    let e = refuse(
+        Sqlite,
+        "CREATE TABLE t (a INT);\nCREATE UNIQUE INDEX i ON t (a);\nALTER TABLE t DROP INDEX i;",
+    );
+    assert_eq!((e.line, e.column), (3, 1), "{e}");
+    assert!(e.message.contains("SQLite refuses this statement"), "{e}");
+    assert!(
+        refuse(Sqlite, "CREATE TABLE t (a INT); ALTER TABLE t ADD PRIMARY KEY (a);")
+            .message
+            .contains("cannot `ADD PRIMARY`")
+    );
+}
+
+#[test]
+fn postgres_refuses_to_drop_a_table_another_one_references() {
+    let sql = "CREATE TABLE p (id INT PRIMARY KEY);\nCREATE TABLE c (p INT REFERENCES p (id));\n";
+    let e = refuse(Postgres, &format!("{sql}DROP TABLE p;"));
+    assert_eq!((e.line, e.column), (3, 12), "{e}");
+    assert!(e.message.contains("foreign key `c_p_fkey` of table `c` references it"), "{e}");
+    let s = replay(Postgres, &format!("{sql}DROP TABLE p CASCADE;"));
+    assert!(table(&s, "c").foreign_keys.is_empty());
+    // A table that references itself drops, and so does the child first.
+    replay(Postgres, &format!("{sql}DROP TABLE c; DROP TABLE p;"));
+    replay(Postgres, "CREATE TABLE n (id INT PRIMARY KEY, up INT REFERENCES n (id)); DROP TABLE n;");
+}
+
+#[test]
+fn postgres_schemas_and_composite_types() {
+    let s = replay(
+        Postgres,
+        "CREATE SCHEMA s; CREATE TABLE s.t (a INT); CREATE TABLE u (a INT);
+         CREATE TYPE feature AS (name TEXT, flags VARCHAR(10)[]);",
+    );
+    assert_eq!(
+        s.composites["feature"],
+        [("name".into(), "text".into()), ("flags".into(), "varchar(10)[]".into())]
+    );
+    let e = refuse(Postgres, "CREATE SCHEMA s; CREATE TABLE s.t (a INT);\nDROP SCHEMA s;");
+    assert!(e.message.contains("holds tables (`s.t`)"), "{e}");
+    let s = replay(
+        Postgres,
+        "CREATE SCHEMA s; CREATE TABLE s.t (a INT); CREATE TABLE u (a INT); DROP SCHEMA s CASCADE;",
+    );
+    assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["u"]);
+    assert!(replay(Postgres, "CREATE TYPE f AS (a INT); DROP TYPE f;").composites.is_empty());
+    assert!(
+        refuse(Postgres, "CREATE TYPE f AS (a INT);\nCREATE TYPE f AS ENUM ('x');")
+            .message
+            .contains("already exists")
+    );
+    let s = replay(Postgres, "CREATE UNLOGGED TABLE l (a INT);");
+    assert_eq!(columns(table(&s, "l")), [("a", "integer", true)]);
+}
+
+#[test]
+fn a_double_quoted_sqlite_default_is_read_whole() {
+    let s = replay(
+        Sqlite,
+        r#"CREATE TABLE t (a INT); ALTER TABLE t ADD COLUMN u TEXT DEFAULT "1000-01-01 00:00:00";"#,
+    );
+    assert!(
+        table(&s, "t")
+            .column("u")
+            .and_then(|c| c.default.as_deref())
+            .is_some_and(|d| d.contains("1000-01-01"))
+    );
+}
+
+#[test]
+fn postgres_in_lists_read_back_as_any_of_an_array() {
+    use crate::expr::normalize;
+    let written = normalize(Postgres, "state IN ('a', 'b') AND kind NOT IN ('x')");
+    let catalog = normalize(
+        Postgres,
+        "((state = ANY (ARRAY['a'::text, 'b'::text])) AND (kind <> ALL (ARRAY['x'::text])))",
+    );
+    assert_eq!(written, catalog);
+    assert_ne!(written, normalize(Postgres, "state IN ('a', 'c') AND kind NOT IN ('x')"));
+    // A list of one reads back as a comparison.
+    assert_eq!(normalize(Postgres, "kind NOT IN ('x')"), normalize(Postgres, "(kind <> 'x'::text)"));
+}
+
+#[test]
+fn mysql_double_quoted_defaults_are_strings() {
+    let s = replay(Mysql, r#"CREATE TABLE t (a VARCHAR(10) DEFAULT "", b VARCHAR(5) DEFAULT "x");"#);
+    let defaults: Vec<_> = table(&s, "t").columns.iter().map(|c| c.default.clone()).collect();
+    assert_eq!(defaults, [crate::expr::normalize(Mysql, "''"), crate::expr::normalize(Mysql, "'x'")]);
+}
+
+#[test]
+fn sqlite_drop_index_if_exists_of_a_qualified_name_is_a_no_op() {
+    let s =
+        replay(Sqlite, "CREATE TABLE t (a INT); CREATE INDEX i ON t (a); DROP INDEX IF EXISTS main.nope;");
+    assert_eq!(table(&s, "t").indexes.len(), 1);
+    let s = replay(Sqlite, "CREATE TABLE t (a INT); CREATE INDEX i ON t (a); DROP INDEX IF EXISTS main.i;");
+    assert!(table(&s, "t").indexes.is_empty());
 }

@@ -60,6 +60,13 @@ impl Context<'_> {
 
     pub(super) fn alter_table(&mut self, name: &str, op: AlterTableOperation) -> Result<()> {
         let dialect = self.dialect;
+        if dialect == Dialect::Sqlite && !sqlite_alters(&op) {
+            let what = op.to_string();
+            let what = what.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            return Err(nowhere(format!(
+                "SQLite's ALTER TABLE cannot `{what}` (it can only RENAME TO, RENAME COLUMN, ADD COLUMN and DROP COLUMN), so SQLite refuses this statement; rebuild the table, or use `DROP INDEX` / `CREATE INDEX` for indexes"
+            )));
+        }
         match op {
             AlterTableOperation::AddColumn { if_not_exists, column_def, column_position, .. } => {
                 let col = ident(dialect, &column_def.name);
@@ -280,9 +287,28 @@ impl Context<'_> {
                 if self.is_temp(&n) {
                     return Ok(());
                 }
-                if self.schema.remove_table(&n).is_none() && !if_exists {
+                if self.schema.table(&n).is_none() {
+                    if if_exists {
+                        return Ok(());
+                    }
                     return Err(self.missing_table(&n, span));
                 }
+                if dialect == Dialect::Postgres && !cascade {
+                    let referring = self.schema.tables.values().find_map(|t| {
+                        let f = t.foreign_keys.iter().find(|f| f.ref_table.eq_ignore_ascii_case(&n))?;
+                        (!t.name.eq_ignore_ascii_case(&n)).then(|| (t.name.clone(), f.name.clone()))
+                    });
+                    if let Some((other, fk)) = referring {
+                        let fk = fk.map_or(String::new(), |f| format!(" `{f}`"));
+                        return Err(at(
+                            span,
+                            format!(
+                                "PostgreSQL refuses to drop table `{n}`: foreign key{fk} of table `{other}` references it; drop `{other}` (or its foreign key) first, or add CASCADE"
+                            ),
+                        ));
+                    }
+                }
+                self.schema.remove_table(&n);
                 if cascade {
                     for t in self.schema.tables.values_mut() {
                         t.foreign_keys.retain(|f| !f.ref_table.eq_ignore_ascii_case(&n));
@@ -303,8 +329,39 @@ impl Context<'_> {
                     ));
                 }
             }
-            ObjectType::Type if self.schema.enums.remove(&n.to_ascii_lowercase()).is_none() && !if_exists => {
-                return Err(at(span, format!("there is no type named `{n}` at this point of the history")));
+            ObjectType::Type => {
+                let key = n.to_ascii_lowercase();
+                let dropped =
+                    self.schema.enums.remove(&key).is_some() || self.schema.composites.remove(&key).is_some();
+                if !dropped && !if_exists {
+                    return Err(at(
+                        span,
+                        format!("there is no type named `{n}` at this point of the history"),
+                    ));
+                }
+            }
+            ObjectType::Schema => {
+                // Tables of another schema are kept as `schema.table`.
+                let prefix = format!("{}.", n.to_ascii_lowercase());
+                let inside: Vec<String> =
+                    self.schema.tables.keys().filter(|k| k.starts_with(&prefix)).cloned().collect();
+                if !inside.is_empty() && !cascade {
+                    return Err(at(
+                        span,
+                        format!(
+                            "PostgreSQL refuses to drop schema `{n}` while it holds tables (`{}`); add CASCADE or drop them first",
+                            inside.join("`, `")
+                        ),
+                    ));
+                }
+                for k in inside {
+                    self.schema.tables.remove(&k);
+                }
+                self.schema.composites.retain(|k, _| !k.starts_with(&prefix));
+                self.schema.enums.retain(|k, _| !k.starts_with(&prefix));
+                for t in self.schema.tables.values_mut() {
+                    t.foreign_keys.retain(|f| !f.ref_table.to_ascii_lowercase().starts_with(&prefix));
+                }
             }
             _ => {}
         }
@@ -360,4 +417,15 @@ impl Context<'_> {
         }
         Ok(())
     }
+}
+
+/// What SQLite's ALTER TABLE can do (<https://sqlite.org/lang_altertable.html>).
+fn sqlite_alters(op: &AlterTableOperation) -> bool {
+    matches!(
+        op,
+        AlterTableOperation::AddColumn { .. }
+            | AlterTableOperation::DropColumn { .. }
+            | AlterTableOperation::RenameColumn { .. }
+            | AlterTableOperation::RenameTable { .. }
+    )
 }

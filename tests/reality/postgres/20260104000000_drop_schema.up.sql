@@ -1,0 +1,5 @@
+DROP SCHEMA scratch CASCADE;
+/* strata:effect
+   ALTER TABLE leader ADD COLUMN since TIMESTAMPTZ;
+*/
+DO $$ BEGIN EXECUTE 'ALTER TABLE leader ADD COLUMN since TIMESTAMPTZ'; END $$;
