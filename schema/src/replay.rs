@@ -159,7 +159,7 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
         if kind == split::Kind::Unknown {
             let what = stmt.head.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
             let message = format!(
-                "strata cannot tell what `{what}` does to the schema; move it to a migration strata does not replay, or open an issue"
+                "strata cannot tell what `{what}` does to the schema; if you know, say it with a `strata:effect` comment before it (see docs/replay.md), or open an issue"
             );
             steps.push(Step::Error(located(path, sql, line, column, message)));
             break;
