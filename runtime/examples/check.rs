@@ -45,7 +45,13 @@ async fn run(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         let mut expected = replayed.clone();
         expected.normalize(Dialect::Sqlite);
         let real = introspect_sqlite(&mut conn).await?;
-        let agree = expected.without_constraint_names() == real.without_constraint_names();
+        let agree = strata::schema::diff::compare_schemas(
+            Dialect::Sqlite,
+            &strata::schema::diff::MIGRATIONS_VS_DATABASE,
+            &expected,
+            &real,
+        )
+        .is_empty();
         println!(
             "{} {}  (checksum {}...)",
             if agree { "ok  " } else { "DIFF" },

@@ -71,6 +71,7 @@ impl TableDef {
                 unique: false,
                 expression: false,
                 predicate: None,
+                generated: false,
             })
             .collect();
         t.foreign_keys = self

@@ -12,6 +12,7 @@ use std::fmt;
 
 use sqlx::Pool;
 use strata_schema::Schema;
+use strata_schema::diff::{self, Sides};
 use strata_schema::replay::apply_sql;
 
 use crate::Migrator;
@@ -59,6 +60,19 @@ impl fmt::Display for Step {
     }
 }
 
+const BEFORE_VS_DOWN: Sides = Sides {
+    ours: "the schema before the migration",
+    theirs: "the database after its down",
+    missing: "is not in the database after the down",
+    model: false,
+};
+const AFTER_VS_UP_AGAIN: Sides = Sides {
+    ours: "the schema after the first up",
+    theirs: "the database after up again",
+    missing: "is not in the database after up again",
+    model: false,
+};
+
 /// For every migration of `migrator`, oldest first: applies it and compares the database with
 /// strata's replay; reverts it and compares with the schema before it; applies it again and
 /// compares once more. Leaves the database at head. After a down, columns are compared
@@ -95,7 +109,7 @@ pub async fn round_trip<DB: Backend>(
 
         migrator.run_to(pool, m.version).await?;
         let after = read().await?;
-        if let Some(d) = expected.difference(&after) {
+        if let Some(d) = diff::describe(dialect, &diff::MIGRATIONS_VS_DATABASE, &expected, &after) {
             return Err(differs(Step::Up, "the replay of the migrations", d));
         }
         if m.down.is_none() {
@@ -106,11 +120,12 @@ pub async fn round_trip<DB: Backend>(
         // columns, not their order.
         migrator.undo(pool, 1).await?;
         let reverted = read().await?.with_columns_by_name();
-        if let Some(d) = before.with_columns_by_name().difference(&reverted) {
+        if let Some(d) = diff::describe(dialect, &BEFORE_VS_DOWN, &before.with_columns_by_name(), &reverted) {
             return Err(differs(Step::Down, "the schema before the migration", d));
         }
         migrator.run_to(pool, m.version).await?;
-        if let Some(d) = after.with_columns_by_name().difference(&read().await?.with_columns_by_name()) {
+        let again = read().await?.with_columns_by_name();
+        if let Some(d) = diff::describe(dialect, &AFTER_VS_UP_AGAIN, &after.with_columns_by_name(), &again) {
             return Err(differs(Step::UpAgain, "the schema after the first up", d));
         }
         report.checked.push(name);

@@ -16,6 +16,9 @@ pub struct Difference {
     pub message: String,
     /// SQL that brings the migrations to the model, when the dialect can say it in place.
     pub fix: Option<String>,
+    /// The other half of a change another difference already describes in words (the old
+    /// foreign key a changed one replaces): it carries SQL but no message of its own.
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +41,12 @@ pub enum DiffKind {
     ExtraForeignKey,
     MissingCheck,
     ExtraCheck,
+    /// A table `theirs` has and `ours` does not ([`compare_schemas`] only).
+    ExtraTable,
+    /// The same columns in another order ([`compare_schemas`], complete sides only).
+    ColumnOrder,
+    /// A PostgreSQL enum or composite type that differs ([`compare_schemas`] only).
+    UserType,
 }
 
 /// The two things compared, as messages name them.
@@ -49,17 +58,144 @@ pub struct Sides {
     pub theirs: &'static str,
     /// Said of a table or column that `theirs` lacks.
     pub missing: &'static str,
+    /// `ours` is a model, which declares no expression or partial index and no index MySQL
+    /// makes for a foreign key: those of `theirs` are not differences. Otherwise `ours` is a
+    /// whole schema (a replay) and everything is compared, column order included.
+    pub model: bool,
 }
 
 /// A model against the replayed migrations (the derive, `strata check`).
-pub const MODEL_VS_MIGRATIONS: Sides =
-    Sides { ours: "the model", theirs: "the migrations", missing: "is not created by any migration" };
-/// The replayed migrations against a live database (`verify`).
+pub const MODEL_VS_MIGRATIONS: Sides = Sides {
+    ours: "the model",
+    theirs: "the migrations",
+    missing: "is not created by any migration",
+    model: true,
+};
+/// The replayed migrations against a live database (`verify`, the fixtures, `round_trip`).
 pub const MIGRATIONS_VS_DATABASE: Sides =
-    Sides { ours: "the migrations", theirs: "the database", missing: "is not in the database" };
+    Sides { ours: "the migrations", theirs: "the database", missing: "is not in the database", model: false };
 /// A model against a live database (`verify`).
 pub const MODEL_VS_DATABASE: Sides =
-    Sides { ours: "the model", theirs: "the database", missing: "is not in the database" };
+    Sides { ours: "the model", theirs: "the database", missing: "is not in the database", model: true };
+
+/// Every difference between two whole schemas, normalised for `d`: each table of `ours` as
+/// [`compare`] finds it, the tables only `theirs` has, and PostgreSQL's enum and composite
+/// types. The one comparison behind `verify`, `round_trip` and the fixture tests.
+pub fn compare_schemas(d: Dialect, sides: &Sides, ours: &Schema, theirs: &Schema) -> Vec<Difference> {
+    let mut out: Vec<Difference> =
+        ours.tables.values().flat_map(|t| compare(d, sides, t, None, &[], theirs)).collect();
+    let q = |s: &str| d.quote_ident(s);
+    let other = |kind, message: String, fix: Option<String>| Difference {
+        column: None,
+        columns: Vec::new(),
+        kind,
+        message,
+        fix,
+        quiet: false,
+    };
+    for t in theirs.tables.values().filter(|t| ours.table(&t.name).is_none()) {
+        out.push(other(
+            DiffKind::ExtraTable,
+            format!("table `{}` is in {}, but not in {}", t.name, sides.theirs, sides.ours),
+            Some(format!("DROP TABLE {};", q(&t.name))),
+        ));
+    }
+    let list = |labels: &[String]| labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ");
+    let attrs =
+        |a: &[(String, String)]| a.iter().map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>().join(", ");
+    types_differ(&ours.enums, &theirs.enums, "enum type", |l| format!("({})", list(l)), sides, &mut |m| {
+        out.push(other(DiffKind::UserType, m, None))
+    });
+    let mut more = Vec::new();
+    types_differ(
+        &ours.composites,
+        &theirs.composites,
+        "composite type",
+        |a| format!("({})", attrs(a)),
+        sides,
+        &mut |m| more.push(other(DiffKind::UserType, m, None)),
+    );
+    out.extend(more);
+    out
+}
+
+/// [`compare_schemas`] in words, a line each, or `None` when the two schemas agree.
+pub fn describe(d: Dialect, sides: &Sides, ours: &Schema, theirs: &Schema) -> Option<String> {
+    let lines: Vec<String> = reported(compare_schemas(d, sides, ours, theirs))
+        .into_iter()
+        .map(|x| format!("  - {}", x.message))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The differences as a reader is told them: each quiet half folded into the difference that
+/// describes its change, its SQL first (the old foreign key is dropped before the new one is
+/// added).
+pub fn reported(differences: Vec<Difference>) -> Vec<Difference> {
+    let (quiet, mut loud): (Vec<Difference>, Vec<Difference>) =
+        differences.into_iter().partition(|d| d.quiet);
+    for q in quiet {
+        if let Some(d) = loud.iter_mut().find(|d| d.message == q.message) {
+            d.fix = match (q.fix, d.fix.take()) {
+                (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
+                (_, b) => b,
+            };
+        }
+    }
+    loud
+}
+
+fn types_differ<T: PartialEq>(
+    ours: &std::collections::BTreeMap<String, T>,
+    theirs: &std::collections::BTreeMap<String, T>,
+    what: &str,
+    show: impl Fn(&T) -> String,
+    sides: &Sides,
+    push: &mut impl FnMut(String),
+) {
+    for (name, a) in ours {
+        match theirs.get(name) {
+            None => push(format!("{what} `{name}` {}", sides.missing)),
+            Some(b) if a != b => push(format!(
+                "{what} `{name}` is {} in {}, but {} in {}",
+                show(a),
+                sides.ours,
+                show(b),
+                sides.theirs
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in theirs.keys().filter(|n| !ours.contains_key(*n)) {
+        push(format!("{what} `{name}` is in {}, but not in {}", sides.theirs, sides.ours));
+    }
+}
+
+/// Pairs each item of `ours` with one item of `theirs` that `same` accepts, each used once, and
+/// returns the ones left on each side: two identical foreign keys are two, not one. Items of
+/// `ours` that `exact` says ask for more (a name) are paired first, so that a looser one does
+/// not take their partner.
+fn unpaired<'a, T>(
+    ours: &'a [T],
+    theirs: &'a [T],
+    exact: impl Fn(&T) -> bool,
+    same: impl Fn(&T, &T) -> bool,
+) -> (Vec<&'a T>, Vec<&'a T>) {
+    let mut used = vec![false; theirs.len()];
+    let mut left = vec![true; ours.len()];
+    for pass in [true, false] {
+        for (i, a) in ours.iter().enumerate().filter(|(_, a)| exact(a) == pass) {
+            if let Some(j) = (0..theirs.len()).find(|&j| !used[j] && same(a, &theirs[j])) {
+                used[j] = true;
+                left[i] = false;
+            }
+        }
+    }
+    (
+        ours.iter().zip(&left).filter(|(_, l)| **l).map(|(a, _)| a).collect(),
+        theirs.iter().zip(&used).filter(|(_, u)| !**u).map(|(b, _)| b).collect(),
+    )
+}
 
 /// Compares `model` (the table a model describes, with its `renamed_from` hints) with what the
 /// replayed `schema` holds.
@@ -81,6 +217,7 @@ pub fn compare(
                 kind: DiffKind::RenamedTable,
                 message: format!("table `{t}` is renamed from `{old}`, but no migration renames it"),
                 fix: Some(format!("ALTER TABLE {} RENAME TO {};", q(old), q(t))),
+                quiet: false,
             }];
         }
         return vec![Difference {
@@ -89,6 +226,7 @@ pub fn compare(
             kind: DiffKind::MissingTable,
             message: format!("table `{t}` {}", sides.missing),
             fix: Some(render::create_table(d, model)),
+            quiet: false,
         }];
     };
     // Compare against the table as it will be once pending renames are written, so that a
@@ -113,6 +251,7 @@ pub fn compare(
             kind,
             message,
             fix,
+            quiet: false,
         });
     };
     let rebuild = |sql: String| {
@@ -214,174 +353,212 @@ pub fn compare(
         );
     }
 
-    for u in &model.uniques {
-        let found = db.uniques.iter().any(|x| {
-            lower(&x.columns) == lower(&u.columns)
-                && (u.name.is_none() || x.name.as_deref().is_some_and(|n| Some(n) == u.name.as_deref()))
+    // Constraint names are compared only where a model gives one: databases invent them.
+    let (missing_uniques, extra_uniques) = unpaired(
+        &model.uniques,
+        &db.uniques,
+        |u| sides.model && u.name.is_some(),
+        |u, x| {
+            lower(&u.columns) == lower(&x.columns)
+                && (!sides.model || u.name.is_none() || x.name.as_deref() == u.name.as_deref())
+        },
+    );
+    let unique = |u: &crate::schema::Unique, yes: &str, no: &str| {
+        format!("({}) is unique in `{t}` in {yes}, but not in {no}", u.columns.join(", "))
+    };
+    for u in missing_uniques {
+        let message = unique(u, sides.ours, sides.theirs);
+        push(
+            single(&u.columns),
+            &u.columns,
+            DiffKind::MissingUnique,
+            message,
+            Some(render::create_unique(d, t, u)),
+        );
+    }
+    for u in extra_uniques {
+        let drop = match (&u.name, d) {
+            (Some(n), Dialect::Postgres) => Some(format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n))),
+            (Some(n), Dialect::Mysql) => Some(format!("DROP INDEX {} ON {};", q(n), q(t))),
+            (Some(n), Dialect::Sqlite) if !n.starts_with("sqlite_autoindex") => {
+                Some(format!("DROP INDEX {};", q(n)))
+            }
+            _ => None,
+        };
+        push(
+            single(&u.columns),
+            &u.columns,
+            DiffKind::ExtraUnique,
+            unique(u, sides.theirs, sides.ours),
+            drop,
+        );
+    }
+
+    // A model declares no partial or expression index, and no index MySQL makes for a foreign
+    // key by itself: against a model, those of the other side are left alone.
+    let declarable = |i: &Index| !sides.model || (!i.expression && i.predicate.is_none());
+    let model_indexes: Vec<Index> = model.indexes.iter().filter(|i| declarable(i)).cloned().collect();
+    let db_indexes: Vec<Index> = db.indexes.iter().filter(|i| declarable(i)).cloned().collect();
+    let (missing_indexes, extra_indexes) = unpaired(
+        &model_indexes,
+        &db_indexes,
+        |i| !i.name.is_empty(),
+        |i, x| same_index(i, x) && (i.name.is_empty() || i.name.eq_ignore_ascii_case(&x.name)),
+    );
+    for i in missing_indexes {
+        push(
+            single(&i.columns),
+            &i.columns,
+            DiffKind::MissingIndex,
+            format!("`{t}` has {} in {}, but not in {}", describe_index(i), sides.ours, sides.theirs),
+            Some(render::create_index(d, t, i)),
+        );
+    }
+    let for_foreign_key = |i: &Index| {
+        sides.model
+            && d == Dialect::Mysql
+            && !i.unique
+            && db.foreign_keys.iter().any(|f| lower(&f.columns) == lower(&i.columns))
+    };
+    for i in extra_indexes.into_iter().filter(|i| !for_foreign_key(i)) {
+        let drop = match d {
+            Dialect::Mysql => format!("DROP INDEX {} ON {};", q(&i.name), q(t)),
+            _ => format!("DROP INDEX {};", q(&i.name)),
+        };
+        push(
+            single(&i.columns),
+            &i.columns,
+            DiffKind::ExtraIndex,
+            format!(
+                "{}index `{}` on `{t}` ({}){} is in {}, but not in {}",
+                if i.unique { "unique " } else { "" },
+                i.name,
+                i.columns.join(", "),
+                i.predicate.as_ref().map_or(String::new(), |p| format!(" WHERE {p}")),
+                sides.theirs,
+                sides.ours
+            ),
+            Some(drop),
+        );
+    }
+
+    let drop_fk = |f: &ForeignKey| {
+        f.name.as_ref().and_then(|n| match d {
+            Dialect::Postgres => Some(format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n))),
+            Dialect::Mysql => Some(format!("ALTER TABLE {} DROP FOREIGN KEY {};", q(t), q(n))),
+            Dialect::Sqlite => None,
+        })
+    };
+    let (missing_fks, extra_fks) = unpaired(&model.foreign_keys, &db.foreign_keys, |_| false, same_fk);
+    let mut replaced: Vec<&ForeignKey> = Vec::new();
+    let mut halves = Vec::new();
+    for f in missing_fks {
+        // A key on the same columns that points elsewhere is the one this replaces.
+        let other = extra_fks.iter().find(|x| {
+            lower(&x.columns) == lower(&f.columns) && !replaced.iter().any(|r| std::ptr::eq(*r, **x))
         });
-        if !found {
-            push(
-                single(&u.columns),
-                &u.columns,
-                DiffKind::MissingUnique,
-                format!(
-                    "({}) is unique in `{t}` in {}, but not in {}",
-                    u.columns.join(", "),
-                    sides.ours,
-                    sides.theirs
-                ),
-                Some(render::create_unique(d, t, u)),
-            );
-        }
-    }
-    for u in &db.uniques {
-        if !model.uniques.iter().any(|x| lower(&x.columns) == lower(&u.columns)) {
-            let drop = match (&u.name, d) {
-                (Some(n), Dialect::Postgres) => {
-                    Some(format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n)))
-                }
-                (Some(n), Dialect::Mysql) => Some(format!("DROP INDEX {} ON {};", q(n), q(t))),
-                (Some(n), Dialect::Sqlite) if !n.starts_with("sqlite_autoindex") => {
-                    Some(format!("DROP INDEX {};", q(n)))
-                }
-                _ => None,
-            };
-            push(
-                single(&u.columns),
-                &u.columns,
-                DiffKind::ExtraUnique,
-                format!(
-                    "({}) is unique in `{t}` in {}, but not in {}",
-                    u.columns.join(", "),
-                    sides.theirs,
-                    sides.ours
-                ),
-                drop,
-            );
-        }
-    }
-
-    // Partial and expression indexes are beyond what a model declares; they are left alone.
-    let plain = |i: &&Index| !i.expression && i.predicate.is_none();
-    for i in model.indexes.iter().filter(plain) {
-        let found = db.indexes.iter().filter(plain).any(|x| same_index(i, x));
-        if !found {
-            push(
-                single(&i.columns),
-                &i.columns,
-                DiffKind::MissingIndex,
-                format!(
-                    "`{t}` has an index on ({}) in {}, but not in {}",
-                    i.columns.join(", "),
-                    sides.ours,
-                    sides.theirs
-                ),
-                Some(render::create_index(d, t, i)),
-            );
-        }
-    }
-    for i in db.indexes.iter().filter(plain) {
-        if !model.indexes.iter().any(|x| same_index(x, i)) {
-            let drop = match d {
-                Dialect::Mysql => format!("DROP INDEX {} ON {};", q(&i.name), q(t)),
-                _ => format!("DROP INDEX {};", q(&i.name)),
-            };
-            push(
-                single(&i.columns),
-                &i.columns,
-                DiffKind::ExtraIndex,
-                format!(
-                    "index `{}` on `{t}` ({}) is in {}, but not in {}",
-                    i.name,
-                    i.columns.join(", "),
-                    sides.theirs,
-                    sides.ours
-                ),
-                Some(drop),
-            );
-        }
-    }
-
-    for f in &model.foreign_keys {
-        if !db.foreign_keys.iter().any(|x| same_fk(f, x)) {
-            let other = db.foreign_keys.iter().find(|x| lower(&x.columns) == lower(&f.columns));
-            let message = match other {
-                Some(x) => format!(
-                    "`{t}.{}` references `{}` in {}, but `{}` in {}",
-                    f.columns.join(", "),
-                    describe_fk(f),
-                    sides.ours,
-                    describe_fk(x),
-                    sides.theirs
-                ),
-                None => format!(
-                    "`{t}.{}` references `{}` in {}, but nothing in {}",
-                    f.columns.join(", "),
-                    describe_fk(f),
-                    sides.ours,
-                    sides.theirs
-                ),
-            };
-            push(
-                single(&f.columns),
-                &f.columns,
-                DiffKind::MissingForeignKey,
+        let message = match other {
+            Some(x) => format!(
+                "`{t}.{}` references `{}` in {}, but `{}` in {}",
+                f.columns.join(", "),
+                describe_fk(f),
+                sides.ours,
+                describe_fk(x),
+                sides.theirs
+            ),
+            None => format!(
+                "`{t}.{}` references `{}` in {}, but nothing in {}",
+                f.columns.join(", "),
+                describe_fk(f),
+                sides.ours,
+                sides.theirs
+            ),
+        };
+        push(
+            single(&f.columns),
+            &f.columns,
+            DiffKind::MissingForeignKey,
+            message.clone(),
+            rebuild(format!("ALTER TABLE {} ADD {};", q(t), render::foreign_key(d, f))),
+        );
+        if let Some(x) = other {
+            replaced.push(x);
+            halves.push(Difference {
+                column: single(&x.columns).map(str::to_owned),
+                columns: x.columns.clone(),
+                kind: DiffKind::ExtraForeignKey,
                 message,
-                rebuild(format!("ALTER TABLE {} ADD {};", q(t), render::foreign_key(d, f))),
-            );
+                fix: drop_fk(x),
+                quiet: true,
+            });
         }
     }
-    for f in &db.foreign_keys {
-        let covered = model.foreign_keys.iter().any(|x| lower(&x.columns) == lower(&f.columns));
-        if !covered {
-            let drop = f.name.as_ref().and_then(|n| match d {
-                Dialect::Postgres => Some(format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n))),
-                Dialect::Mysql => Some(format!("ALTER TABLE {} DROP FOREIGN KEY {};", q(t), q(n))),
-                Dialect::Sqlite => None,
-            });
-            push(
-                single(&f.columns),
-                &f.columns,
-                DiffKind::ExtraForeignKey,
-                format!(
-                    "`{t}.{}` references `{}` in {}, but nothing in {}",
-                    f.columns.join(", "),
-                    describe_fk(f),
-                    sides.theirs,
-                    sides.ours
-                ),
-                drop,
-            );
-        }
+    for f in extra_fks.into_iter().filter(|x| !replaced.iter().any(|r| std::ptr::eq(*r, *x))) {
+        push(
+            single(&f.columns),
+            &f.columns,
+            DiffKind::ExtraForeignKey,
+            format!(
+                "`{t}.{}` references `{}` in {}, but nothing in {}",
+                f.columns.join(", "),
+                describe_fk(f),
+                sides.theirs,
+                sides.ours
+            ),
+            drop_fk(f),
+        );
     }
 
-    for c in &model.checks {
-        if !db.checks.iter().any(|x| x.expr == c.expr) {
-            push(
-                None,
-                &[],
-                DiffKind::MissingCheck,
-                format!("`{t}` has `CHECK ({})` in {}, but not in {}", c.expr, sides.ours, sides.theirs),
-                rebuild(format!("ALTER TABLE {} ADD CHECK ({});", q(t), c.expr)),
-            );
-        }
+    let (missing_checks, extra_checks) =
+        unpaired(&model.checks, &db.checks, |_| false, |c, x| c.expr == x.expr);
+    for c in missing_checks {
+        push(
+            None,
+            &[],
+            DiffKind::MissingCheck,
+            format!("`{t}` has `CHECK ({})` in {}, but not in {}", c.expr, sides.ours, sides.theirs),
+            rebuild(format!("ALTER TABLE {} ADD CHECK ({});", q(t), c.expr)),
+        );
     }
-    for c in &db.checks {
-        if !model.checks.iter().any(|x| x.expr == c.expr) {
-            let drop = c
-                .name
-                .as_ref()
-                .filter(|_| d != Dialect::Sqlite)
-                .map(|n| format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n)));
-            push(
-                None,
-                &[],
-                DiffKind::ExtraCheck,
-                format!("`{t}` has `CHECK ({})` in {}, but not in {}", c.expr, sides.theirs, sides.ours),
-                drop,
-            );
-        }
+    for c in extra_checks {
+        let drop = c
+            .name
+            .as_ref()
+            .filter(|_| d != Dialect::Sqlite)
+            .map(|n| format!("ALTER TABLE {} DROP CONSTRAINT {};", q(t), q(n)));
+        push(
+            None,
+            &[],
+            DiffKind::ExtraCheck,
+            format!("`{t}` has `CHECK ({})` in {}, but not in {}", c.expr, sides.theirs, sides.ours),
+            drop,
+        );
     }
+
+    // The same columns in another order: a whole schema says where each column is.
+    let names = |t: &Table| t.columns.iter().map(|c| c.name.to_ascii_lowercase()).collect::<Vec<_>>();
+    let (mine, theirs) = (names(model), names(db));
+    if !sides.model && mine != theirs && {
+        let (mut a, mut b) = (mine.clone(), theirs.clone());
+        a.sort();
+        b.sort();
+        a == b
+    } {
+        push(
+            None,
+            &[],
+            DiffKind::ColumnOrder,
+            format!(
+                "the columns of `{t}` are ({}) in {}, but ({}) in {}",
+                mine.join(", "),
+                sides.ours,
+                theirs.join(", "),
+                sides.theirs
+            ),
+            None,
+        );
+    }
+    out.extend(halves);
     out
 }
 
@@ -506,10 +683,22 @@ fn same_fk(a: &ForeignKey, b: &ForeignKey) -> bool {
         && a.on_update == b.on_update
 }
 
-fn same_index(model: &Index, db: &Index) -> bool {
-    lower(&model.columns) == lower(&db.columns)
-        && model.unique == db.unique
-        && (model.name.is_empty() || model.name.eq_ignore_ascii_case(&db.name))
+/// The same index, its name aside (a model may leave it to the database).
+fn same_index(a: &Index, b: &Index) -> bool {
+    lower(&a.columns) == lower(&b.columns)
+        && a.unique == b.unique
+        && a.expression == b.expression
+        && a.predicate == b.predicate
+}
+
+/// `an index on (a, b)`, `a unique index on (lower(email)) WHERE ...`.
+fn describe_index(i: &Index) -> String {
+    format!(
+        "{} on ({}){}",
+        if i.unique { "a unique index" } else { "an index" },
+        i.columns.join(", "),
+        i.predicate.as_ref().map_or(String::new(), |p| format!(" WHERE {p}"))
+    )
 }
 
 fn single(columns: &[String]) -> Option<&str> {

@@ -136,6 +136,41 @@ impl ModelDef {
     pub fn field_by_column(&self, column: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.column.eq_ignore_ascii_case(column))
     }
+
+    /// The `references` of this model whose table or column exists nowhere: not in `schema`
+    /// (the replayed migrations), not in `others` (the other models, when known), not in this
+    /// model itself. Each comes with what is wrong, in words, and whether the table exists
+    /// (only the column is missing).
+    pub fn dangling_references(
+        &self,
+        schema: &crate::Schema,
+        others: &[&crate::Table],
+    ) -> Vec<(&Reference, String, bool)> {
+        let mut out = Vec::new();
+        for f in &self.fields {
+            let Some(r) = &f.references else { continue };
+            let own = r.table.eq_ignore_ascii_case(&self.table);
+            let model = others.iter().find(|t| t.name.eq_ignore_ascii_case(&r.table));
+            let has_column = |c: &str| {
+                schema.table(&r.table).is_some_and(|t| t.column(c).is_some())
+                    || model.is_some_and(|t| t.column(c).is_some())
+                    || own && self.field_by_column(c).is_some()
+            };
+            let known = own || model.is_some() || schema.table(&r.table).is_some();
+            let at = format!("`{}.{}` references `{}({})`", self.table, f.column, r.table, r.column);
+            if !known {
+                let nowhere = if others.is_empty() {
+                    format!("no migration creates a table `{}`", r.table)
+                } else {
+                    format!("neither a model nor a migration has a table `{}`", r.table)
+                };
+                out.push((r, format!("{at}, but {nowhere}"), false));
+            } else if !has_column(&r.column) {
+                out.push((r, format!("{at}, but `{}` has no column `{}`", r.table, r.column), true));
+            }
+        }
+        out
+    }
 }
 
 /// `UserProfile` -> `user_profile`: the table name when `table = "..."` is not given.

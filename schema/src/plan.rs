@@ -75,8 +75,10 @@ pub enum PlanError {
         problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
     )]
     Incomplete { direction: &'static str, problems: Vec<String>, sql: String },
-    #[error("the generated {direction} SQL does not replay (a bug in strata; please report it): {source}")]
-    Replay { direction: &'static str, source: ReplayError },
+    #[error(
+        "the generated {direction} SQL does not replay (a bug in strata; please report it with the models and migrations): {source}\n--- the SQL ---\n{sql}"
+    )]
+    Replay { direction: &'static str, source: Box<ReplayError>, sql: String },
 }
 
 fn render_unsupported(problems: &[String]) -> String {
@@ -118,7 +120,7 @@ pub fn plan(
         .values()
         .filter(|t| !is_unmanaged(unmanaged, &t.name))
         .map(|t| Target {
-            table: t.clone(),
+            table: without_foreign_key_indexes(t),
             renamed_from: up.renamed_tables.get(&t.name.to_ascii_lowercase()).cloned(),
             column_renames: up
                 .renamed_columns
@@ -148,14 +150,14 @@ pub fn differences(d: Dialect, current: &Schema, targets: &[Target], unmanaged: 
     let mut out = Vec::new();
     for t in targets {
         out.extend(
-            diff::compare(
+            diff::reported(diff::compare(
                 d,
                 &diff::MODEL_VS_MIGRATIONS,
                 &t.table,
                 t.renamed_from.as_deref(),
                 &t.column_renames,
                 current,
-            )
+            ))
             .into_iter()
             .map(|x| x.message),
         );
@@ -174,6 +176,15 @@ pub fn unmodeled<'a>(current: &'a Schema, targets: &'a [Target], unmanaged: &'a 
     dropped(current, targets, unmanaged).collect()
 }
 
+/// `t` without the indexes MySQL made for its foreign keys: a down that restores a key gets
+/// the index with it, and must not create it a second time.
+fn without_foreign_key_indexes(t: &Table) -> Table {
+    let mut t = t.clone();
+    let keys: Vec<Vec<String>> = t.foreign_keys.iter().map(|f| lower(&f.columns)).collect();
+    t.indexes.retain(|i| !(i.generated && keys.contains(&lower(&i.columns))));
+    t
+}
+
 /// Replays `sql` onto `from` and checks the result is exactly `targets`.
 fn proven(
     d: Dialect,
@@ -185,7 +196,7 @@ fn proven(
 ) -> Result<(Schema, Schema), PlanError> {
     let mut after = from.clone();
     crate::replay::apply_sql(d, &mut after, Path::new(direction), sql)
-        .map_err(|source| PlanError::Replay { direction, source })?;
+        .map_err(|source| PlanError::Replay { direction, source: Box::new(source), sql: sql.to_owned() })?;
     let exact: Vec<Target> = targets
         .iter()
         .map(|t| Target { renamed_from: None, column_renames: Vec::new(), ..t.clone() })
@@ -267,8 +278,46 @@ fn normalized(d: Dialect, s: &Schema) -> Schema {
     s
 }
 
+/// The foreign keys of `s` as they read once the renames `targets` ask for have run: every
+/// database here retargets a key when the table or column it points at is renamed, so the
+/// plan must not add it again.
+fn retargeted(s: &Schema, targets: &[Target]) -> Schema {
+    let mut out = s.clone();
+    for t in targets {
+        let name = &t.table.name;
+        let old = t
+            .renamed_from
+            .as_deref()
+            .filter(|old| s.table(name).is_none() && s.table(old).is_some())
+            .filter(|old| !targets.iter().any(|x| x.table.name.eq_ignore_ascii_case(old)));
+        let source = old.unwrap_or(name);
+        let Some(table) = s.table(source) else { continue };
+        for (from, to) in &t.column_renames {
+            if table.column(from).is_none() || table.column(to).is_some() {
+                continue;
+            }
+            for other in out.tables.values_mut() {
+                for f in other.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(source)) {
+                    for c in f.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(from)) {
+                        c.clone_from(to);
+                    }
+                }
+            }
+        }
+        if let Some(old) = old {
+            for other in out.tables.values_mut() {
+                for f in other.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(old)) {
+                    f.ref_table.clone_from(name);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The steps from `raw` (a replay, not normalised; `from` is it normalised) to `targets`.
 fn steps(d: Dialect, raw: &Schema, from: &Schema, targets: &[Target], unmanaged: &[String]) -> Steps {
+    let (raw, from) = (&retargeted(raw, targets), &retargeted(from, targets));
     let q = |s: &str| d.quote_ident(s);
     let mut st = Steps::default();
     let mut created = Vec::new();
@@ -457,6 +506,9 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
             DiffKind::PrimaryKey => Phase::PrimaryKeys,
             DiffKind::MissingIndex | DiffKind::MissingUnique => Phase::AddIndexes,
             DiffKind::MissingForeignKey | DiffKind::MissingCheck => Phase::AddForeignKeys,
+            // Only a comparison of whole schemas finds these; a plan is made table by table.
+            DiffKind::ExtraTable => Phase::DropTables,
+            DiffKind::ColumnOrder | DiffKind::UserType => Phase::AlterColumns,
         };
         match x.fix {
             Some(sql) => st.push(phase, sql),

@@ -157,7 +157,7 @@ pub struct Unique {
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 pub struct Index {
     pub name: String,
     /// Column names, or normalised expressions when `expression` is set.
@@ -167,6 +167,20 @@ pub struct Index {
     pub expression: bool,
     /// The `WHERE` of a partial index, normalised.
     pub predicate: Option<String>,
+    /// MySQL made this index itself for a foreign key, and drops it as soon as another index
+    /// can serve the key. Only the replay knows it (a catalog does not say), so two indexes
+    /// that differ in this alone are equal.
+    pub generated: bool,
+}
+
+impl PartialEq for Index {
+    fn eq(&self, other: &Index) -> bool {
+        self.name == other.name
+            && self.columns == other.columns
+            && self.unique == other.unique
+            && self.expression == other.expression
+            && self.predicate == other.predicate
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,35 +247,6 @@ impl fmt::Display for Action {
 }
 
 impl Schema {
-    /// How `actual` differs from `self` (the expected schema), part by part, or `None` when they
-    /// are equal once the names databases invent for constraints are set aside.
-    pub fn difference(&self, actual: &Schema) -> Option<String> {
-        let (a, b) = (self.without_constraint_names(), actual.without_constraint_names());
-        if a == b {
-            return None;
-        }
-        let mut out = String::new();
-        let names: std::collections::BTreeSet<&String> = a.tables.keys().chain(b.tables.keys()).collect();
-        for n in names {
-            match (a.tables.get(n), b.tables.get(n)) {
-                (Some(x), Some(y)) if x != y => out.push_str(&table_difference(n, x, y)),
-                (Some(_), None) => out.push_str(&format!("table {n} is expected but missing\n")),
-                (None, Some(_)) => out.push_str(&format!("table {n} is there but not expected\n")),
-                _ => {}
-            }
-        }
-        if a.enums != b.enums {
-            out.push_str(&format!("enums:\n  expected: {:?}\n  actual:   {:?}\n", a.enums, b.enums));
-        }
-        if a.composites != b.composites {
-            out.push_str(&format!(
-                "composite types:\n  expected: {:?}\n  actual:   {:?}\n",
-                a.composites, b.composites
-            ));
-        }
-        Some(out)
-    }
-
     /// A copy with each table's columns in name order: for comparing schemas where a column
     /// dropped and added again lands at the end, as it does in PostgreSQL and SQLite.
     pub fn with_columns_by_name(&self) -> Schema {
@@ -278,23 +263,6 @@ impl Schema {
         for t in self.tables.values_mut() {
             t.normalize(dialect);
         }
-    }
-
-    /// A copy without the names databases invent for constraints, for comparing.
-    pub fn without_constraint_names(&self) -> Schema {
-        let mut s = self.clone();
-        for t in s.tables.values_mut() {
-            if let Some(pk) = &mut t.primary_key {
-                pk.name = None;
-            }
-            t.uniques.iter_mut().for_each(|u| u.name = None);
-            t.foreign_keys.iter_mut().for_each(|f| f.name = None);
-            t.checks.iter_mut().for_each(|c| c.name = None);
-            t.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
-            t.foreign_keys.sort_by(|a, b| (&a.columns, &a.ref_table).cmp(&(&b.columns, &b.ref_table)));
-            t.checks.sort_by(|a, b| a.expr.cmp(&b.expr));
-        }
-        s
     }
 }
 
@@ -355,11 +323,6 @@ impl Table {
             }
         }
         if dialect == Dialect::Mysql {
-            // MySQL indexes every foreign key itself; such an index says nothing of its own.
-            let fks: Vec<Vec<String>> = self.foreign_keys.iter().map(|f| lower(&f.columns)).collect();
-            self.indexes.retain(|i| {
-                i.unique || i.expression || i.predicate.is_some() || !fks.contains(&lower(&i.columns))
-            });
             for f in &mut self.foreign_keys {
                 for a in [&mut f.on_delete, &mut f.on_update] {
                     if *a == Action::NoAction {
@@ -374,27 +337,6 @@ impl Table {
             .sort_by(|a, b| (&a.columns, &a.ref_table, &a.name).cmp(&(&b.columns, &b.ref_table, &b.name)));
         self.checks.sort_by(|a, b| (&a.expr, &a.name).cmp(&(&b.expr, &b.name)));
     }
-}
-
-/// Only the parts of two versions of a table that differ.
-fn table_difference(name: &str, x: &Table, y: &Table) -> String {
-    let mut out = format!("table {name}:\n");
-    let mut part = |what: &str, a: String, b: String| {
-        if a != b {
-            out.push_str(&format!("  {what}\n    expected: {a}\n    actual:   {b}\n"));
-        }
-    };
-    let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-    part("column order", format!("{:?}", names(x)), format!("{:?}", names(y)));
-    for c in &x.columns {
-        part(&format!("column {}", c.name), format!("{:?}", Some(c)), format!("{:?}", y.column(&c.name)));
-    }
-    part("primary key", format!("{:?}", x.primary_key), format!("{:?}", y.primary_key));
-    part("uniques", format!("{:?}", x.uniques), format!("{:?}", y.uniques));
-    part("indexes", format!("{:?}", x.indexes), format!("{:?}", y.indexes));
-    part("foreign keys", format!("{:?}", x.foreign_keys), format!("{:?}", y.foreign_keys));
-    part("checks", format!("{:?}", x.checks), format!("{:?}", y.checks));
-    out
 }
 
 fn lower(cols: &[String]) -> Vec<String> {

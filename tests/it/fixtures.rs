@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use sqlx::{AssertSqlSafe, Connection};
 use strata::introspect::{introspect_mysql, introspect_postgres, introspect_sqlite};
+use strata_schema::diff;
 use strata_schema::{Dialect, MigrationSet, Schema, replay::apply_sql};
 
 use crate::db;
@@ -94,7 +95,7 @@ async fn check_history<C>(
         let mut expected = schema.clone();
         expected.normalize(dialect);
         let real = read(conn).await;
-        if let Some(diff) = expected.difference(&real) {
+        if let Some(diff) = diff::describe(dialect, &diff::MIGRATIONS_VS_DATABASE, &expected, &real) {
             panic!("{history}: after {} {direction}, the replay and the database differ:\n{diff}", m.name());
         }
     }
@@ -292,6 +293,11 @@ async fn own_mysql() {
     mysql_history("own/mysql", None).await;
 }
 
+/// The replay against the database, as `verify` compares them.
+fn describe(d: Dialect, replayed: &Schema, real: &Schema) -> Option<String> {
+    diff::describe(d, &diff::MIGRATIONS_VS_DATABASE, replayed, real)
+}
+
 /// The comparison above must be able to fail: a column added behind the replay's back, and a
 /// type changed behind it, are both seen, on every database.
 #[tokio::test]
@@ -306,38 +312,65 @@ async fn a_database_that_differs_from_the_replay_is_noticed() {
     let mut lite = db::sqlite().await;
     sqlx::raw_sql(CREATE).execute(&mut lite).await.expect("creates");
     assert_eq!(
-        replayed(Dialect::Sqlite).difference(&introspect_sqlite(&mut lite).await.expect("reads")),
+        describe(
+            Dialect::Sqlite,
+            &replayed(Dialect::Sqlite),
+            &introspect_sqlite(&mut lite).await.expect("reads")
+        ),
         None
     );
     sqlx::raw_sql("ALTER TABLE notes ADD COLUMN extra TEXT").execute(&mut lite).await.expect("alters");
-    let diff = replayed(Dialect::Sqlite).difference(&introspect_sqlite(&mut lite).await.expect("reads"));
+    let diff = describe(
+        Dialect::Sqlite,
+        &replayed(Dialect::Sqlite),
+        &introspect_sqlite(&mut lite).await.expect("reads"),
+    );
     assert!(diff.is_some_and(|d| d.contains("extra")));
 
     if let Some(mut pg) = db::postgres("differs").await {
         sqlx::raw_sql(CREATE).execute(&mut pg).await.expect("creates");
         assert_eq!(
-            replayed(Dialect::Postgres).difference(&introspect_postgres(&mut pg).await.expect("reads")),
+            describe(
+                Dialect::Postgres,
+                &replayed(Dialect::Postgres),
+                &introspect_postgres(&mut pg).await.expect("reads")
+            ),
             None
         );
         sqlx::raw_sql("ALTER TABLE notes ALTER COLUMN body TYPE VARCHAR(80)")
             .execute(&mut pg)
             .await
             .expect("alters");
-        let diff =
-            replayed(Dialect::Postgres).difference(&introspect_postgres(&mut pg).await.expect("reads"));
-        assert!(diff.is_some_and(|d| d.contains("varchar(80)")));
+        let diff = describe(
+            Dialect::Postgres,
+            &replayed(Dialect::Postgres),
+            &introspect_postgres(&mut pg).await.expect("reads"),
+        );
+        assert!(diff.as_deref().is_some_and(|d| d.to_lowercase().contains("varchar(80)")), "{diff:?}");
     }
     if let Some(mut my) = db::mysql("differs").await {
         sqlx::raw_sql(CREATE).execute(&mut my).await.expect("creates");
         assert_eq!(
-            replayed(Dialect::Mysql).difference(&introspect_mysql(&mut my).await.expect("reads")),
+            describe(
+                Dialect::Mysql,
+                &replayed(Dialect::Mysql),
+                &introspect_mysql(&mut my).await.expect("reads")
+            ),
             None
         );
         sqlx::raw_sql("ALTER TABLE notes MODIFY body VARCHAR(40) NULL")
             .execute(&mut my)
             .await
             .expect("alters");
-        let diff = replayed(Dialect::Mysql).difference(&introspect_mysql(&mut my).await.expect("reads"));
-        assert!(diff.is_some_and(|d| d.contains("nullable: true")));
+        let diff = describe(
+            Dialect::Mysql,
+            &replayed(Dialect::Mysql),
+            &introspect_mysql(&mut my).await.expect("reads"),
+        );
+        assert!(
+            diff.as_deref()
+                .is_some_and(|d| d.contains("is nullable in the database, but NOT NULL in the migrations")),
+            "{diff:?}"
+        );
     }
 }

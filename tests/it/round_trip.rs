@@ -83,7 +83,7 @@ async fn fixture_histories_with_downs_round_trip() {
         (
             "docsrs/postgres",
             Dialect::Postgres,
-            Some(&["the down of 20240221104457_drop_releases_build_status", "column build_status"]),
+            Some(&["the down of 20240221104457_drop_releases_build_status", "`releases.build_status`"]),
         ),
     ];
     for (history, dialect, finding) in cases {

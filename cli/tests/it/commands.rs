@@ -203,6 +203,37 @@ fn check_json_says_what_drifted_and_where() {
     assert_eq!(problem["notes"][0], "the SQL it needs: ALTER TABLE users ADD COLUMN age INTEGER;");
 }
 
+/// A foreign key to a table that neither a model nor a migration has is a finding of `check`
+/// at `references`, and `generate` writes nothing for it (on SQLite the key would be written,
+/// and nothing could ever satisfy it).
+#[test]
+fn a_reference_to_nowhere_is_a_finding_and_generates_nothing() {
+    let p = Project::new("reference_to_nowhere", db::sqlite_url("reference_to_nowhere"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(&format!("{USERS}{}", POSTS.replace("users(id)", "user(id)")));
+    let json: serde_json::Value = serde_json::from_str(&p.fails(&["check", "--json"], 1)).expect("JSON");
+    let problems = json["problems"].as_array().expect("problems");
+    let problem = problems.iter().find(|p| p["kind"] == "model").expect("a finding at the model");
+    assert_eq!(
+        problem["message"],
+        "`posts.author_id` references `user(id)`, but neither a model nor a migration has a table `user`"
+    );
+    assert_eq!(problem["location"], "src/models.rs:17:27", "{json}");
+    let said = p.fails(&["generate", "-m", "posts"], 2);
+    assert!(said.contains("neither a model nor a migration has a table `user`"), "{said}");
+    assert!(p.files(".sql").is_empty(), "{:?}", p.files(".sql"));
+
+    p.models(&format!("{USERS}{}", POSTS.replace("users(id)", "users(uid)")));
+    let said = p.fails(&["check"], 1);
+    assert!(
+        said.contains("`posts.author_id` references `users(uid)`, but `users` has no column `uid`"),
+        "{said}"
+    );
+    p.models(&format!("{USERS}{POSTS}"));
+    p.ok(&["generate", "-m", "posts"]);
+    p.ok(&["check"]);
+}
+
 #[test]
 fn stamp_records_a_version_without_running_it() {
     let p = Project::new("stamp", db::sqlite_url("stamp"));

@@ -14,40 +14,65 @@ pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) ->
         .iter()
         .filter_map(|f| f.renamed_from.as_ref().map(|(from, _)| (from.clone(), f.column.clone())))
         .collect();
-    let differences = diff::compare(
+    let differences = diff::reported(diff::compare(
         dialect,
         &diff::MODEL_VS_MIGRATIONS,
         table,
         model.renamed_from.as_deref(),
         &renames,
         &replayed.schema,
-    );
+    ));
     let latest = match replayed.set.latest() {
         Some(m) => format!("checked against `{}`, whose latest migration is `{}`", dir.shown, m.name()),
         None => format!("`{}` has no migrations yet", dir.shown),
     };
-    differences
+    // A key to a table or column no migration has: said at `references`, once.
+    let dangling = model.dangling_references(&replayed.schema, &[]);
+    let mut errors: Vec<syn::Error> = dangling
         .iter()
-        .map(|d| {
-            let message =
-                format!("{}\n= note: {latest}\n= help: {}", d.message, help(dialect, d, &table.name));
-            match d.kind {
-                DiffKind::MissingColumn
-                | DiffKind::ExtraUnique
-                | DiffKind::ExtraIndex
-                | DiffKind::ExtraForeignKey
-                    if let Some(f) = d
-                        .column
-                        .as_deref()
-                        .or(d.columns.first().map(String::as_str))
-                        .and_then(|c| model.field_by_column(c)) =>
-                {
-                    syn::Error::new_spanned(&f.decl, message)
-                }
-                _ => syn::Error::new(span(model, d), message),
-            }
+        .map(|(r, message, table_exists)| {
+            let help = if *table_exists {
+                format!(
+                    "correct the column, or give `{}` a column `{}` (in its model, then `strata generate -m \"...\"`)",
+                    r.table, r.column
+                )
+            } else {
+                format!(
+                    "if a model describes `{}`, run `strata generate -m \"...\"` to create it; otherwise correct the name",
+                    r.table
+                )
+            };
+            syn::Error::new(r.span, format!("{message}\n= note: {latest}\n= help: {help}"))
         })
-        .collect()
+        .collect();
+    let dangles = |d: &Difference| {
+        d.kind == DiffKind::MissingForeignKey
+            && dangling.iter().any(|(r, _, _)| {
+                model.fields.iter().any(|f| {
+                    f.references.as_ref().is_some_and(|x| std::ptr::eq(x, *r))
+                        && d.columns == [f.column.clone()]
+                })
+            })
+    };
+    errors.extend(differences.iter().filter(|d| !dangles(d)).map(|d| {
+        let message = format!("{}\n= note: {latest}\n= help: {}", d.message, help(dialect, d, &table.name));
+        match d.kind {
+            DiffKind::MissingColumn
+            | DiffKind::ExtraUnique
+            | DiffKind::ExtraIndex
+            | DiffKind::ExtraForeignKey
+                if let Some(f) = d
+                    .column
+                    .as_deref()
+                    .or(d.columns.first().map(String::as_str))
+                    .and_then(|c| model.field_by_column(c)) =>
+            {
+                syn::Error::new_spanned(&f.decl, message)
+            }
+            _ => syn::Error::new(span(model, d), message),
+        }
+    }));
+    errors
 }
 
 /// The smallest span that shows the difference: the field, else the declaration of the
@@ -117,7 +142,10 @@ fn span(model: &ModelDef, d: &Difference) -> Span {
             .find_map(|f| f.check.as_ref().map(|c| c.1))
             .or_else(|| model.checks.first().map(|c| c.1))
             .unwrap_or(model.table_span),
-        DiffKind::ExtraCheck => model.table_span,
+        // A model is compared table by table: these come only from whole schemas.
+        DiffKind::ExtraCheck | DiffKind::ExtraTable | DiffKind::ColumnOrder | DiffKind::UserType => {
+            model.table_span
+        }
     }
 }
 
@@ -146,6 +174,7 @@ fn help(dialect: Dialect, d: &Difference, table: &str) -> String {
             format!("change foreign key of {table}")
         }
         DiffKind::MissingCheck | DiffKind::ExtraCheck => format!("change checks of {table}"),
+        DiffKind::ExtraTable | DiffKind::ColumnOrder | DiffKind::UserType => format!("change {table}"),
     };
     let extra = matches!(
         d.kind,

@@ -68,7 +68,14 @@ pub async fn introspect_mysql(conn: &mut MySqlConnection) -> Result<Schema, Intr
         } else if unique && !expression {
             t.uniques.push(Unique { name: Some(index), columns });
         } else {
-            t.indexes.push(Index { name: index, columns, unique, expression, predicate: None });
+            t.indexes.push(Index {
+                name: index,
+                columns,
+                unique,
+                expression,
+                predicate: None,
+                generated: false,
+            });
         }
     }
 

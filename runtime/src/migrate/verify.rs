@@ -90,23 +90,17 @@ impl Migrator {
                 status.unknown.len()
             ));
         }
-        for t in replayed.tables.values() {
-            v.against_migrations.extend(
-                diff::compare(dialect, &MIGRATIONS_VS_DATABASE, t, None, &[], &actual)
-                    .into_iter()
-                    .map(|d| d.message),
-            );
-        }
-        for t in actual.tables.values().filter(|t| replayed.table(&t.name).is_none()) {
-            v.against_migrations
-                .push(format!("table `{}` is in the database, but not in the migrations", t.name));
-        }
+        v.against_migrations.extend(
+            diff::reported(diff::compare_schemas(dialect, &MIGRATIONS_VS_DATABASE, &replayed, &actual))
+                .into_iter()
+                .map(|d| d.message),
+        );
         let mut models = models;
         models.retain(|t| !self.is_unmanaged(&t.name));
         for table in &mut models {
             table.normalize(dialect);
             v.against_models.extend(
-                diff::compare(dialect, &MODEL_VS_DATABASE, table, None, &[], &actual)
+                diff::reported(diff::compare(dialect, &MODEL_VS_DATABASE, table, None, &[], &actual))
                     .into_iter()
                     .map(|d| d.message),
             );

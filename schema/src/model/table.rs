@@ -106,7 +106,14 @@ impl ModelDef {
 }
 
 fn index(name: Option<String>, columns: Vec<String>, unique: bool) -> Index {
-    Index { name: name.unwrap_or_default(), columns, unique, expression: false, predicate: None }
+    Index {
+        name: name.unwrap_or_default(),
+        columns,
+        unique,
+        expression: false,
+        predicate: None,
+        generated: false,
+    }
 }
 
 /// The name strata matches a Rust type by: its last path segment, `Vec<u8>` whole.

@@ -167,3 +167,53 @@ fn the_change_list_reads_before_and_after() {
         p.changes
     );
 }
+
+/// Renaming a table (or a column) that others reference retargets their foreign keys in the
+/// database itself: the plan adds none, in either direction (it once added them again, and
+/// PostgreSQL held four identical keys after up, down and up).
+#[test]
+fn renames_do_not_add_the_foreign_keys_that_follow_them() {
+    let sql = "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT NOT NULL);
+        CREATE TABLE posts (id BIGINT PRIMARY KEY, author_id BIGINT NOT NULL REFERENCES users (id));";
+    let src = r#"
+        #[derive(Model)] #[strata(table = "members", renamed_from = "users")] struct M {
+            #[strata(primary_key, renamed_from = "id")] member_id: i64, email: String }
+        #[derive(Model)] #[strata(table = "posts")] struct P {
+            #[strata(primary_key)] id: i64,
+            #[strata(references = "members(member_id)")] author_id: i64 }"#;
+    for d in [Dialect::Postgres, Dialect::Mysql] {
+        let p = planned(d, sql, src).expect("plans").expect("a change");
+        for script in [&p.up.sql, &p.down.sql] {
+            assert!(!script.contains("FOREIGN KEY"), "{d:?}: {script}");
+        }
+        assert!(p.up.sql.contains("RENAME TO"), "{d:?}: {}", p.up.sql);
+    }
+}
+
+/// A foreign key that points elsewhere is one change: the old key is dropped and the new one
+/// added, and the down does the reverse (the plan once added the new key beside the old one,
+/// and its down forgot the new one).
+#[test]
+fn a_foreign_key_that_moves_replaces_the_old_one() {
+    let sql = "CREATE TABLE tags (id BIGINT PRIMARY KEY);
+        CREATE TABLE labels (id BIGINT PRIMARY KEY);
+        CREATE TABLE posts (id BIGINT PRIMARY KEY, tag_id BIGINT NOT NULL, CONSTRAINT posts_tag FOREIGN KEY (tag_id) REFERENCES tags (id));";
+    let src = r#"
+        #[derive(Model)] #[strata(table = "tags")] struct T { #[strata(primary_key)] id: i64 }
+        #[derive(Model)] #[strata(table = "labels")] struct L { #[strata(primary_key)] id: i64 }
+        #[derive(Model)] #[strata(table = "posts")] struct P {
+            #[strata(primary_key)] id: i64,
+            #[strata(references = "labels(id)")] tag_id: i64 }"#;
+    let p = planned(Dialect::Postgres, sql, src).expect("plans").expect("a change");
+    assert_eq!(
+        p.up.sql,
+        "ALTER TABLE posts DROP CONSTRAINT posts_tag;\nALTER TABLE posts ADD FOREIGN KEY (tag_id) REFERENCES labels (id);\n"
+    );
+    assert_eq!(
+        p.down.sql,
+        "ALTER TABLE posts DROP CONSTRAINT posts_tag_id_fkey;\nALTER TABLE posts ADD FOREIGN KEY (tag_id) REFERENCES tags (id);\n"
+    );
+    let p = planned(Dialect::Mysql, sql, src).expect("plans").expect("a change");
+    assert!(p.up.sql.starts_with("ALTER TABLE posts DROP FOREIGN KEY posts_tag;\n"), "{}", p.up.sql);
+    assert!(!p.up.sql.contains("DROP INDEX"), "the new key keeps using the index: {}", p.up.sql);
+}

@@ -69,7 +69,8 @@ fn action(a: &Option<ReferentialAction>) -> Action {
     }
 }
 
-/// PostgreSQL's `makeObjectName`: `table_cols_label`, each part cut to fit 63 bytes.
+/// PostgreSQL's `makeObjectName`: `table_cols_label`, each part cut to fit 63 bytes (on a
+/// character boundary, as PostgreSQL cuts multibyte names).
 pub(crate) fn pg_name(table: &str, cols: &str, label: &str) -> String {
     let overhead = usize::from(!cols.is_empty()) + label.len() + 1;
     let avail = 63usize.saturating_sub(overhead);
@@ -77,14 +78,53 @@ pub(crate) fn pg_name(table: &str, cols: &str, label: &str) -> String {
     while n1 + n2 > avail {
         if n1 > n2 { n1 -= 1 } else { n2 -= 1 }
     }
-    let mut out = table[..n1].to_owned();
+    let cut = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_owned()
+    };
+    let mut out = cut(table, n1);
     if !cols.is_empty() {
         out.push('_');
-        out.push_str(&cols[..n2]);
+        out.push_str(&cut(cols, n2));
     }
     out.push('_');
     out.push_str(label);
     out
+}
+
+/// PostgreSQL's `ChooseRelationName`: [`pg_name`], and when that is taken, the label with a
+/// number (`_idx1`, `_idx2`, ...).
+pub(crate) fn pg_free_name(table: &str, cols: &str, label: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut name = pg_name(table, cols, label);
+    let mut pass = 0;
+    while taken(&name) {
+        pass += 1;
+        name = pg_name(table, cols, &format!("{label}{pass}"));
+    }
+    name
+}
+
+/// The part of an unnamed index's name PostgreSQL takes from one of its columns
+/// (`FigureColname`): a column's name, a function's name, `case`, `coalesce`..., else `expr`.
+pub(crate) fn pg_index_column_name(dialect: Dialect, e: &sqlparser::ast::Expr) -> String {
+    use sqlparser::ast::Expr;
+    fn figure(dialect: Dialect, e: &Expr) -> Option<String> {
+        match e {
+            Expr::Identifier(i) => Some(ident(dialect, i)),
+            Expr::CompoundIdentifier(parts) => parts.last().map(|i| ident(dialect, i)),
+            Expr::Nested(inner) => figure(dialect, inner),
+            Expr::Cast { expr, .. } => figure(dialect, expr),
+            Expr::Collate { expr, .. } => figure(dialect, expr),
+            Expr::Function(f) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| ident(dialect, i)),
+            Expr::Case { .. } => Some("case".into()),
+            Expr::Array(_) => Some("array".into()),
+            Expr::Exists { .. } => Some("exists".into()),
+            _ => None,
+        }
+    }
+    figure(dialect, e).unwrap_or_else(|| "expr".into())
 }
 
 impl Context<'_> {

@@ -510,3 +510,53 @@ fn sqlite_drop_index_if_exists_of_a_qualified_name_is_a_no_op() {
     let s = replay(Sqlite, "CREATE TABLE t (a INT); CREATE INDEX i ON t (a); DROP INDEX IF EXISTS main.i;");
     assert!(table(&s, "t").indexes.is_empty());
 }
+
+#[test]
+fn postgres_names_unnamed_indexes_as_postgres_does() {
+    // Measured on PostgreSQL 15: the name comes from each column's name, a function's name,
+    // `case`, `coalesce`, or `expr`; a taken name gets a number after the label.
+    let s = replay(
+        Postgres,
+        "CREATE TABLE ix (a int, b int, email text, j jsonb);
+         CREATE INDEX ON ix (lower(email));
+         CREATE INDEX ON ix (lower(email));
+         CREATE INDEX ON ix ((a + b));
+         CREATE INDEX ON ix (a, lower(email));
+         CREATE INDEX ON ix ((email::varchar));
+         CREATE INDEX ON ix ((j->>'k'));
+         CREATE INDEX ON ix (coalesce(a, b));
+         CREATE INDEX ON ix ((CASE WHEN a > 0 THEN 1 END));
+         CREATE INDEX ON ix (a);
+         CREATE INDEX ON ix (a);
+         CREATE INDEX ON ix ((a::text));",
+    );
+    let mut names: Vec<String> = table(&s, "ix").indexes.iter().map(|i| i.name.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "ix_a_idx",
+            "ix_a_idx1",
+            "ix_a_idx2",
+            "ix_a_lower_idx",
+            "ix_case_idx",
+            "ix_coalesce_idx",
+            "ix_email_idx",
+            "ix_expr_idx",
+            "ix_expr_idx1",
+            "ix_lower_idx",
+            "ix_lower_idx1"
+        ]
+    );
+    // Long names are cut to 63 bytes on a character boundary, the number kept.
+    let long = "t".repeat(40) + "é";
+    let s = replay(
+        Postgres,
+        &format!(
+            "CREATE TABLE \"{long}\" (\"{long}\" int); CREATE INDEX ON \"{long}\" (\"{long}\"); CREATE INDEX ON \"{long}\" (\"{long}\");"
+        ),
+    );
+    for i in &table(&s, &long).indexes {
+        assert!(i.name.len() <= 63, "{}", i.name);
+    }
+}

@@ -118,16 +118,34 @@ pub fn check(project: &Project) -> Report {
     };
     let (found, targets) = models;
     let dialect = project.dialect();
+    let tables: Vec<&strata_schema::Table> = targets.iter().map(|t| &t.table).collect();
     for (m, t) in found.iter().zip(&targets) {
-        let differences = diff::compare(
+        // A key to a table or column that exists nowhere: said at `references`, in place of
+        // the foreign key the migrations lack.
+        let dangling = m.def.dangling_references(&schema, &tables);
+        for (r, message, _) in &dangling {
+            report.push(
+                "model",
+                super::located(&m.file, message.clone(), r.span).help("correct the name in `references`"),
+            );
+        }
+        let dangles = |d: &diff::Difference| {
+            d.kind == diff::DiffKind::MissingForeignKey
+                && d.columns.first().and_then(|c| m.def.field_by_column(c)).is_some_and(|f| {
+                    dangling
+                        .iter()
+                        .any(|(r, _, _)| f.references.as_ref().is_some_and(|x| std::ptr::eq(x, *r)))
+                })
+        };
+        let differences = diff::reported(diff::compare(
             dialect,
             &diff::MODEL_VS_MIGRATIONS,
             &t.table,
             t.renamed_from.as_deref(),
             &t.column_renames,
             &schema,
-        );
-        for d in differences {
+        ));
+        for d in differences.into_iter().filter(|d| !dangles(d)) {
             // At the field the difference is about, else at the struct's name.
             let span = d
                 .column

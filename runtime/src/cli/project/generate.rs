@@ -41,7 +41,16 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         // The models are read while the migrations are read and replayed.
         let (models, schema) = project.models_beside_replay(true);
         let schema = schema?;
-        let (_, targets) = models?;
+        let (found, targets) = models?;
+        // A key to a table or column that exists nowhere would be written as SQL that fails
+        // (PostgreSQL, MySQL) or, on SQLite, a key nothing can satisfy.
+        let tables: Vec<&strata_schema::Table> = targets.iter().map(|t| &t.table).collect();
+        for m in &found {
+            if let Some((r, message, _)) = m.def.dangling_references(&schema, &tables).into_iter().next() {
+                return Err(super::located(&m.file, message, r.span)
+                    .help("correct the name in `references`; nothing was written"));
+            }
+        }
         let planned = plan::plan(project.dialect(), &schema, &targets, &project.config().unmanaged)
             .map_err(|e| Failure::new(e.to_string()))?;
         match planned {

@@ -43,6 +43,10 @@ impl Context<'_> {
                     table.uniques.push(Unique { name: cname, columns: vec![name.clone()] });
                 }
                 ColumnOption::ForeignKey(fk) => {
+                    if self.dialect == Dialect::Mysql {
+                        // MariaDB keeps a column's `REFERENCES`, and indexes it like any key.
+                        super::constraints::mysql_foreign_key_index(table, std::slice::from_ref(&name), None);
+                    }
                     table.foreign_keys.push(ForeignKey {
                         name: cname.or_else(|| fk.name.as_ref().map(|n| ident(self.dialect, n))),
                         columns: vec![name.clone()],
