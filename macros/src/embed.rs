@@ -125,7 +125,7 @@ fn migrator(set: &MigrationSet) -> TokenStream {
         let checksum = m.checksum.iter();
         let sqlx_checksum = strata_schema::migrations::sqlx_checksum(&m.up.sql);
         let sqlx_checksum = sqlx_checksum.iter();
-        let no_transaction = m.no_transaction;
+        let (no_transaction, down_no_transaction) = (m.no_transaction, m.down_no_transaction);
         quote! {
             ::strata::migrate::Migration {
                 version: #version,
@@ -136,6 +136,7 @@ fn migrator(set: &MigrationSet) -> TokenStream {
                 checksum: [#(#checksum),*],
                 sqlx_checksum: [#(#sqlx_checksum),*],
                 no_transaction: #no_transaction,
+                down_no_transaction: #down_no_transaction,
             }
         }
     });

@@ -44,8 +44,11 @@ pub struct Migration {
     pub checksum: [u8; 48],
     /// SHA-384 of the up SQL's exact bytes: what sqlx records, and what strata records too.
     pub sqlx_checksum: [u8; 48],
-    /// Runs outside a transaction (`-- no-transaction`, diesel's `run_in_transaction = false`).
+    /// The up runs outside a transaction (`-- no-transaction` on its first line, diesel's
+    /// `run_in_transaction = false`).
     pub no_transaction: bool,
+    /// The down runs outside a transaction: its own file says so (or diesel's metadata).
+    pub down_no_transaction: bool,
 }
 
 impl Migration {
@@ -110,6 +113,7 @@ impl Migrator {
                 checksum: m.checksum,
                 sqlx_checksum: strata_schema::migrations::sqlx_checksum(&m.up.sql),
                 no_transaction: m.no_transaction,
+                down_no_transaction: m.down_no_transaction,
             })
             .collect();
         let unmanaged: Vec<&'static str> = set.config.unmanaged.iter().map(|u| leak(u)).collect();

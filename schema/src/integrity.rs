@@ -125,6 +125,7 @@ mod tests {
                 },
                 down: None,
                 no_transaction: false,
+                down_no_transaction: false,
                 checksum: crate::migrations::checksum(sql),
             })
             .collect();

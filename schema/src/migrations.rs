@@ -37,8 +37,12 @@ pub struct Migration {
     pub layout: Layout,
     pub up: SqlFile,
     pub down: Option<SqlFile>,
-    /// `-- no-transaction` on the first line, or diesel's `run_in_transaction = false`.
+    /// `-- no-transaction` on the up file's first line, or diesel's
+    /// `run_in_transaction = false`.
     pub no_transaction: bool,
+    /// The same for the down file, which says its own (a generated SQLite rebuild may be needed
+    /// in one direction only).
+    pub down_no_transaction: bool,
     /// SHA-384 of the up SQL with line endings normalised to `\n`.
     pub checksum: [u8; 48],
 }
@@ -220,6 +224,7 @@ fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, Discovery
         })?;
         if table.get("run_in_transaction").and_then(toml::Value::as_bool) == Some(false) {
             m.no_transaction = true;
+            m.down_no_transaction = true;
         }
     }
     Ok(Some(m))
@@ -242,12 +247,8 @@ fn migration(
 ) -> Result<Migration, DiscoveryError> {
     let version_number =
         version.parse::<i64>().map_err(|_| DiscoveryError::BadName { path: up.path.clone() })?;
-    let no_transaction = up
-        .sql
-        .trim_start()
-        .lines()
-        .next()
-        .is_some_and(|l| l.trim().trim_start_matches("--").trim().eq_ignore_ascii_case("no-transaction"));
+    let no_transaction = says_no_transaction(&up.sql);
+    let down_no_transaction = down.as_ref().is_some_and(|d| says_no_transaction(&d.sql));
     Ok(Migration {
         version,
         version_number,
@@ -257,7 +258,16 @@ fn migration(
         up,
         down,
         no_transaction,
+        down_no_transaction,
     })
+}
+
+/// Whether a file's first line is `-- no-transaction`: the file runs outside a transaction.
+pub fn says_no_transaction(sql: &str) -> bool {
+    sql.trim_start()
+        .lines()
+        .next()
+        .is_some_and(|l| l.trim().trim_start_matches("--").trim().eq_ignore_ascii_case("no-transaction"))
 }
 
 fn read(path: &Path) -> Result<SqlFile, DiscoveryError> {

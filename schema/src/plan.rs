@@ -104,7 +104,7 @@ pub fn plan(
     // Each schema is normalised once: steps compare normalised tables, and keep the raw ones
     // for what the replay left unnormalised (MySQL's foreign-key indexes).
     let before = normalized(d, current);
-    let up = steps(d, current, &before, targets, unmanaged);
+    let up = steps(d, current, &before, targets, unmanaged, false);
     if up.is_empty() {
         return Ok(None);
     }
@@ -129,7 +129,7 @@ pub fn plan(
                 .unwrap_or_default(),
         })
         .collect();
-    let down = steps(d, &after, &after_normalized, &back, unmanaged);
+    let down = steps(d, &after, &after_normalized, &back, unmanaged, true);
     if !down.unsupported.is_empty() {
         return Err(PlanError::Unsupported(down.unsupported));
     }
@@ -240,6 +240,8 @@ struct Steps {
     renamed_columns: BTreeMap<String, Vec<(String, String)>>,
     rebuild: bool,
     names: Vec<String>,
+    /// These steps are a down (see [`steps`]).
+    down: bool,
 }
 
 impl Steps {
@@ -316,10 +318,19 @@ fn retargeted(s: &Schema, targets: &[Target]) -> Schema {
 }
 
 /// The steps from `raw` (a replay, not normalised; `from` is it normalised) to `targets`.
-fn steps(d: Dialect, raw: &Schema, from: &Schema, targets: &[Target], unmanaged: &[String]) -> Steps {
+/// `down`: the steps undo a migration, and a NOT NULL column they bring back gets a placeholder
+/// value for the rows the up left without one.
+fn steps(
+    d: Dialect,
+    raw: &Schema,
+    from: &Schema,
+    targets: &[Target],
+    unmanaged: &[String],
+    down: bool,
+) -> Steps {
     let (raw, from) = (&retargeted(raw, targets), &retargeted(from, targets));
     let q = |s: &str| d.quote_ident(s);
-    let mut st = Steps::default();
+    let mut st = Steps { down, ..Steps::default() };
     let mut created = Vec::new();
     for t in targets {
         let name = &t.table.name;
@@ -466,7 +477,8 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
     }
     if d == Dialect::Sqlite && sqlite::needs_rebuild(old, model, &diffs) {
         st.rebuild = true;
-        for sql in sqlite::rebuild(old, model, &renames) {
+        let fill = if st.down { refilled(d, old, model, &renames, st) } else { Vec::new() };
+        for sql in sqlite::rebuild(old, model, &renames, &fill) {
             st.push(Phase::Rebuild, sql);
         }
         return;
@@ -491,7 +503,22 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
             }
         }
     }
-    for x in diffs {
+    let fill = if st.down { refilled(d, old, model, &renames, st) } else { Vec::new() };
+    for mut x in diffs {
+        if x.kind == DiffKind::MissingColumn
+            && let Some((c, value)) = fill.iter().find(|(c, _)| Some(c.name.as_str()) == x.column.as_deref())
+        {
+            // Added with the placeholder as its default, which then goes: the column is as it
+            // was, and the rows hold a value.
+            let filled = crate::schema::Column { default: Some(value.clone()), ..c.clone() };
+            x.fix = Some(format!(
+                "-- `{name}.{col}` comes back without the values the up dropped: rows get {value}.\nALTER TABLE {t} ADD COLUMN {};\nALTER TABLE {t} ALTER COLUMN {} DROP DEFAULT;",
+                render::column_def(d, &filled, model),
+                q(&c.name),
+                t = q(name),
+                col = c.name,
+            ));
+        }
         let phase = match x.kind {
             DiffKind::ExtraForeignKey => Phase::DropForeignKeys,
             DiffKind::ExtraIndex | DiffKind::ExtraUnique | DiffKind::ExtraCheck => Phase::DropIndexes,
@@ -515,6 +542,35 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
             None => st.unsupported.push(x.message),
         }
     }
+}
+
+/// The NOT NULL columns without a default that a down brings back to `old` (so the rows hold
+/// no value for them), each with the placeholder its rows get; a column whose type has none is
+/// a step strata cannot write.
+fn refilled(
+    d: Dialect,
+    old: &Table,
+    model: &Table,
+    renames: &[(String, String)],
+    st: &mut Steps,
+) -> Vec<(crate::schema::Column, String)> {
+    let mut out = Vec::new();
+    for c in &model.columns {
+        let back = old.column(before_rename(renames, &c.name)).is_none();
+        if !back || c.nullable || c.default.is_some() || c.auto_increment {
+            continue;
+        }
+        match crate::types::placeholder(d, &c.ty) {
+            Some(v) => out.push((c.clone(), v.to_owned())),
+            None => st.unsupported.push(format!(
+                "the down brings back `{}.{}` as NOT NULL, and strata knows no value of `{}` for the rows the up left without one",
+                model.name,
+                c.name,
+                sql_type(&c.ty)
+            )),
+        }
+    }
+    out
 }
 
 /// One line of the change list, and a name for the migration from the first change.

@@ -212,6 +212,39 @@ pub fn widens(from: &str, to: &str) -> bool {
     fb == tb && fa == ta
 }
 
+/// A value of canonical type `ty` for rows that must hold one and have none to give: what a
+/// down writes into a NOT NULL column it brings back after the up dropped it with its values.
+/// `None` for a type without an obvious empty value (an enum, a domain).
+pub fn placeholder(dialect: Dialect, ty: &str) -> Option<&'static str> {
+    let (base, _, _) = split_args(ty);
+    let base = base.trim_end_matches(" unsigned").trim();
+    Some(match base {
+        _ if is_integer(base) => "0",
+        "tinyint(1)" | "boolean" | "bool" => match dialect {
+            Dialect::Postgres => "false",
+            _ => "0",
+        },
+        "real" | "double" | "double precision" | "float" | "float4" | "float8" | "numeric" | "decimal" => "0",
+        "text" | "mediumtext" | "longtext" | "tinytext" | "clob" | "varchar" | "character varying"
+        | "char" | "character" | "nvarchar" | "nchar" => "''",
+        "date" => "'1970-01-01'",
+        "time" => "'00:00:00'",
+        "datetime"
+        | "timestamp"
+        | "timestamptz"
+        | "timestamp with time zone"
+        | "timestamp without time zone" => "'1970-01-01 00:00:00'",
+        "uuid" => "'00000000-0000-0000-0000-000000000000'",
+        "json" | "jsonb" => "'null'",
+        "blob" | "bytea" | "binary" | "varbinary" | "mediumblob" | "longblob" => match dialect {
+            Dialect::Sqlite => "X''",
+            Dialect::Postgres => "'\\x'",
+            Dialect::Mysql => "''",
+        },
+        _ => return None,
+    })
+}
+
 /// The SQL type of a Rust type, by its last path segment, for `dialect`.
 ///
 /// `max_length` turns strings into `VARCHAR(n)`. Returns `None` for a type strata does not

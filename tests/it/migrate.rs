@@ -28,6 +28,7 @@ fn migrator(ms: &[(i64, &str, &str, Option<&str>)]) -> Migrator {
             checksum: checksum(up),
             sqlx_checksum: sqlx_checksum(up),
             no_transaction: false,
+            down_no_transaction: false,
         })
         .collect();
     Migrator::new(Box::leak(migrations.into_boxed_slice()))
@@ -462,4 +463,65 @@ async fn no_transaction_migrations_run_outside_a_transaction() {
     outside[1].no_transaction = true;
     let outside = Migrator::new(Box::leak(outside.into_boxed_slice()));
     assert_eq!(versions(&outside.run(&pool).await.expect("runs outside").applied), [2]);
+}
+
+/// What `strata generate` writes for dropping a NOT NULL column, run up and down on a table
+/// with rows: each direction in its own transaction mode (SQLite's down is a `-- no-transaction`
+/// rebuild and its up is not; the down once ran inside a transaction and failed), and the
+/// column comes back holding the placeholder the down's comment names.
+fn drop_column_migrator(d: strata::schema::Dialect, create: &str) -> Migrator {
+    use strata::schema::migrations::says_no_transaction;
+    let mut schema = strata::schema::Schema::default();
+    strata::schema::replay::apply_sql(d, &mut schema, std::path::Path::new("1.sql"), create)
+        .expect("replays");
+    let mut users = schema.table("users").expect("users").clone();
+    users.normalize(d);
+    users.columns.retain(|c| c.name != "age");
+    let target =
+        strata::schema::plan::Target { table: users, renamed_from: None, column_renames: Vec::new() };
+    let plan = strata::schema::plan::plan(d, &schema, &[target], &[]).expect("plans").expect("a change");
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+    let m = |version: i64, up: &str, down: &str| Migration {
+        version,
+        version_text: leak(&version.to_string()),
+        description: "m",
+        up: leak(up),
+        down: Some(leak(down)),
+        checksum: checksum(up),
+        sqlx_checksum: sqlx_checksum(up),
+        no_transaction: says_no_transaction(up),
+        down_no_transaction: says_no_transaction(down),
+    };
+    let ms = vec![m(1, create, "DROP TABLE users"), m(2, &plan.up.sql, &plan.down.sql)];
+    Migrator::new(Box::leak(ms.into_boxed_slice()))
+}
+
+/// Up and down on a table with rows; the ages the column comes back with.
+macro_rules! drop_column_round {
+    ($pool:expr, $d:expr, $create:expr, $age:ty) => {{
+        const ROWS: &str = "INSERT INTO users (id, email, age) VALUES (1, 'a@x', 30), (2, 'b@x', 40)";
+        let (pool, m) = ($pool, drop_column_migrator($d, $create));
+        m.run_to(&pool, 1).await.expect("creates");
+        sqlx::raw_sql(ROWS).execute(&pool).await.expect("rows");
+        m.run(&pool).await.expect("drops the column");
+        m.undo(&pool, 1).await.expect("brings it back");
+        let ages: Vec<$age> =
+            sqlx::query_scalar("SELECT age FROM users ORDER BY id").fetch_all(&pool).await.expect("reads");
+        ages.into_iter().map(i64::from).collect::<Vec<i64>>()
+    }};
+}
+
+#[tokio::test]
+async fn a_generated_drop_column_goes_down_on_a_table_with_rows() {
+    use strata::schema::Dialect;
+    let create = "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL)";
+    let pool = db::sqlite_pool("drop_column_down").await;
+    assert_eq!(drop_column_round!(pool, Dialect::Sqlite, create, i64), [0, 0]);
+    let create = "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL)";
+    if let Some(pool) = db::postgres_pool("drop_column_down").await {
+        assert_eq!(drop_column_round!(pool, Dialect::Postgres, create, i32), [0, 0]);
+    }
+    if let Some(pool) = db::mysql_pool("drop_column_down").await {
+        assert_eq!(drop_column_round!(pool, Dialect::Mysql, create, i32), [0, 0]);
+    }
 }

@@ -340,8 +340,11 @@ fn history(m: &Migrator) {
         if x.down.is_none() {
             flags.push("irreversible");
         }
-        if x.no_transaction {
-            flags.push("no-transaction");
+        match (x.no_transaction, x.down.is_some() && x.down_no_transaction) {
+            (true, true) => flags.push("no-transaction"),
+            (true, false) => flags.push("up: no-transaction"),
+            (false, true) => flags.push("down: no-transaction"),
+            (false, false) => {}
         }
         let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
         outln!("{}{flags}", x.name());
@@ -460,7 +463,8 @@ fn script(m: &Migrator, dialect: Dialect, range: Option<&str>, down: bool) -> Re
             x.up
         };
         out.push_str(&format!("\n-- {} {}\n", if down { "revert" } else { "apply" }, x.name()));
-        if !x.no_transaction {
+        let transactional = !if down { x.down_no_transaction } else { x.no_transaction };
+        if transactional {
             out.push_str(begin);
             out.push('\n');
         }
@@ -472,7 +476,7 @@ fn script(m: &Migrator, dialect: Dialect, range: Option<&str>, down: bool) -> Re
             record_sql(dialect, table, x)
         });
         out.push('\n');
-        if !x.no_transaction {
+        if transactional {
             out.push_str("COMMIT;\n");
         }
     }

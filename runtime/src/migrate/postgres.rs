@@ -80,7 +80,7 @@ impl Backend for Postgres {
         down: &str,
     ) -> Result<Duration, sqlx::Error> {
         let t = quoted(Dialect::Postgres, table);
-        in_transaction(conn, !m.no_transaction, async |conn| {
+        in_transaction(conn, !m.down_no_transaction, async |conn| {
             let start = Instant::now();
             sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = $1")))

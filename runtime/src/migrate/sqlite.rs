@@ -79,7 +79,7 @@ impl Backend for Sqlite {
         down: &str,
     ) -> Result<Duration, sqlx::Error> {
         let t = quoted(Dialect::Sqlite, table);
-        let transactional = !m.no_transaction;
+        let transactional = !m.down_no_transaction;
         if transactional {
             sqlx::raw_sql("BEGIN EXCLUSIVE").execute(&mut *conn).await?;
         }

@@ -57,8 +57,13 @@ fn can_drop(old: &Table, column: &str) -> bool {
 }
 
 /// The statements that rebuild `old` as `model`, copying every column the two share (renamed
-/// columns from their old names).
-pub(super) fn rebuild(old: &Table, model: &Table, renames: &[(String, String)]) -> Vec<String> {
+/// columns from their old names), and giving each of `fill` its placeholder.
+pub(super) fn rebuild(
+    old: &Table,
+    model: &Table,
+    renames: &[(String, String)],
+    fill: &[(crate::Column, String)],
+) -> Vec<String> {
     let d = Dialect::Sqlite;
     let q = |s: &str| d.quote_ident(s);
     let temp = format!("{NEW}{}", model.name);
@@ -76,6 +81,13 @@ pub(super) fn rebuild(old: &Table, model: &Table, renames: &[(String, String)]) 
         if old.column(source).is_some() {
             into.push(q(&c.name));
             from.push(q(source));
+        } else if let Some((_, value)) = fill.iter().find(|(f, _)| f.name.eq_ignore_ascii_case(&c.name)) {
+            out.push(format!(
+                "-- `{}.{}` comes back without the values the up dropped: rows get {value}.",
+                model.name, c.name
+            ));
+            into.push(q(&c.name));
+            from.push(value.clone());
         }
     }
     if !into.is_empty() {

@@ -217,3 +217,32 @@ fn a_foreign_key_that_moves_replaces_the_old_one() {
     assert!(p.up.sql.starts_with("ALTER TABLE posts DROP FOREIGN KEY posts_tag;\n"), "{}", p.up.sql);
     assert!(!p.up.sql.contains("DROP INDEX"), "the new key keeps using the index: {}", p.up.sql);
 }
+
+/// The down of a dropped NOT NULL column brings it back with a value for the rows (it once
+/// copied rows into it without one, which fails on any table with rows), and says so.
+#[test]
+fn a_down_gives_a_restored_not_null_column_a_value() {
+    let sql = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL, age INTEGER NOT NULL);";
+    let src = r#"#[derive(Model)] #[strata(table = "users")] struct U {
+        #[strata(primary_key, auto_increment)] id: i64, email: String }"#;
+    let p = planned(Dialect::Sqlite, sql, src).expect("plans").expect("a change");
+    assert!(!p.up.no_transaction, "SQLite drops the column in place: {}", p.up.sql);
+    assert!(p.down.no_transaction, "{}", p.down.sql);
+    assert!(
+        p.down.sql.contains("-- `users.age` comes back without the values the up dropped: rows get 0."),
+        "{}",
+        p.down.sql
+    );
+    assert!(
+        p.down.sql.contains("INSERT INTO _strata_new_users (id, email, age) SELECT id, email, 0 FROM users;"),
+        "{}",
+        p.down.sql
+    );
+    let sql = "CREATE TABLE users (id BIGINT PRIMARY KEY, email TEXT NOT NULL, age INTEGER NOT NULL);";
+    let src = r#"#[derive(Model)] #[strata(table = "users")] struct U { #[strata(primary_key)] id: i64, email: String }"#;
+    let p = planned(Dialect::Postgres, sql, src).expect("plans").expect("a change");
+    assert_eq!(
+        p.down.sql,
+        "-- `users.age` comes back without the values the up dropped: rows get 0.\nALTER TABLE users ADD COLUMN age INTEGER NOT NULL DEFAULT 0;\nALTER TABLE users ALTER COLUMN age DROP DEFAULT;\n"
+    );
+}
