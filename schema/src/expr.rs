@@ -40,6 +40,19 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
     loop {
         let replacement = match e {
             Expr::Nested(inner) => Some((**inner).clone()),
+            // An interval literal is stored as a value, in PostgreSQL's output style:
+            // `interval '24 hours'` and `'24 hours'::interval` read back `'24:00:00'::interval`.
+            Expr::Interval(iv)
+                if dialect == Dialect::Postgres && iv.leading_field.is_none() && iv.last_field.is_none() =>
+            {
+                interval_value(&iv.value)
+            }
+            Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr,
+                data_type: sqlparser::ast::DataType::Interval { .. },
+                ..
+            } if dialect == Dialect::Postgres => interval_value(expr),
             // PostgreSQL's catalog writes `'a'::text`, `(0)::numeric`: a literal cast to the
             // column's type says nothing the column's type does not.
             Expr::Cast { kind: CastKind::DoubleColon, expr, .. }
@@ -99,6 +112,15 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
                 }
                 None
             }
+            // PostgreSQL writes a function of the default schema without `public.`.
+            Expr::Function(f)
+                if dialect == Dialect::Postgres
+                    && f.name.0.len() == 2
+                    && f.name.0[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case("public")) =>
+            {
+                f.name.0.remove(0);
+                continue;
+            }
             Expr::Function(f) => {
                 let name = f.name.to_string().to_ascii_lowercase();
                 if matches!(name.as_str(), "now" | "current_timestamp" | "localtimestamp")
@@ -116,6 +138,143 @@ fn simplify(dialect: Dialect, e: &mut Expr) {
             None => break,
         }
     }
+}
+
+/// A PostgreSQL default of a date, timestamp or interval column as the catalog writes it:
+/// PostgreSQL turns the literal into a value when the default is set, so `'1970-01-01'` on a
+/// timestamp reads back `'1970-01-01 00:00:00'`, `'epoch'` as that too, and `'24 hours'`
+/// as `'24:00:00'`. `None` when the default is not such a literal (or not understood), and
+/// it stays as written.
+pub fn pg_typed_default(ty: &str, default: &str) -> Option<String> {
+    let base = ty.split('(').next().unwrap_or(ty).trim();
+    let literal = default
+        .strip_prefix(&format!("{base} "))
+        .or_else(|| default.strip_prefix("interval "))
+        .unwrap_or(default);
+    let text = literal.strip_prefix('\'')?.strip_suffix('\'')?;
+    if text.contains('\'') {
+        return None;
+    }
+    let value = match base {
+        "date" => match text.trim().to_ascii_lowercase().as_str() {
+            "epoch" => "1970-01-01".to_owned(),
+            t if is_date(t) => t.to_owned(),
+            _ => return None,
+        },
+        "timestamp" => match text.trim().to_ascii_lowercase().as_str() {
+            "epoch" => "1970-01-01 00:00:00".to_owned(),
+            t if is_date(t) => format!("{t} 00:00:00"),
+            t if t.len() > 10 && is_date(&t[..10]) && matches!(&t[10..11], " " | "t") => {
+                format!("{} {}", &t[..10], &t[11..])
+            }
+            _ => return None,
+        },
+        "interval" => pg_interval(text)?,
+        _ => return None,
+    };
+    Some(format!("'{value}'"))
+}
+
+fn is_date(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// An interval in PostgreSQL's output style (`1 year 2 mons 3 days 04:05:06`), from the
+/// `<number> <unit>` pairs and `HH:MM[:SS]` it was written with; `None` for anything else
+/// (negative parts, ISO 8601, `ago`), which stays as written.
+fn pg_interval(text: &str) -> Option<String> {
+    let (mut months, mut days, mut micros) = (0i64, 0i64, 0i128);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if w.contains(':') {
+            let parts: Vec<&str> = w.split(':').collect();
+            let h: i128 = parts.first()?.parse().ok()?;
+            let m: i128 = parts.get(1)?.parse().ok()?;
+            let s: f64 = parts.get(2).map_or(Ok(0.0), |s| s.parse()).ok()?;
+            if parts.len() > 3 || h < 0 || m < 0 || s < 0.0 {
+                return None;
+            }
+            micros += (h * 3600 + m * 60) * 1_000_000 + (s * 1e6).round() as i128;
+            i += 1;
+            continue;
+        }
+        // `90minutes` or `90 minutes`.
+        let split = w.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(w.len());
+        let (number, unit) = if split == w.len() {
+            i += 1;
+            (w, *words.get(i)?)
+        } else {
+            (&w[..split], &w[split..])
+        };
+        let n: f64 = number.parse().ok()?;
+        if n < 0.0 {
+            return None;
+        }
+        let unit = unit.to_ascii_lowercase();
+        let unit = match unit.as_str() {
+            "ms" | "msec" | "msecs" => "millisecond",
+            "us" | "usec" | "usecs" => "microsecond",
+            u => u.trim_end_matches('s'),
+        };
+        match unit {
+            "year" | "yr" | "y" => months += (n * 12.0).round() as i64,
+            "month" | "mon" => {
+                months += n.trunc() as i64;
+                days += (n.fract() * 30.0).round() as i64;
+            }
+            "week" | "w" => {
+                let d = n * 7.0;
+                days += d.trunc() as i64;
+                micros += (d.fract() * 86_400e6).round() as i128;
+            }
+            "day" | "d" => {
+                days += n.trunc() as i64;
+                micros += (n.fract() * 86_400e6).round() as i128;
+            }
+            "hour" | "hr" | "h" => micros += (n * 3_600e6).round() as i128,
+            "minute" | "min" | "m" => micros += (n * 60e6).round() as i128,
+            "second" | "sec" | "" => micros += (n * 1e6).round() as i128,
+            "millisecond" => micros += (n * 1e3).round() as i128,
+            "microsecond" => micros += n.round() as i128,
+            _ => return None,
+        }
+        i += 1;
+    }
+    let mut out = Vec::new();
+    let plural = |n: i64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    if months / 12 != 0 {
+        out.push(plural(months / 12, "year"));
+    }
+    if months % 12 != 0 {
+        out.push(plural(months % 12, "mon"));
+    }
+    if days != 0 {
+        out.push(plural(days, "day"));
+    }
+    if micros != 0 || out.is_empty() {
+        let secs = micros / 1_000_000;
+        let frac = micros % 1_000_000;
+        let mut t = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+        if frac != 0 {
+            t.push_str(format!(".{frac:06}").trim_end_matches('0'));
+        }
+        out.push(t);
+    }
+    Some(out.join(" "))
+}
+
+/// A string literal holding an interval, as PostgreSQL writes the value back.
+fn interval_value(e: &Expr) -> Option<Expr> {
+    let Expr::Value(v) = e else { return None };
+    let Value::SingleQuotedString(s) = &v.value else { return None };
+    let text = pg_interval(s).unwrap_or_else(|| s.clone());
+    Some(Expr::Value(Value::SingleQuotedString(text).into()))
 }
 
 /// The elements of `ARRAY[...]`, however parenthesised.
@@ -242,6 +401,30 @@ mod tests {
         assert_eq!(my("current_timestamp()"), my("CURRENT_TIMESTAMP"));
         assert_eq!(my("TRUE"), my("1"));
         assert_eq!(my("NULL"), None);
+    }
+
+    /// Measured on PostgreSQL 15: what the catalog says for each default as written.
+    #[test]
+    fn postgres_typed_defaults_read_as_the_catalog_writes_them() {
+        let cases = [
+            ("timestamp", "'1970-01-01'", Some("'1970-01-01 00:00:00'")),
+            ("timestamp", "'epoch'", Some("'1970-01-01 00:00:00'")),
+            ("timestamp", "'2020-02-03T04:05:06'", Some("'2020-02-03 04:05:06'")),
+            ("date", "'epoch'", Some("'1970-01-01'")),
+            ("interval", "'24 hours'", Some("'24:00:00'")),
+            ("interval", "interval '90 minutes'", Some("'01:30:00'")),
+            ("interval", "'1 day'", Some("'1 day'")),
+            ("interval", "'2 weeks 3 days'", Some("'17 days'")),
+            ("interval", "'1 year 14 months'", Some("'2 years 2 mons'")),
+            ("interval", "'1.5 days'", Some("'1 day 12:00:00'")),
+            ("interval", "'500 ms'", Some("'00:00:00.5'")),
+            ("interval", "'1 day ago'", None),
+            ("timestamptz", "'1970-01-01'", None),
+            ("text", "'epoch'", None),
+        ];
+        for (ty, written, catalog) in cases {
+            assert_eq!(pg_typed_default(ty, written).as_deref(), catalog, "{ty} {written}");
+        }
     }
 
     #[test]

@@ -307,6 +307,14 @@ impl Table {
                             _ => {}
                         }
                     }
+                    // A date, timestamp or interval default is stored as a value.
+                    for c in &mut self.columns {
+                        if let Some(v) =
+                            c.default.as_deref().and_then(|v| crate::expr::pg_typed_default(&c.ty, v))
+                        {
+                            c.default = Some(v);
+                        }
+                    }
                     // `DEFAULT nextval(...)` is what SERIAL expands to.
                     for c in &mut self.columns {
                         if c.default.as_deref().is_some_and(|d| d.starts_with("nextval(")) {

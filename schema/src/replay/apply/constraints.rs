@@ -15,7 +15,13 @@ impl Context<'_> {
         let mut names = Vec::new();
         let mut expression = false;
         for c in cols {
-            match &c.column.expr {
+            let column = match &c.column.expr {
+                e @ Expr::Function(_) if self.dialect == Dialect::Postgres => {
+                    same_type_conversion(table, e).unwrap_or(&c.column.expr)
+                }
+                e => e,
+            };
+            match column {
                 Expr::Identifier(i) => {
                     let name = ident(self.dialect, i);
                     if table.column(&name).is_none() {
@@ -357,4 +363,19 @@ fn drop_served_generated_indexes(table: &mut Table) {
         .collect();
     let mut served = served.into_iter();
     table.indexes.retain(|_| !served.next().unwrap_or(false));
+}
+
+/// `date(d)` of a date column `d`: PostgreSQL folds the conversion away and indexes the column
+/// itself (measured on PostgreSQL 15).
+fn same_type_conversion<'e>(table: &Table, e: &'e Expr) -> Option<&'e Expr> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+    let Expr::Function(f) = e else { return None };
+    let FunctionArguments::List(list) = &f.args else { return None };
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(arg @ Expr::Identifier(i)))] = list.args.as_slice()
+    else {
+        return None;
+    };
+    let name = f.name.to_string().to_ascii_lowercase();
+    let column = table.column(&i.value.to_ascii_lowercase())?;
+    (name == "date" && column.ty == "date").then_some(arg)
 }
