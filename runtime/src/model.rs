@@ -86,7 +86,8 @@ impl TableDef {
                 on_update: Action::parse(f.on_update).unwrap_or_default(),
             })
             .collect();
-        t.checks = self.checks.iter().map(|c| Check { name: None, expr: (*c).to_owned() }).collect();
+        t.checks =
+            self.checks.iter().map(|c| Check { name: None, expr: (*c).to_owned(), column: None }).collect();
         t
     }
 }

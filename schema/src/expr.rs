@@ -294,6 +294,11 @@ fn looks_numeric(s: &str) -> bool {
         && !s.starts_with('.')
 }
 
+/// Whether a normalised expression names the column `column` (outside string literals).
+pub fn mentions(expr: &str, column: &str) -> bool {
+    rename_identifier(expr, column, "\u{0}") != expr
+}
+
 /// Renames the column `from` to `to` wherever a normalised expression names it, as databases do
 /// to checks, index expressions and partial-index predicates when a column is renamed.
 pub fn rename_identifier(expr: &str, from: &str, to: &str) -> String {

@@ -111,10 +111,14 @@ impl Table {
         }
         for c in &mut self.checks {
             c.expr = crate::expr::rename_identifier(&c.expr, from, to);
+            if c.column.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(from)) {
+                c.column = Some(to.to_owned());
+            }
         }
     }
 
-    /// Drops a column and every constraint or index that only made sense with it.
+    /// Drops a column and every constraint or index that mentions it, as PostgreSQL does: keys,
+    /// indexes (over it, over an expression of it, or with it in their `WHERE`) and checks.
     pub fn drop_column(&mut self, name: &str) {
         self.columns.retain(|c| !c.name.eq_ignore_ascii_case(name));
         let mentions = |cols: &[String]| cols.iter().any(|c| c.eq_ignore_ascii_case(name));
@@ -122,8 +126,9 @@ impl Table {
             self.primary_key = None;
         }
         self.uniques.retain(|u| !mentions(&u.columns));
-        self.indexes.retain(|i| !mentions(&i.columns));
+        self.indexes.retain(|i| !i.mentions(name));
         self.foreign_keys.retain(|f| !mentions(&f.columns));
+        self.checks.retain(|c| !crate::expr::mentions(&c.expr, name));
     }
 
     pub fn is_primary_key_column(&self, name: &str) -> bool {
@@ -173,6 +178,15 @@ pub struct Index {
     pub generated: bool,
 }
 
+impl Index {
+    /// Whether the index uses the column: as a column, inside an expression, or in its `WHERE`.
+    pub fn mentions(&self, column: &str) -> bool {
+        let in_expr = |e: &str| crate::expr::mentions(e, column);
+        self.columns.iter().any(|c| if self.expression { in_expr(c) } else { c.eq_ignore_ascii_case(column) })
+            || self.predicate.as_deref().is_some_and(in_expr)
+    }
+}
+
 impl PartialEq for Index {
     fn eq(&self, other: &Index) -> bool {
         self.name == other.name
@@ -193,11 +207,21 @@ pub struct ForeignKey {
     pub on_update: Action,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Eq)]
 pub struct Check {
     pub name: Option<String>,
     /// The normalised boolean expression.
     pub expr: String,
+    /// The column whose definition carries the check (`a INT CHECK (a > 0)`), which SQLite
+    /// lets go with the column. Catalogs do not all say, so two checks that differ in this
+    /// alone are equal.
+    pub column: Option<String>,
+}
+
+impl PartialEq for Check {
+    fn eq(&self, other: &Check) -> bool {
+        self.name == other.name && self.expr == other.expr
+    }
 }
 
 /// A referential action of a foreign key.

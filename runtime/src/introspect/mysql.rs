@@ -126,7 +126,7 @@ pub async fn introspect_mysql(conn: &mut MySqlConnection) -> Result<Schema, Intr
             c.ty = "json".into();
             continue;
         }
-        t.checks.push(Check { name: Some(name), expr });
+        t.checks.push(Check { name: Some(name), expr, column: None });
     }
 
     let mut schema = Schema::default();

@@ -94,9 +94,11 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
             _ => {
                 let body = def.trim().strip_prefix("CHECK").unwrap_or(&def).trim();
                 let body = body.strip_suffix("NOT VALID").unwrap_or(body).trim();
-                table
-                    .checks
-                    .push(Check { name: Some(name), expr: expr::normalize(D, body).unwrap_or_default() });
+                table.checks.push(Check {
+                    name: Some(name),
+                    expr: expr::normalize(D, body).unwrap_or_default(),
+                    column: None,
+                });
             }
         }
     }

@@ -79,7 +79,9 @@ impl ModelDef {
             }
             if let Some((sql, span)) = &f.check {
                 match expr::parse_normalized(dialect, sql) {
-                    Ok(e) => table.checks.push(Check { name: None, expr: e.unwrap_or_default() }),
+                    Ok(e) => {
+                        table.checks.push(Check { name: None, expr: e.unwrap_or_default(), column: None })
+                    }
                     Err(e) => cx.error(*span, format!("`check` is not an SQL expression: {e}")),
                 }
             }
@@ -98,7 +100,7 @@ impl ModelDef {
         }
         for (sql, span) in &self.checks {
             match expr::parse_normalized(dialect, sql) {
-                Ok(e) => table.checks.push(Check { name: None, expr: e.unwrap_or_default() }),
+                Ok(e) => table.checks.push(Check { name: None, expr: e.unwrap_or_default(), column: None }),
                 Err(e) => cx.error(*span, format!("`check` is not an SQL expression: {e}")),
             }
         }

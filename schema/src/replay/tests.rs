@@ -560,3 +560,43 @@ fn postgres_names_unnamed_indexes_as_postgres_does() {
         assert!(i.name.len() <= 63, "{}", i.name);
     }
 }
+
+/// What each database refuses when a column is dropped (measured on PostgreSQL 15, MariaDB
+/// 10.11, SQLite 3.40); what they do instead is proven in `tests/reality`.
+#[test]
+fn dropping_a_column_is_refused_where_the_database_refuses_it() {
+    let create = "CREATE TABLE p (id INT PRIMARY KEY, a INT CHECK (a > 0), b INT, c INT, g INT, k INT UNIQUE,
+        CONSTRAINT p_ab CHECK (a < b), CONSTRAINT p_c CHECK (c > 0));
+        CREATE INDEX p_g ON p (g);
+        CREATE TABLE child (id INT PRIMARY KEY, pk INT, CONSTRAINT child_k FOREIGN KEY (pk) REFERENCES p (k));";
+    let cases = [
+        (Sqlite, "ALTER TABLE p DROP COLUMN b", "SQLite refuses to drop `p.b`: the check `a < b` uses it"),
+        (Sqlite, "ALTER TABLE p DROP COLUMN c", "SQLite refuses to drop `p.c`: the check `c > 0` uses it"),
+        (Sqlite, "ALTER TABLE p DROP COLUMN g", "SQLite refuses to drop `p.g`: the index `p_g` uses it"),
+        (
+            Sqlite,
+            "ALTER TABLE p DROP COLUMN k",
+            "SQLite refuses to drop `p.k`: the unique constraint on (k) uses it",
+        ),
+        (Mysql, "ALTER TABLE p DROP COLUMN a", "MySQL refuses to drop `p.a`: the check `a < b` uses it"),
+        (
+            Mysql,
+            "ALTER TABLE p DROP COLUMN k",
+            "the foreign key `child_k` of `child` references it (drop the key first)",
+        ),
+        (
+            Postgres,
+            "ALTER TABLE p DROP COLUMN k",
+            "the foreign key `child_k` of `child` references it (drop the key first, or add CASCADE)",
+        ),
+    ];
+    for (d, drop, words) in cases {
+        let e = refuse(d, &format!("{create}\n{drop};"));
+        assert!(e.message.contains(words), "{d:?} {drop}: {e}");
+        assert_eq!(e.line, 5, "{d:?} {drop}: {e}");
+    }
+    // A column's own check goes with it.
+    let s =
+        replay(Sqlite, "CREATE TABLE t (id INT, a INT CHECK (a > 0), b INT); ALTER TABLE t DROP COLUMN a;");
+    assert!(table(&s, "t").checks.is_empty());
+}

@@ -59,6 +59,7 @@ impl Context<'_> {
                 ColumnOption::Check(c) => table.checks.push(Check {
                     name: cname.or_else(|| c.name.as_ref().map(|n| ident(self.dialect, n))),
                     expr: expr::normalize_ast(self.dialect, (*c.expr).clone()).unwrap_or_default(),
+                    column: Some(name.clone()),
                 }),
                 ColumnOption::DialectSpecific(tokens) => {
                     let words: Vec<String> =

@@ -99,6 +99,7 @@ impl Context<'_> {
             TableConstraint::Check(c) => table.checks.push(Check {
                 name: name_of(&c.name),
                 expr: expr::normalize_ast(self.dialect, *c.expr).unwrap_or_default(),
+                column: None,
             }),
             TableConstraint::Index(i) => self.add_plain_index(table, name_of(&i.name), &i.columns)?,
             TableConstraint::FulltextOrSpatial(f) => {
