@@ -294,6 +294,40 @@ fn looks_numeric(s: &str) -> bool {
         && !s.starts_with('.')
 }
 
+/// `expr` with each string literal equal to `from` (quotes included) replaced by `to`.
+pub fn replace_literal(expr: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut rest = expr;
+    while let Some(start) = rest.find('\'') {
+        out.push_str(&rest[..start]);
+        // The literal runs to the next quote that is not doubled.
+        let body = &rest[start + 1..];
+        let mut end = None;
+        let mut i = 0;
+        let bytes = body.as_bytes();
+        while i < bytes.len() {
+            if bytes[i] == b'\'' {
+                if bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                end = Some(i);
+                break;
+            }
+            i += 1;
+        }
+        let Some(end) = end else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let lit = &rest[start..start + end + 2];
+        out.push_str(if lit == from { to } else { lit });
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Whether a normalised expression names the column `column` (outside string literals).
 pub fn mentions(expr: &str, column: &str) -> bool {
     rename_identifier(expr, column, "\u{0}") != expr

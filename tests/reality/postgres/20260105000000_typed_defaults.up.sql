@@ -26,3 +26,9 @@ ALTER TABLE typed_defaults ADD CONSTRAINT recent CHECK (ts > now() - interval '1
 -- A function of the default schema, called with `public.`, reads back without it.
 CREATE FUNCTION typed_defaults_code() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'c' $$;
 ALTER TABLE typed_defaults ADD COLUMN made_code TEXT DEFAULT public.typed_defaults_code();
+-- A renamed enum value carries into the defaults, checks and index predicates that use it.
+CREATE TYPE typed_mood AS ENUM ('sad', 'ok');
+CREATE TABLE typed_moods (id INT, m typed_mood DEFAULT 'sad', t TEXT DEFAULT 'sad',
+    CONSTRAINT typed_moods_m CHECK (m <> 'sad'), CONSTRAINT typed_moods_t CHECK (t <> 'sad'));
+CREATE INDEX typed_moods_p ON typed_moods (id) WHERE m = 'sad';
+ALTER TYPE typed_mood RENAME VALUE 'sad' TO 'unhappy';

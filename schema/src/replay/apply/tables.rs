@@ -496,6 +496,31 @@ impl Context<'_> {
                 for l in labels.iter_mut().filter(|l| **l == r.from.value) {
                     *l = r.to.value.clone();
                 }
+                // PostgreSQL stores a value of the type, not its name: defaults, checks and
+                // index predicates on columns of the type read back with the new label.
+                let literal = |v: &str| format!("'{}'", v.replace('\'', "''"));
+                let (from, to) = (literal(&r.from.value), literal(&r.to.value));
+                let swap = |e: &mut String| *e = crate::expr::replace_literal(e, &from, &to);
+                for t in self.schema.tables.values_mut() {
+                    let of_type: Vec<String> = t
+                        .columns
+                        .iter()
+                        .filter(|c| c.ty.eq_ignore_ascii_case(&n))
+                        .map(|c| c.name.clone())
+                        .collect();
+                    let reads = |e: &str| of_type.iter().any(|c| crate::expr::mentions(e, c));
+                    for c in t.columns.iter_mut().filter(|c| c.ty.eq_ignore_ascii_case(&n)) {
+                        if let Some(d) = &mut c.default {
+                            swap(d);
+                        }
+                    }
+                    for c in t.checks.iter_mut().filter(|c| reads(&c.expr)) {
+                        swap(&mut c.expr);
+                    }
+                    for p in t.indexes.iter_mut().filter_map(|i| i.predicate.as_mut()).filter(|p| reads(p)) {
+                        swap(p);
+                    }
+                }
             }
             AlterTypeOperation::Rename(r) => {
                 let labels = std::mem::take(labels);
