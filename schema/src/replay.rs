@@ -6,6 +6,7 @@
 
 mod apply;
 pub(crate) use apply::pg_name;
+mod rewrite;
 mod split;
 
 use std::fmt;
@@ -88,6 +89,13 @@ enum Step {
         ast: Box<sqlparser::ast::Statement>,
         line: u64,
         column: u64,
+        guard: rewrite::Guard,
+    },
+    /// A statement that changes nothing strata holds, once its guard holds.
+    Guarded {
+        guard: rewrite::Guard,
+        line: u64,
+        column: u64,
     },
     TempTable(String),
     /// The file's first statement that cannot be read; nothing after it is parsed.
@@ -164,21 +172,26 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
             steps.push(Step::Error(located(path, sql, line, column, message)));
             break;
         }
-        let words: Vec<(String, sqlparser::tokenizer::Span)> = stmt
-            .tokens
+        let mut tokens = stmt.tokens;
+        let guard = rewrite::rewrite(dialect, &mut tokens);
+        if matches!(guard, rewrite::Guard::Constraint { .. }) {
+            steps.push(Step::Guarded { guard, line, column });
+            continue;
+        }
+        let words: Vec<(String, sqlparser::tokenizer::Span)> = tokens
             .iter()
             .filter_map(|t| match &t.token {
                 sqlparser::tokenizer::Token::Word(w) => Some((w.value.clone(), t.span)),
                 _ => None,
             })
             .collect();
-        match Parser::new(&*d).with_tokens_with_locations(stmt.tokens).parse_statement() {
+        match Parser::new(&*d).with_tokens_with_locations(tokens).parse_statement() {
             Ok(sqlparser::ast::Statement::CreateTable(c)) if kind == split::Kind::TempTable => {
                 steps.push(Step::TempTable(apply::object_name(dialect, &c.name)));
             }
             Ok(_) if kind == split::Kind::TempTable => {}
             Ok(ast) => match apply::check_dropped_words(dialect, &ast, &words) {
-                Ok(()) => steps.push(Step::Ddl { ast: Box::new(ast), line, column }),
+                Ok(()) => steps.push(Step::Ddl { ast: Box::new(ast), line, column, guard }),
                 Err((l, c, message)) => {
                     steps.push(Step::Error(located(path, sql, l, c, message)));
                     break;
@@ -206,8 +219,51 @@ fn apply_steps(
     for step in steps {
         match step {
             Step::Error(e) => return Err(e),
+            Step::Guarded { guard: rewrite::Guard::Constraint { table, name, span }, line, column } => {
+                let table = apply::object_name(
+                    dialect,
+                    &sqlparser::ast::ObjectName::from(vec![table.into_ident(span)]),
+                );
+                let name = apply::ident(dialect, &name.into_ident(span));
+                let found = schema.table(&table).is_some_and(|t| {
+                    t.foreign_keys
+                        .iter()
+                        .any(|f| f.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
+                        || t.uniques
+                            .iter()
+                            .any(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
+                        || t.checks
+                            .iter()
+                            .any(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
+                        || t.primary_key
+                            .as_ref()
+                            .and_then(|p| p.name.as_deref())
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                });
+                if !found {
+                    let (l, c) = if span.start.line == 0 {
+                        (line, column)
+                    } else {
+                        (span.start.line, span.start.column)
+                    };
+                    return Err(located(
+                        path,
+                        sql,
+                        l,
+                        c,
+                        format!("`{table}` has no constraint named `{name}` at this point of the history"),
+                    ));
+                }
+            }
+            Step::Guarded { .. } => {}
             Step::TempTable(name) => temp_tables.push(name),
-            Step::Ddl { ast, line, column } => {
+            Step::Ddl { ast, line, column, guard } => {
+                if guard == rewrite::Guard::IfIndexExists
+                    && let sqlparser::ast::Statement::AlterIndex { name, .. } = &*ast
+                    && schema.table_of_index(&apply::object_name(dialect, name)).is_none()
+                {
+                    continue;
+                }
                 let mut cx = apply::Context { dialect, schema, temp_tables: &temp_tables };
                 cx.apply(*ast).map_err(|(l, c, message)| {
                     let (l, c) = if l == 0 { (line, column) } else { (l, c) };

@@ -600,3 +600,33 @@ fn dropping_a_column_is_refused_where_the_database_refuses_it() {
         replay(Sqlite, "CREATE TABLE t (id INT, a INT CHECK (a > 0), b INT); ALTER TABLE t DROP COLUMN a;");
     assert!(table(&s, "t").checks.is_empty());
 }
+
+/// Well-defined statements sqlparser 0.63 cannot read as written (it refused three and read
+/// the fourth without its `IF EXISTS`).
+#[test]
+fn statements_sqlparser_cannot_read_as_written() {
+    let s = replay(
+        Postgres,
+        "CREATE TABLE t (id INT); CREATE INDEX i ON t (id); CREATE INDEX k ON t (id);
+         DROP INDEX CONCURRENTLY IF EXISTS i; DROP INDEX CONCURRENTLY IF EXISTS nothing; DROP INDEX CONCURRENTLY k;",
+    );
+    assert!(table(&s, "t").indexes.is_empty());
+    let s = replay(
+        Postgres,
+        "CREATE TABLE t (id INT); CREATE INDEX i ON t (id);
+         ALTER INDEX IF EXISTS i RENAME TO j; ALTER INDEX IF EXISTS nothing RENAME TO k;",
+    );
+    assert_eq!(table(&s, "t").indexes[0].name, "j");
+    let s = replay(
+        Mysql,
+        "CREATE TABLE t (id INT, a INT); ALTER TABLE t RENAME u; ALTER TABLE u RENAME COLUMN a TO b;",
+    );
+    assert_eq!(columns(table(&s, "u")), [("id", "int", true), ("b", "int", true)]);
+    let fk = "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE t (id INT, CONSTRAINT f FOREIGN KEY (id) REFERENCES p (id));";
+    let s =
+        replay(Postgres, &format!("{fk}\nALTER TABLE t ALTER CONSTRAINT f DEFERRABLE INITIALLY DEFERRED;"));
+    assert_eq!(table(&s, "t").foreign_keys.len(), 1);
+    let e = refuse(Postgres, &format!("{fk}\nALTER TABLE t ALTER CONSTRAINT g DEFERRABLE;"));
+    assert_eq!((e.line, e.column), (2, 32), "{e}");
+    assert!(e.message.contains("`t` has no constraint named `g`"), "{e}");
+}
