@@ -246,7 +246,10 @@ fn migration(
     down: Option<SqlFile>,
 ) -> Result<Migration, DiscoveryError> {
     let version_number =
-        version.parse::<i64>().map_err(|_| DiscoveryError::BadName { path: up.path.clone() })?;
+        version.parse::<i64>().map_err(|_| DiscoveryError::VersionTooLarge {
+            path: up.path.clone(),
+            digits: version.trim_start_matches('0').len(),
+        })?;
     let no_transaction = says_no_transaction(&up.sql);
     let down_no_transaction = down.as_ref().is_some_and(|d| says_no_transaction(&d.sql));
     Ok(Migration {
@@ -301,6 +304,12 @@ pub enum DiscoveryError {
         path.display()
     )]
     BadName { path: PathBuf },
+    #[error(
+        "the version of `{}` is {} digits long, and does not fit the history table, whose versions are 64-bit numbers as sqlx's are (at most 9223372036854775807, 19 digits); give the migration a shorter version (`strata generate` uses 14: yyyymmddhhmmss)",
+        path.display(),
+        digits
+    )]
+    VersionTooLarge { path: PathBuf, digits: usize },
     #[error("`{}` has no matching `.up.sql`", path.display())]
     DownWithoutUp { path: PathBuf },
     #[error("migration version {version} is used twice: `{}` and `{}`", first.display(), second.display())]
@@ -378,6 +387,19 @@ mod tests {
         assert!(set.migrations[2].no_transaction && !set.migrations[0].no_transaction);
         assert_eq!(set.migrations[0].description, "first one");
         assert_eq!(set.config.dialect, Dialect::Postgres);
+    }
+
+    /// A version of 20 digits is numeric; what is wrong is its size, and the error says so.
+    #[test]
+    fn a_version_too_large_for_the_history_table_says_so() {
+        let d = TempDir::new("too_large");
+        d.file("20240101120000000000_big.up.sql", "CREATE TABLE t (a INT);").file("strata.toml", "dialect = \"sqlite\"");
+        let e = MigrationSet::load(&d.0, None).expect_err("refused").to_string();
+        assert!(e.contains("20240101120000000000_big.up.sql` is 20 digits long, and does not fit the history table"), "{e}");
+        // Leading zeros do not count: the number fits.
+        let d = TempDir::new("zeros");
+        d.file("00000000000000000001_one.up.sql", "CREATE TABLE t (a INT);").file("strata.toml", "dialect = \"sqlite\"");
+        assert_eq!(MigrationSet::load(&d.0, None).expect("loads").migrations[0].version_number, 1);
     }
 
     #[test]
