@@ -245,11 +245,10 @@ fn migration(
     up: SqlFile,
     down: Option<SqlFile>,
 ) -> Result<Migration, DiscoveryError> {
-    let version_number =
-        version.parse::<i64>().map_err(|_| DiscoveryError::VersionTooLarge {
-            path: up.path.clone(),
-            digits: version.trim_start_matches('0').len(),
-        })?;
+    let version_number = version.parse::<i64>().map_err(|_| DiscoveryError::VersionTooLarge {
+        path: up.path.clone(),
+        digits: version.trim_start_matches('0').len(),
+    })?;
     let no_transaction = says_no_transaction(&up.sql);
     let down_no_transaction = down.as_ref().is_some_and(|d| says_no_transaction(&d.sql));
     Ok(Migration {
@@ -393,12 +392,19 @@ mod tests {
     #[test]
     fn a_version_too_large_for_the_history_table_says_so() {
         let d = TempDir::new("too_large");
-        d.file("20240101120000000000_big.up.sql", "CREATE TABLE t (a INT);").file("strata.toml", "dialect = \"sqlite\"");
+        d.file("20240101120000000000_big.up.sql", "CREATE TABLE t (a INT);")
+            .file("strata.toml", "dialect = \"sqlite\"");
         let e = MigrationSet::load(&d.0, None).expect_err("refused").to_string();
-        assert!(e.contains("20240101120000000000_big.up.sql` is 20 digits long, and does not fit the history table"), "{e}");
+        assert!(
+            e.contains(
+                "20240101120000000000_big.up.sql` is 20 digits long, and does not fit the history table"
+            ),
+            "{e}"
+        );
         // Leading zeros do not count: the number fits.
         let d = TempDir::new("zeros");
-        d.file("00000000000000000001_one.up.sql", "CREATE TABLE t (a INT);").file("strata.toml", "dialect = \"sqlite\"");
+        d.file("00000000000000000001_one.up.sql", "CREATE TABLE t (a INT);")
+            .file("strata.toml", "dialect = \"sqlite\"");
         assert_eq!(MigrationSet::load(&d.0, None).expect("loads").migrations[0].version_number, 1);
     }
 

@@ -76,6 +76,13 @@ pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, 
     Ok(schema)
 }
 
+/// The statements of a file, as text, for running them one by one (PostgreSQL runs several sent
+/// together in one implicit transaction, which `-- no-transaction` files must avoid). The whole
+/// file as one when it does not tokenize: the database then reports what is wrong.
+pub fn statements(dialect: Dialect, sql: &str) -> Vec<&str> {
+    split::texts(dialect, sql).unwrap_or_else(|| vec![sql])
+}
+
 /// Applies the DDL in `sql` (read from `path`, used in errors) to `schema`.
 ///
 /// On error `schema` may hold the statements before the failing one.

@@ -456,8 +456,10 @@ async fn no_transaction_migrations_run_outside_a_transaction() {
     let e = inside.run(&pool).await.expect_err("not inside a transaction");
     assert!(e.to_string().contains("CREATE INDEX CONCURRENTLY cannot run inside a transaction block"), "{e}");
 
+    // Several statements, each outside a transaction (sent together, PostgreSQL would run them
+    // in one implicit transaction and refuse).
     let mut outside = inside.migrations().to_vec();
-    outside[1].up = "-- no-transaction\nCREATE INDEX CONCURRENTLY t_name ON t (name)";
+    outside[1].up = "-- no-transaction\nCREATE INDEX CONCURRENTLY t_name ON t (name);\nCREATE INDEX CONCURRENTLY t_id_name ON t (id, name);";
     outside[1].checksum = checksum(outside[1].up);
     outside[1].sqlx_checksum = sqlx_checksum(outside[1].up);
     outside[1].no_transaction = true;

@@ -53,7 +53,7 @@ impl Backend for Postgres {
         let t = quoted(Dialect::Postgres, table);
         in_transaction(conn, !m.no_transaction, async |conn| {
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            run(conn, m.up, m.no_transaction).await?;
             let took = start.elapsed();
             sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)"
@@ -82,7 +82,7 @@ impl Backend for Postgres {
         let t = quoted(Dialect::Postgres, table);
         in_transaction(conn, !m.down_no_transaction, async |conn| {
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            run(conn, down, m.down_no_transaction).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = $1")))
                 .bind(m.version)
                 .execute(&mut *conn)
@@ -109,4 +109,17 @@ async fn in_transaction<T>(
             Err(e)
         }
     }
+}
+
+/// Runs a migration's SQL: at once in a transaction, or statement by statement outside one
+/// (sent together, PostgreSQL would wrap them in an implicit transaction, which `CREATE INDEX
+/// CONCURRENTLY` refuses).
+async fn run(conn: &mut PgConnection, sql: &str, no_transaction: bool) -> Result<(), sqlx::Error> {
+    if !no_transaction {
+        return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(drop);
+    }
+    for statement in strata_schema::replay::statements(Dialect::Postgres, sql) {
+        sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut *conn).await?;
+    }
+    Ok(())
 }

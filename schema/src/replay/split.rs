@@ -69,6 +69,23 @@ fn byte_offset(sql: &str, line: u64, column: u64) -> usize {
     line_start + in_line
 }
 
+/// The text of each statement of `sql`, from its first token to its last (the semicolon left
+/// out), for running them one at a time. `None` when `sql` does not tokenize.
+pub(crate) fn texts(dialect: Dialect, sql: &str) -> Option<Vec<&str>> {
+    let statements = split(dialect, sql).ok()?;
+    Some(
+        statements
+            .iter()
+            .filter_map(|s| {
+                let (first, last) = (s.tokens.first()?, s.tokens.last()?);
+                let start = byte_offset(sql, first.span.start.line, first.span.start.column);
+                let end = byte_offset(sql, last.span.end.line, last.span.end.column);
+                Some(&sql[start..end])
+            })
+            .collect(),
+    )
+}
+
 /// Tokenizes `sql` and splits it at top-level semicolons; the bodies of triggers and
 /// procedures (`BEGIN ... END`) stay in one piece.
 pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64, u64, String)> {

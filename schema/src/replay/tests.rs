@@ -630,3 +630,12 @@ fn statements_sqlparser_cannot_read_as_written() {
     assert_eq!((e.line, e.column), (2, 32), "{e}");
     assert!(e.message.contains("`t` has no constraint named `g`"), "{e}");
 }
+
+#[test]
+fn a_file_is_cut_into_the_text_of_its_statements() {
+    let sql = "-- no-transaction\nCREATE INDEX CONCURRENTLY a ON t (x);\n/* c */ SELECT 'a;b', $$x;y$$ ;\n\nDO $$ BEGIN PERFORM 1; END $$";
+    assert_eq!(
+        crate::replay::statements(Postgres, sql),
+        ["CREATE INDEX CONCURRENTLY a ON t (x)", "SELECT 'a;b', $$x;y$$", "DO $$ BEGIN PERFORM 1; END $$"]
+    );
+}
