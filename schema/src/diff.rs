@@ -517,7 +517,7 @@ pub fn compare(
             &[],
             DiffKind::MissingCheck,
             format!("`{t}` has `CHECK ({})` in {}, but not in {}", c.expr, sides.ours, sides.theirs),
-            rebuild(format!("ALTER TABLE {} ADD CHECK ({});", q(t), c.expr)),
+            rebuild(format!("ALTER TABLE {} ADD {};", q(t), render::check(d, c))),
         );
     }
     for c in extra_checks {

@@ -120,7 +120,7 @@ pub fn plan(
         .values()
         .filter(|t| !is_unmanaged(unmanaged, &t.name))
         .map(|t| Target {
-            table: without_foreign_key_indexes(t),
+            table: restorable(d, t),
             renamed_from: up.renamed_tables.get(&t.name.to_ascii_lowercase()).cloned(),
             column_renames: up
                 .renamed_columns
@@ -176,12 +176,35 @@ pub fn unmodeled<'a>(current: &'a Schema, targets: &'a [Target], unmanaged: &'a 
     dropped(current, targets, unmanaged).collect()
 }
 
-/// `t` without the indexes MySQL made for its foreign keys: a down that restores a key gets
-/// the index with it, and must not create it a second time.
-fn without_foreign_key_indexes(t: &Table) -> Table {
+/// `t` as a down restores it. Constraints keep their names, so that later migrations find them,
+/// except MySQL's keys named `<table>_ibfk_<n>`, which MySQL names again itself (so that their
+/// index, named after the column, comes back as the index MySQL made and drops, not as one of
+/// the user's). Without the indexes MySQL makes for foreign keys where restoring the key makes
+/// the same index again: a down must not create it a second time. One made under another name
+/// stays, and the down creates it before the key, which then uses it.
+fn restorable(d: Dialect, t: &Table) -> Table {
     let mut t = t.clone();
-    let keys: Vec<Vec<String>> = t.foreign_keys.iter().map(|f| lower(&f.columns)).collect();
-    t.indexes.retain(|i| !(i.generated && keys.contains(&lower(&i.columns))));
+    if d == Dialect::Mysql {
+        let prefix = format!("{}_ibfk_", t.name);
+        for f in &mut t.foreign_keys {
+            if f.name
+                .as_deref()
+                .and_then(|n| n.strip_prefix(&prefix))
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+            {
+                f.name = None;
+            }
+        }
+    }
+    let remade = |i: &crate::schema::Index| {
+        t.foreign_keys.iter().any(|f| {
+            lower(&f.columns) == lower(&i.columns)
+                && f.name.as_deref().is_none_or(|n| n.eq_ignore_ascii_case(&i.name))
+        })
+    };
+    let keep: Vec<bool> = t.indexes.iter().map(|i| !(i.generated && remade(i))).collect();
+    let mut keep = keep.into_iter();
+    t.indexes.retain(|_| keep.next().unwrap_or(true));
     t
 }
 
@@ -213,9 +236,11 @@ fn proven(
 /// The order statements run in: each phase only needs what the earlier ones made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phase {
+    // Renamed tables first: every later statement, drops included, names a table as the
+    // models do (a key dropped before the rename named the new table, which did not exist yet).
+    RenameTables,
     DropForeignKeys,
     DropIndexes,
-    RenameTables,
     RenameColumns,
     CreateTables,
     AddColumns,
@@ -283,7 +308,7 @@ fn normalized(d: Dialect, s: &Schema) -> Schema {
 /// The foreign keys of `s` as they read once the renames `targets` ask for have run: every
 /// database here retargets a key when the table or column it points at is renamed, so the
 /// plan must not add it again.
-fn retargeted(s: &Schema, targets: &[Target]) -> Schema {
+fn retargeted(d: Dialect, s: &Schema, targets: &[Target]) -> Schema {
     let mut out = s.clone();
     for t in targets {
         let name = &t.table.name;
@@ -307,6 +332,11 @@ fn retargeted(s: &Schema, targets: &[Target]) -> Schema {
             }
         }
         if let Some(old) = old {
+            if d == Dialect::Mysql
+                && let Some(t) = out.table_mut(old)
+            {
+                t.rename_mysql_key_names(name);
+            }
             for other in out.tables.values_mut() {
                 for f in other.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(old)) {
                     f.ref_table.clone_from(name);
@@ -328,7 +358,7 @@ fn steps(
     unmanaged: &[String],
     down: bool,
 ) -> Steps {
-    let (raw, from) = (&retargeted(raw, targets), &retargeted(from, targets));
+    let (raw, from) = (&retargeted(d, raw, targets), &retargeted(d, from, targets));
     let q = |s: &str| d.quote_ident(s);
     let mut st = Steps { down, ..Steps::default() };
     let mut created = Vec::new();
@@ -475,16 +505,19 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
         describe(old, model, x, &renames, st);
         warn(old, model, x, &renames, st);
     }
+    if renamed {
+        st.push(Phase::RenameTables, format!("ALTER TABLE {} RENAME TO {};", q(&old.name), q(name)));
+    }
     if d == Dialect::Sqlite && sqlite::needs_rebuild(old, model, &diffs) {
         st.rebuild = true;
         let fill = if st.down { refilled(d, old, model, &renames, st) } else { Vec::new() };
-        for sql in sqlite::rebuild(old, model, &renames, &fill) {
+        // Renamed first, in place: SQLite then rewrites the keys of other tables that point at
+        // it, which a rebuild under the new name would leave pointing at the old one.
+        let old = Table { name: name.clone(), ..old.clone() };
+        for sql in sqlite::rebuild(&old, model, &renames, &fill) {
             st.push(Phase::Rebuild, sql);
         }
         return;
-    }
-    if renamed {
-        st.push(Phase::RenameTables, format!("ALTER TABLE {} RENAME TO {};", q(&old.name), q(name)));
     }
     if d == Dialect::Mysql {
         // MySQL keeps the index it made for a foreign key when the key goes; the model has no

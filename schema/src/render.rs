@@ -96,7 +96,7 @@ pub fn create_table(d: Dialect, t: &Table) -> String {
         lines.push(format!("    {}", foreign_key(d, f)));
     }
     for c in &t.checks {
-        lines.push(format!("    CHECK ({})", c.expr));
+        lines.push(format!("    {}", check(d, c)));
     }
     let mut sql = format!("CREATE TABLE {} (\n{}\n);", q(&t.name), lines.join(",\n"));
     for u in named_indexes {
@@ -110,9 +110,25 @@ pub fn create_table(d: Dialect, t: &Table) -> String {
     sql
 }
 
+/// `[CONSTRAINT name] CHECK (...)`: a check keeps the name it has, so that a down restores
+/// the name later migrations drop it by.
+pub fn check(d: Dialect, c: &crate::schema::Check) -> String {
+    format!("{}CHECK ({})", constraint_name(d, c.name.as_deref()), c.expr)
+}
+
+/// `CONSTRAINT name ` for a named constraint outside SQLite (which names none it can drop).
+fn constraint_name(d: Dialect, name: Option<&str>) -> String {
+    match name {
+        Some(n) if d != Dialect::Sqlite => format!("CONSTRAINT {} ", d.quote_ident(n)),
+        _ => String::new(),
+    }
+}
+
+/// `[CONSTRAINT name] FOREIGN KEY ...`: a key keeps the name it has (see [`check`]).
 pub fn foreign_key(d: Dialect, f: &ForeignKey) -> String {
     let mut s = format!(
-        "FOREIGN KEY ({}) REFERENCES {} ({})",
+        "{}FOREIGN KEY ({}) REFERENCES {} ({})",
+        constraint_name(d, f.name.as_deref()),
         cols(d, &f.columns),
         d.quote_ident(&f.ref_table),
         cols(d, &f.ref_columns)

@@ -131,6 +131,19 @@ impl Table {
         self.checks.retain(|c| !crate::expr::mentions(&c.expr, name));
     }
 
+    /// MySQL renames the foreign keys it named after a table (`<table>_ibfk_<n>`) when the
+    /// table is renamed to `to`.
+    pub fn rename_mysql_key_names(&mut self, to: &str) {
+        let prefix = format!("{}_ibfk_", self.name);
+        for f in &mut self.foreign_keys {
+            if let Some(n) = f.name.as_deref().and_then(|n| n.strip_prefix(&prefix))
+                && n.parse::<u32>().is_ok()
+            {
+                f.name = Some(format!("{to}_ibfk_{n}"));
+            }
+        }
+    }
+
     pub fn is_primary_key_column(&self, name: &str) -> bool {
         self.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
     }

@@ -191,8 +191,8 @@ fn renames_do_not_add_the_foreign_keys_that_follow_them() {
 }
 
 /// A foreign key that points elsewhere is one change: the old key is dropped and the new one
-/// added, and the down does the reverse (the plan once added the new key beside the old one,
-/// and its down forgot the new one).
+/// added, and the down does the reverse, with the old key's name (the plan once added the new
+/// key beside the old one, and its down forgot the new one).
 #[test]
 fn a_foreign_key_that_moves_replaces_the_old_one() {
     let sql = "CREATE TABLE tags (id BIGINT PRIMARY KEY);
@@ -211,7 +211,7 @@ fn a_foreign_key_that_moves_replaces_the_old_one() {
     );
     assert_eq!(
         p.down.sql,
-        "ALTER TABLE posts DROP CONSTRAINT posts_tag_id_fkey;\nALTER TABLE posts ADD FOREIGN KEY (tag_id) REFERENCES tags (id);\n"
+        "ALTER TABLE posts DROP CONSTRAINT posts_tag_id_fkey;\nALTER TABLE posts ADD CONSTRAINT posts_tag FOREIGN KEY (tag_id) REFERENCES tags (id);\n"
     );
     let p = planned(Dialect::Mysql, sql, src).expect("plans").expect("a change");
     assert!(p.up.sql.starts_with("ALTER TABLE posts DROP FOREIGN KEY posts_tag;\n"), "{}", p.up.sql);

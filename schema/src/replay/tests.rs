@@ -22,6 +22,14 @@ fn table<'a>(s: &'a Schema, name: &str) -> &'a Table {
     s.table(name).unwrap_or_else(|| panic!("no table {name} in {:?}", s.tables.keys()))
 }
 
+/// (name, expression) of each check, in name order.
+fn check_names(t: &Table) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> =
+        t.checks.iter().map(|c| (c.name.clone().unwrap_or_default(), c.expr.clone())).collect();
+    names.sort();
+    names
+}
+
 fn columns(t: &Table) -> Vec<(&str, &str, bool)> {
     t.columns.iter().map(|c| (c.name.as_str(), c.ty.as_str(), c.nullable)).collect()
 }
@@ -638,4 +646,58 @@ fn a_file_is_cut_into_the_text_of_its_statements() {
         crate::replay::statements(Postgres, sql),
         ["CREATE INDEX CONCURRENTLY a ON t (x)", "SELECT 'a;b', $$x;y$$", "DO $$ BEGIN PERFORM 1; END $$"]
     );
+}
+
+/// Measured on PostgreSQL 15 and MariaDB 10.11: the names databases give constraints, which a
+/// later `DROP CONSTRAINT` (or a generated one) must find.
+#[test]
+fn constraint_names_as_the_databases_choose_them() {
+    let s = replay(
+        Postgres,
+        "CREATE TABLE ck (a int CHECK (a > 0), b int, c int, CHECK (b > 0), CHECK (a < b), CHECK (c > 0), CHECK (c > 1), CHECK (true));
+         ALTER TABLE ck ADD CHECK (b < 100);",
+    );
+    let names = check_names(table(&s, "ck"));
+    let expected = [
+        ("ck_a_check", "a > 0"),
+        ("ck_b_check", "b > 0"),
+        ("ck_b_check1", "b < 100"),
+        ("ck_c_check", "c > 0"),
+        ("ck_c_check1", "c > 1"),
+        ("ck_check", "a < b"),
+        ("ck_check1", "true"),
+    ];
+    assert_eq!(names, expected.map(|(n, e)| (n.to_owned(), e.to_owned())));
+    // MySQL renames the keys it named after a table with the table; a key named by the user
+    // keeps its name.
+    let s = replay(
+        Mysql,
+        "CREATE TABLE p (id INT PRIMARY KEY);
+         CREATE TABLE b (id INT, a_id INT, FOREIGN KEY (a_id) REFERENCES p (id), CONSTRAINT mine FOREIGN KEY (id) REFERENCES p (id));
+         ALTER TABLE b RENAME TO n3;",
+    );
+    let mut keys: Vec<String> = table(&s, "n3").foreign_keys.iter().filter_map(|f| f.name.clone()).collect();
+    keys.sort();
+    assert_eq!(keys, ["mine", "n3_ibfk_1"]);
+}
+
+#[test]
+fn mariadb_names_checks_after_their_column_or_by_number() {
+    let s = replay(
+        Mysql,
+        "CREATE TABLE a (id INT, score INT CHECK (score > 0), x INT, CHECK (x > 0), CHECK (x < 100));
+         ALTER TABLE a ADD CHECK (id > 0);
+         ALTER TABLE a ADD CONSTRAINT mine CHECK (id < 10);
+         ALTER TABLE a DROP CONSTRAINT CONSTRAINT_1;
+         ALTER TABLE a ADD CHECK (x <> 5);",
+    );
+    let names = check_names(table(&s, "a"));
+    let expected = [
+        ("CONSTRAINT_1", "x <> 5"),
+        ("CONSTRAINT_2", "x < 100"),
+        ("CONSTRAINT_3", "id > 0"),
+        ("mine", "id < 10"),
+        ("score", "score > 0"),
+    ];
+    assert_eq!(names, expected.map(|(n, e)| (n.to_owned(), e.to_owned())));
 }

@@ -5,7 +5,6 @@ use sqlparser::tokenizer::Span;
 
 use super::{
     Context, Result, action, at, ident, name_span, nowhere, object_name, pg_free_name, pg_index_column_name,
-    pg_name,
 };
 use crate::schema::{Check, ForeignKey, Index, PrimaryKey, Table, Unique};
 use crate::{Dialect, expr};
@@ -150,19 +149,46 @@ impl Context<'_> {
         let t = table.name.clone();
         match self.dialect {
             Dialect::Postgres => {
+                // PostgreSQL's `ChooseConstraintName`: a taken name gets a number after its
+                // label (`_check1`); names are taken across the schema.
+                let mut taken: Vec<String> = self
+                    .schema
+                    .tables
+                    .values()
+                    .filter(|x| !x.name.eq_ignore_ascii_case(&t))
+                    .chain(std::iter::once(&*table))
+                    .flat_map(|x| {
+                        let pk = x.primary_key.as_ref().and_then(|p| p.name.clone());
+                        pk.into_iter()
+                            .chain(x.uniques.iter().filter_map(|u| u.name.clone()))
+                            .chain(x.foreign_keys.iter().filter_map(|f| f.name.clone()))
+                            .chain(x.checks.iter().filter_map(|c| c.name.clone()))
+                            .chain(x.indexes.iter().map(|i| i.name.clone()))
+                    })
+                    .collect();
+                let mut choose = |cols: &str, label: &str| {
+                    let name = pg_free_name(&t, cols, label, |n| taken.iter().any(|x| x == n));
+                    taken.push(name.clone());
+                    name
+                };
                 if let Some(pk) = &mut table.primary_key
                     && pk.name.is_none()
                 {
-                    pk.name = Some(pg_name(&t, "", "pkey"));
+                    pk.name = Some(choose("", "pkey"));
                 }
                 for u in table.uniques.iter_mut().filter(|u| u.name.is_none()) {
-                    u.name = Some(pg_name(&t, &u.columns.join("_"), "key"));
+                    u.name = Some(choose(&u.columns.join("_"), "key"));
                 }
                 for f in table.foreign_keys.iter_mut().filter(|f| f.name.is_none()) {
-                    f.name = Some(pg_name(&t, &f.columns.join("_"), "fkey"));
+                    f.name = Some(choose(&f.columns.join("_"), "fkey"));
                 }
+                // A check takes the name of the one column it reads, if it reads one.
+                let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
                 for c in table.checks.iter_mut().filter(|c| c.name.is_none()) {
-                    c.name = Some(pg_name(&t, "", "check"));
+                    let read: Vec<&String> =
+                        columns.iter().filter(|x| crate::expr::mentions(&c.expr, x)).collect();
+                    let col = if let [one] = read.as_slice() { one.as_str() } else { "" };
+                    c.name = Some(choose(col, "check"));
                 }
             }
             Dialect::Mysql => {
@@ -189,6 +215,21 @@ impl Context<'_> {
                 }
                 for i in table.indexes.iter_mut().filter(|i| i.name.is_empty()) {
                     i.name = invent(&i.columns[0]);
+                }
+                // MariaDB names a column's check after the column, and an unnamed table check
+                // `CONSTRAINT_<n>`, the lowest number free (measured on MariaDB 10.11; MySQL 8
+                // says `<table>_chk_<n>`).
+                let mut checks: Vec<String> = table.checks.iter().filter_map(|c| c.name.clone()).collect();
+                for c in table.checks.iter_mut().filter(|c| c.name.is_none()) {
+                    let name = match &c.column {
+                        Some(col) => col.clone(),
+                        None => (1..)
+                            .map(|n| format!("CONSTRAINT_{n}"))
+                            .find(|n| !checks.iter().any(|x| x.eq_ignore_ascii_case(n)))
+                            .unwrap_or_default(),
+                    };
+                    checks.push(name.clone());
+                    c.name = Some(name);
                 }
                 let mut n = table
                     .foreign_keys

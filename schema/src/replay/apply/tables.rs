@@ -352,6 +352,9 @@ impl Context<'_> {
         if self.schema.table(to).is_some() {
             return Err(at(span, format!("table `{to}` already exists at this point of the history")));
         }
+        if self.dialect == Dialect::Mysql {
+            table.rename_mysql_key_names(to);
+        }
         table.name = to.to_owned();
         for t in self.schema.tables.values_mut() {
             for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
