@@ -120,7 +120,12 @@ pub fn plan(
         .values()
         .filter(|t| !is_unmanaged(unmanaged, &t.name))
         .map(|t| Target {
-            table: restorable(d, t),
+            table: restorable(
+                d,
+                t,
+                after_normalized.table(&t.name).is_none()
+                    && !up.renamed_tables.contains_key(&t.name.to_ascii_lowercase()),
+            ),
             renamed_from: up.renamed_tables.get(&t.name.to_ascii_lowercase()).cloned(),
             column_renames: up
                 .renamed_columns
@@ -176,32 +181,50 @@ pub fn unmodeled<'a>(current: &'a Schema, targets: &'a [Target], unmanaged: &'a 
     dropped(current, targets, unmanaged).collect()
 }
 
-/// `t` as a down restores it. Constraints keep their names, so that later migrations find them,
-/// except MySQL's keys named `<table>_ibfk_<n>`, which MySQL names again itself (so that their
-/// index, named after the column, comes back as the index MySQL made and drops, not as one of
-/// the user's). Without the indexes MySQL makes for foreign keys where restoring the key makes
-/// the same index again: a down must not create it a second time. One made under another name
-/// stays, and the down creates it before the key, which then uses it.
-fn restorable(d: Dialect, t: &Table) -> Table {
+/// `t` as a down restores it (`created`: the down creates it anew). Constraints keep their
+/// names, so that later migrations find them, except MySQL's keys named `<table>_ibfk_<n>`
+/// where leaving the name to MySQL gives the same name back: then their index, named after the
+/// column, also comes back as the index MySQL made. Where it would not, the name is kept and
+/// the index MySQL makes for the key takes the key's name: the one name a down cannot give
+/// back (creating the old index first would keep its name, but as the user's index, which a
+/// later up then keeps where MySQL drops its own). Indexes MySQL makes for foreign keys are
+/// left out: restoring the key makes its index again.
+fn restorable(d: Dialect, t: &Table, created: bool) -> Table {
     let mut t = t.clone();
     if d == Dialect::Mysql {
         let prefix = format!("{}_ibfk_", t.name);
-        for f in &mut t.foreign_keys {
-            if f.name
-                .as_deref()
-                .and_then(|n| n.strip_prefix(&prefix))
-                .is_some_and(|n| n.parse::<u32>().is_ok())
-            {
+        let number =
+            |n: Option<&str>| n.and_then(|n| n.strip_prefix(&prefix)).and_then(|n| n.parse::<u32>().ok());
+        // A key whose index bears its name was named so by hand.
+        let own_index = |f: &crate::schema::ForeignKey| {
+            t.indexes
+                .iter()
+                .any(|i| i.generated && f.name.as_deref().is_some_and(|n| i.name.eq_ignore_ascii_case(n)))
+        };
+        let numbers: Vec<Option<u32>> =
+            t.foreign_keys.iter().map(|f| number(f.name.as_deref()).filter(|_| !own_index(f))).collect();
+        let unnamed: Vec<bool> = if created {
+            // CREATE TABLE numbers the keys it names 1, 2, ... in order.
+            let auto: Vec<u32> = numbers.iter().flatten().copied().collect();
+            let in_order = auto.iter().enumerate().all(|(i, n)| *n as usize == i + 1);
+            numbers.iter().map(|n| in_order && n.is_some()).collect()
+        } else {
+            // ALTER TABLE names a key one past the highest number on the table.
+            (0..numbers.len())
+                .map(|k| {
+                    let others = numbers.iter().enumerate().filter(|(j, _)| *j != k).filter_map(|(_, n)| *n);
+                    numbers[k].is_some_and(|n| n == others.max().unwrap_or(0) + 1)
+                })
+                .collect()
+        };
+        for (f, unnamed) in t.foreign_keys.iter_mut().zip(unnamed) {
+            if unnamed {
                 f.name = None;
             }
         }
     }
-    let remade = |i: &crate::schema::Index| {
-        t.foreign_keys.iter().any(|f| {
-            lower(&f.columns) == lower(&i.columns)
-                && f.name.as_deref().is_none_or(|n| n.eq_ignore_ascii_case(&i.name))
-        })
-    };
+    let remade =
+        |i: &crate::schema::Index| t.foreign_keys.iter().any(|f| lower(&f.columns) == lower(&i.columns));
     let keep: Vec<bool> = t.indexes.iter().map(|i| !(i.generated && remade(i))).collect();
     let mut keep = keep.into_iter();
     t.indexes.retain(|_| keep.next().unwrap_or(true));

@@ -246,3 +246,62 @@ fn a_down_gives_a_restored_not_null_column_a_value() {
         "-- `users.age` comes back without the values the up dropped: rows get 0.\nALTER TABLE users ADD COLUMN age INTEGER NOT NULL DEFAULT 0;\nALTER TABLE users ALTER COLUMN age DROP DEFAULT;\n"
     );
 }
+
+/// Found by the property test: a table renamed while one of its keys changes. The rename runs
+/// first, so that the drop of the old key names the table as it then is (it named the new
+/// table before the rename made it, on PostgreSQL and MySQL), and MySQL's key, named after
+/// the old table, is dropped under the name MySQL gave it on the rename.
+#[test]
+fn a_renamed_table_is_renamed_before_anything_names_it() {
+    let sql = "CREATE TABLE a (id BIGINT PRIMARY KEY);
+        CREATE TABLE b (id BIGINT PRIMARY KEY, a_id BIGINT, FOREIGN KEY (a_id) REFERENCES a (id));";
+    let src = r#"
+        #[derive(Model)] #[strata(table = "a")] struct A { #[strata(primary_key)] id: i64 }
+        #[derive(Model)] #[strata(table = "n3", renamed_from = "b")] struct B {
+            #[strata(primary_key)] id: i64,
+            #[strata(references = "n3(id)")] a_id: Option<i64> }"#;
+    let p = planned(Dialect::Postgres, sql, src).expect("plans").expect("a change");
+    assert!(
+        p.up.sql.starts_with("ALTER TABLE b RENAME TO n3;\nALTER TABLE n3 DROP CONSTRAINT b_a_id_fkey;\n"),
+        "{}",
+        p.up.sql
+    );
+    let p = planned(Dialect::Mysql, sql, src).expect("plans").expect("a change");
+    assert!(
+        p.up.sql.starts_with("ALTER TABLE b RENAME TO n3;\nALTER TABLE n3 DROP FOREIGN KEY n3_ibfk_1;\n"),
+        "{}",
+        p.up.sql
+    );
+    // SQLite renames in place, then rebuilds: the keys of other tables follow the rename (a
+    // rebuild under the new name left them pointing at the old one).
+    let sql = "CREATE TABLE a (id INTEGER PRIMARY KEY, score INTEGER);
+        CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));";
+    let src = r#"
+        #[derive(Model)] #[strata(table = "n2", renamed_from = "a", check = "score > 0")] struct A {
+            #[strata(primary_key)] id: i64, score: Option<i32> }
+        #[derive(Model)] #[strata(table = "b")] struct B {
+            #[strata(primary_key)] id: i64,
+            #[strata(references = "n2(id)")] a_id: Option<i64> }"#;
+    let p = planned(Dialect::Sqlite, sql, src).expect("plans").expect("a change");
+    let rename = p.up.sql.find("ALTER TABLE a RENAME TO n2;").expect("renamed in place");
+    let rebuild = p.up.sql.find("CREATE TABLE _strata_new_n2").expect("rebuilt");
+    assert!(rename < rebuild, "{}", p.up.sql);
+}
+
+/// Found by the property test: a down that creates a MySQL table again with keys MySQL named
+/// itself. `CREATE TABLE` numbers the keys it names 1, 2, ... in order, so they are left to
+/// MySQL only when that gives their names back; otherwise every name is written (an unnamed
+/// key beside a written `b_ibfk_1` was named `b_ibfk_1` too, and MariaDB refused the table).
+#[test]
+fn a_mysql_table_created_again_gets_its_key_names_back() {
+    let users = r#"#[derive(Model)] #[strata(table = "a")] struct A { #[strata(primary_key)] id: i64 }"#;
+    let sql = "CREATE TABLE a (id BIGINT PRIMARY KEY);
+        CREATE TABLE b (id BIGINT PRIMARY KEY, a_id BIGINT, f1 BIGINT,
+            FOREIGN KEY (a_id) REFERENCES a (id), FOREIGN KEY (f1) REFERENCES a (id));";
+    let p = planned(Dialect::Mysql, sql, users).expect("plans").expect("a change");
+    assert!(!p.down.sql.contains("CONSTRAINT"), "{}", p.down.sql);
+    // The first key dropped earlier: the second keeps `b_ibfk_2` only if written.
+    let sql = format!("{sql}\nALTER TABLE b DROP FOREIGN KEY b_ibfk_1;");
+    let p = planned(Dialect::Mysql, &sql, users).expect("plans").expect("a change");
+    assert!(p.down.sql.contains("CONSTRAINT b_ibfk_2 FOREIGN KEY (f1)"), "{}", p.down.sql);
+}
