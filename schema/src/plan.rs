@@ -432,6 +432,12 @@ fn steps(
                     (Dialect::Mysql, Some(n)) => {
                         format!("ALTER TABLE {} DROP FOREIGN KEY {};", q(&later.name), q(n))
                     }
+                    // SQLite cannot drop a key: the tables go with foreign keys off (dropping
+                    // one with them on runs the `ON DELETE` actions of the other, which fail).
+                    (Dialect::Sqlite, _) => {
+                        st.rebuild = true;
+                        continue;
+                    }
                     _ => continue,
                 };
                 st.push(Phase::DropForeignKeys, drop);
@@ -527,6 +533,27 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
     for x in &diffs {
         describe(old, model, x, &renames, st);
         warn(old, model, x, &renames, st);
+    }
+    // A column added with a default and made unique at once: every existing row holds the
+    // same value.
+    let added = |c: &String| {
+        diffs.iter().any(|x| {
+            x.kind == DiffKind::MissingColumn
+                && x.column.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(c))
+        })
+    };
+    for x in diffs.iter().filter(|x| x.kind == DiffKind::MissingUnique) {
+        if let Some(c) =
+            x.columns.iter().find(|c| added(c)).and_then(|c| model.column(c)).filter(|c| c.default.is_some())
+        {
+            st.warnings.push(format!(
+                "adds `{}.{}` with DEFAULT {} and makes it unique: every row of `{}` gets the same value, so this fails if it has more than one; add the column in one migration, give the rows their values, and add the unique in the next",
+                model.name,
+                c.name,
+                c.default.as_deref().unwrap_or_default(),
+                model.name
+            ));
+        }
     }
     if renamed {
         st.push(Phase::RenameTables, format!("ALTER TABLE {} RENAME TO {};", q(&old.name), q(name)));

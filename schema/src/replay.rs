@@ -105,6 +105,10 @@ enum Step {
         column: u64,
     },
     TempTable(String),
+    /// `CREATE FUNCTION` / `CREATE PROCEDURE`: the name of code the history defines.
+    Defines(String),
+    /// A statement strata skips that calls functions, each with where it is called.
+    Calls(Vec<(String, u64, u64)>),
     /// The file's first statement that cannot be read; nothing after it is parsed.
     Error(ReplayError),
 }
@@ -161,6 +165,15 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
             }
         }
         if kind == split::Kind::Skip {
+            match split::defined_function(&stmt) {
+                Some(name) => steps.push(Step::Defines(name)),
+                None => {
+                    let calls = split::function_calls(&stmt);
+                    if !calls.is_empty() {
+                        steps.push(Step::Calls(calls));
+                    }
+                }
+            }
             continue;
         }
         if kind == split::Kind::Opaque {
@@ -264,6 +277,17 @@ fn apply_steps(
             }
             Step::Guarded { .. } => {}
             Step::TempTable(name) => temp_tables.push(name),
+            Step::Defines(name) => {
+                schema.functions.insert(name);
+            }
+            Step::Calls(calls) => {
+                if let Some((name, l, c)) = calls.iter().find(|(n, _, _)| schema.functions.contains(n)) {
+                    let message = format!(
+                        "this statement calls `{name}`, which the history defines: strata cannot see what it does to the tables (it may run DDL); say it in the file: `-- strata:effect none` on the line before if it changes no table, or `/* strata:effect <the DDL it runs> */` (see docs/replay.md)"
+                    );
+                    return Err(located(path, sql, *l, *c, message));
+                }
+            }
             Step::Ddl { ast, line, column, guard } => {
                 if guard == rewrite::Guard::IfIndexExists
                     && let sqlparser::ast::Statement::AlterIndex { name, .. } = &*ast

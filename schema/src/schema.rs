@@ -16,6 +16,9 @@ pub struct Schema {
     /// PostgreSQL composite types (`CREATE TYPE t AS (...)`), keyed by lowercased name, with
     /// their attributes' names and canonical types in order.
     pub composites: BTreeMap<String, Vec<(String, String)>>,
+    /// Functions and procedures the history defines (lowercased names): a statement that
+    /// calls one may run DDL strata cannot see. The replay's alone; never compared.
+    pub functions: std::collections::BTreeSet<String>,
 }
 
 impl Schema {

@@ -305,3 +305,31 @@ fn a_mysql_table_created_again_gets_its_key_names_back() {
     let p = planned(Dialect::Mysql, &sql, users).expect("plans").expect("a change");
     assert!(p.down.sql.contains("CONSTRAINT b_ibfk_2 FOREIGN KEY (f1)"), "{}", p.down.sql);
 }
+
+/// Found by the property test: SQLite dropping tables that reference each other with
+/// `ON DELETE CASCADE` (a cycle) failed (`no such table: main.a`): it cannot drop the keys
+/// first, so the tables go with foreign keys off.
+#[test]
+fn sqlite_drops_a_cycle_of_tables_with_foreign_keys_off() {
+    let sql = "CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER);
+        CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id) ON DELETE CASCADE);
+        CREATE TABLE a2 (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id) ON DELETE CASCADE);
+        DROP TABLE a; ALTER TABLE a2 RENAME TO a;";
+    let p = planned(Dialect::Sqlite, sql, "").expect("plans").expect("a change");
+    assert!(p.up.no_transaction && p.up.sql.contains("PRAGMA foreign_keys = OFF;"), "{}", p.up.sql);
+}
+
+/// Found by the property test: a column added with a default and made unique in one step
+/// fails on any table with two rows (they all get the default); `generate` now says so.
+#[test]
+fn a_new_column_made_unique_with_a_default_is_a_warning() {
+    let src = r#"#[derive(Model)] #[strata(table = "users")] struct U {
+        #[strata(primary_key, auto_increment)] id: i64, email: String,
+        #[strata(unique, default = "7")] code: i64 }"#;
+    let p = planned(Dialect::Sqlite, USERS, src).expect("plans").expect("a change");
+    assert!(
+        p.warnings.iter().any(|w| w.starts_with("adds `users.code` with DEFAULT 7 and makes it unique")),
+        "{:?}",
+        p.warnings
+    );
+}

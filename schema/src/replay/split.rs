@@ -367,3 +367,49 @@ fn create_kind(rest: &[&str]) -> Kind {
 fn object<'a>(rest: &[&'a str]) -> &'a str {
     rest.first().copied().unwrap_or("")
 }
+
+/// The name a `CREATE [OR REPLACE] FUNCTION` / `PROCEDURE` defines, lowercased.
+pub(crate) fn defined_function(s: &Statement) -> Option<String> {
+    let h: Vec<&str> = s.head.iter().map(String::as_str).collect();
+    let rest = match h.as_slice() {
+        ["CREATE", "OR", "REPLACE", rest @ ..] | ["CREATE", rest @ ..] => rest,
+        _ => return None,
+    };
+    let at = rest.iter().position(|w| matches!(*w, "FUNCTION" | "PROCEDURE"))?;
+    if !rest[..at].iter().all(|w| matches!(*w, "DEFINER" | "TEMP" | "TEMPORARY")) && at > 0 {
+        return None;
+    }
+    let start = s.tokens.iter().position(
+        |t| matches!(&t.token, Token::Word(w) if matches!(w.keyword, Keyword::FUNCTION | Keyword::PROCEDURE)),
+    )?;
+    let mut name = None;
+    for t in &s.tokens[start + 1..] {
+        match &t.token {
+            Token::Word(w) => name = Some(w.value.to_ascii_lowercase()),
+            Token::Period => {}
+            _ => break,
+        }
+    }
+    name
+}
+
+/// The functions a statement that runs now (a query or DML, not a definition) calls: each word
+/// right before `(`, lowercased, with where.
+pub(crate) fn function_calls(s: &Statement) -> Vec<(String, u64, u64)> {
+    let runs = matches!(
+        s.head.first().map(String::as_str),
+        Some("SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH" | "VALUES" | "REPLACE" | "MERGE")
+    );
+    if !runs {
+        return Vec::new();
+    }
+    s.tokens
+        .windows(2)
+        .filter_map(|w| match (&w[0].token, &w[1].token) {
+            (Token::Word(word), Token::LParen) => {
+                Some((word.value.to_ascii_lowercase(), w[0].span.start.line, w[0].span.start.column))
+            }
+            _ => None,
+        })
+        .collect()
+}

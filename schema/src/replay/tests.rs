@@ -701,3 +701,25 @@ fn mariadb_names_checks_after_their_column_or_by_number() {
     ];
     assert_eq!(names, expected.map(|(n, e)| (n.to_owned(), e.to_owned())));
 }
+
+/// A query that calls a function the history defines may run DDL through it: refused at the
+/// call, unless a `strata:effect` comment says what it does. Built-in functions, and the same
+/// function inside a trigger definition, are no calls.
+#[test]
+fn a_call_of_a_function_the_history_defines_is_refused_at_the_call() {
+    let define = "CREATE TABLE t (id INT);
+        CREATE OR REPLACE FUNCTION public.add_column() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE t ADD COLUMN x INT; END $$;
+        CREATE TRIGGER t_x BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION add_column();
+        SELECT count(*), now() FROM t;";
+    replay(Postgres, define);
+    let e = refuse(Postgres, &format!("{define}\nSELECT  add_column();"));
+    assert_eq!((e.line, e.column), (5, 9), "{e}");
+    assert!(e.message.contains("calls `add_column`, which the history defines"), "{e}");
+    let s = replay(
+        Postgres,
+        &format!("{define}\n/* strata:effect ALTER TABLE t ADD COLUMN x INT; */\nSELECT add_column();"),
+    );
+    assert_eq!(table(&s, "t").columns.len(), 2);
+    let s = replay(Postgres, &format!("{define}\n-- strata:effect none\nSELECT add_column();"));
+    assert_eq!(table(&s, "t").columns.len(), 1);
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `strata check` of this checkout against the one at <rev> (default: HEAD~1), on the reference
+# workload (200 tables, 1000 migrations) for each dialect; no database. Both binaries run in
+# the same loop, alternating (A B B A ...), since the machine is shared and noisy; prints the
+# median of each side, their ratio, and instruction counts of one run of each (callgrind),
+# which do not wobble.
+#   bench/compare.sh [rev] [rounds]
+set -euo pipefail
+rev=${1:-HEAD~1}
+rounds=${2:-15}
+cd "$(dirname "$0")/.."
+root=$PWD
+target=${CARGO_TARGET_DIR:-$root/target}
+work=${STRATA_BENCH_WORKLOAD:-$target/workload}
+[ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
+
+old_tree=$target/bench-old-tree
+rm -rf "$old_tree"
+git worktree prune
+git worktree add -q --detach "$old_tree" "$rev"
+trap 'git worktree remove --force "$old_tree" 2>/dev/null || true' EXIT
+(cd "$old_tree" && CARGO_TARGET_DIR=$target/bench-old-target cargo build -q --release -p strata-cli)
+cargo build -q --release -p strata-cli
+old=$target/bench-old-target/release/strata
+new=$target/release/strata
+
+# Microseconds of one run of "$@" (which must succeed).
+once() {
+    local s e
+    s=$(date +%s%N)
+    "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    e=$(date +%s%N)
+    echo $(( (e - s) / 1000 ))
+}
+median() { sort -n | sed -n "$(( (rounds + 1) / 2 ))p"; }
+instructions() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null \
+        | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+printf "%-8s %12s %12s %7s %16s %16s %7s\n" dialect "$rev ms" "this ms" ratio "$rev instr" "this instr" ratio
+for dialect in sqlite postgres mysql; do
+    crate=$target/bench-compare-$dialect
+    rm -rf "$crate" && mkdir -p "$crate/src"
+    cp -r "$work/$dialect/migrations" "$crate/migrations"
+    echo "dialect = \"$dialect\"" > "$crate/migrations/strata.toml"
+    cd "$crate"
+    "$new" models > src/models.rs
+    "$new" renumber > /dev/null
+    for bin in "$old" "$new"; do
+        "$bin" check > /dev/null || { echo "check is not clean on $dialect with $bin"; exit 1; }
+    done
+    a=() b=()
+    for i in $(seq "$rounds"); do
+        if (( i % 2 )); then a+=("$(once "$old" check)"); b+=("$(once "$new" check)")
+        else b+=("$(once "$new" check)"); a+=("$(once "$old" check)"); fi
+    done
+    ma=$(printf '%s\n' "${a[@]}" | median)
+    mb=$(printf '%s\n' "${b[@]}" | median)
+    ia=$(instructions "$old" check)
+    ib=$(instructions "$new" check)
+    cd "$root"
+    awk -v d="$dialect" -v a="$ma" -v b="$mb" -v ia="$ia" -v ib="$ib" 'BEGIN {
+        printf "%-8s %12.1f %12.1f %6.2fx %16d %16d %6.2fx\n", d, a / 1000, b / 1000, b / a, ia, ib, ib / ia
+    }'
+done
