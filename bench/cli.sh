@@ -12,11 +12,13 @@ alembic=yes
 [ "${1:-}" = --no-alembic ] && alembic=no
 cd "$(dirname "$0")/.."
 root=$PWD
-work=${STRATA_BENCH_WORKLOAD:-target/workload}
+target=${CARGO_TARGET_DIR:-$root/target}
+work=${STRATA_BENCH_WORKLOAD:-$target/workload}
 runs=21
 [ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
 cargo build -q --release -p strata-cli
-strata=$root/target/release/strata
+strata=$target/release/strata
+. bench/project.sh
 
 # Milliseconds of the median of $runs runs of "$@", with `reset` run (untimed) before each.
 # Every run must succeed.
@@ -34,14 +36,7 @@ median() {
 
 sqlite_check= sqlite_generate=
 for dialect in sqlite postgres mysql; do
-    crate=$root/target/bench-cli-$dialect
-    rm -rf "$crate" && mkdir -p "$crate/src"
-    cp -r "$work/$dialect/migrations" "$crate/migrations"
-    echo "dialect = \"$dialect\"" > "$crate/migrations/strata.toml"
-    cd "$crate"
-    "$strata" models > src/models.rs
-    # A project has its strata.sum (generate keeps it): `renumber` records the directory.
-    "$strata" renumber > /dev/null
+    project "$strata" "$work" "$dialect" "$target/bench-cli-$dialect"
     "$strata" check > /dev/null || { echo "check is not clean on $dialect"; exit 1; }
     reset() { :; }
     check=$(median "$strata" check)
@@ -66,19 +61,19 @@ for dialect in sqlite postgres mysql; do
 done
 
 [ "$alembic" = yes ] || exit 0
-venv=$root/target/bench-venv
+venv=$target/bench-venv
 [ -x "$venv/bin/alembic" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q alembic sqlalchemy; }
 cd "$work"
-db=$root/target/bench-alembic.db
+db=$target/bench-alembic.db
 rm -f "$db"
 export BENCH_DB_URL=sqlite:///$db
 "$venv/bin/alembic" -c alembic/sqlite.ini upgrade head > /dev/null 2>&1
 runs=3
 reset() { :; }
 alembic_check=$(median "$venv/bin/alembic" -c alembic/sqlite.ini check)
-ls alembic/sqlite/versions > "$root/target/bench-alembic-before.txt"
+ls alembic/sqlite/versions > "$target/bench-alembic-before.txt"
 reset() {
-    comm -13 "$root/target/bench-alembic-before.txt" <(ls alembic/sqlite/versions) \
+    comm -13 "$target/bench-alembic-before.txt" <(ls alembic/sqlite/versions) \
         | sed 's|^|alembic/sqlite/versions/|' | xargs -r rm -rf
 }
 alembic_generate=$(BENCH_MODELS=models_changed median "$venv/bin/alembic" -c alembic/sqlite.ini revision --autogenerate -m bench)

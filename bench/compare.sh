@@ -23,6 +23,7 @@ trap 'git worktree remove --force "$old_tree" 2>/dev/null || true' EXIT
 cargo build -q --release -p strata-cli
 old=$target/bench-old-target/release/strata
 new=$target/release/strata
+. bench/project.sh
 
 # Microseconds of one run of "$@" (which must succeed).
 once() {
@@ -40,13 +41,7 @@ instructions() {
 
 printf "%-8s %12s %12s %7s %16s %16s %7s\n" dialect "$rev ms" "this ms" ratio "$rev instr" "this instr" ratio
 for dialect in sqlite postgres mysql; do
-    crate=$target/bench-compare-$dialect
-    rm -rf "$crate" && mkdir -p "$crate/src"
-    cp -r "$work/$dialect/migrations" "$crate/migrations"
-    echo "dialect = \"$dialect\"" > "$crate/migrations/strata.toml"
-    cd "$crate"
-    "$new" models > src/models.rs
-    "$new" renumber > /dev/null
+    project "$new" "$work" "$dialect" "$target/bench-compare-$dialect"
     for bin in "$old" "$new"; do
         "$bin" check > /dev/null || { echo "check is not clean on $dialect with $bin"; exit 1; }
     done

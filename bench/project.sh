@@ -1,0 +1,12 @@
+# Sourced by the bench scripts: `project <strata> <workload> <dialect> <dir>` makes <dir> a
+# strata project over the workload's migrations for <dialect>, with the models `strata models`
+# writes and the strata.sum a project keeps (`renumber` records the directory), and enters it.
+project() {
+    local strata=$1 work=$2 dialect=$3 dir=$4
+    rm -rf "$dir" && mkdir -p "$dir/src"
+    cp -r "$work/$dialect/migrations" "$dir/migrations"
+    echo "dialect = \"$dialect\"" > "$dir/migrations/strata.toml"
+    cd "$dir"
+    "$strata" models > src/models.rs
+    "$strata" renumber > /dev/null
+}
