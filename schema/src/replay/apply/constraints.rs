@@ -151,23 +151,36 @@ impl Context<'_> {
             Dialect::Postgres => {
                 // PostgreSQL's `ChooseConstraintName`: a taken name gets a number after its
                 // label (`_check1`); names are taken across the schema.
-                let mut taken: Vec<String> = self
-                    .schema
-                    .tables
-                    .values()
-                    .filter(|x| !x.name.eq_ignore_ascii_case(&t))
-                    .chain(std::iter::once(&*table))
-                    .flat_map(|x| {
-                        let pk = x.primary_key.as_ref().and_then(|p| p.name.clone());
-                        pk.into_iter()
-                            .chain(x.uniques.iter().filter_map(|u| u.name.clone()))
-                            .chain(x.foreign_keys.iter().filter_map(|f| f.name.clone()))
-                            .chain(x.checks.iter().filter_map(|c| c.name.clone()))
-                            .chain(x.indexes.iter().map(|i| i.name.clone()))
+                // Looked up only for the names chosen, without copying any: a long history
+                // names thousands of constraints.
+                let names = |x: &Table| {
+                    let pk = x.primary_key.as_ref().and_then(|p| p.name.as_deref());
+                    pk.into_iter()
+                        .chain(x.uniques.iter().filter_map(|u| u.name.as_deref()))
+                        .chain(x.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+                        .chain(x.checks.iter().filter_map(|c| c.name.as_deref()))
+                        .chain(x.indexes.iter().map(|i| i.name.as_str()))
+                        .map(str::to_owned)
+                        .collect::<Vec<String>>()
+                };
+                let schema = &*self.schema;
+                let elsewhere = |n: &str| {
+                    schema.tables.values().filter(|x| !x.name.eq_ignore_ascii_case(&t)).any(|x| {
+                        x.primary_key.as_ref().and_then(|p| p.name.as_deref()) == Some(n)
+                            || x.uniques.iter().any(|u| u.name.as_deref() == Some(n))
+                            || x.foreign_keys.iter().any(|f| f.name.as_deref() == Some(n))
+                            || x.checks.iter().any(|c| c.name.as_deref() == Some(n))
+                            || x.indexes.iter().any(|i| i.name == n)
                     })
-                    .collect();
+                };
+                let unnamed = table.primary_key.as_ref().is_some_and(|p| p.name.is_none())
+                    || table.uniques.iter().any(|u| u.name.is_none())
+                    || table.foreign_keys.iter().any(|f| f.name.is_none())
+                    || table.checks.iter().any(|c| c.name.is_none());
+                let mut taken: Vec<String> = if unnamed { names(table) } else { Vec::new() };
                 let mut choose = |cols: &str, label: &str| {
-                    let name = pg_free_name(&t, cols, label, |n| taken.iter().any(|x| x == n));
+                    let name =
+                        pg_free_name(&t, cols, label, |n| taken.iter().any(|x| x == n) || elsewhere(n));
                     taken.push(name.clone());
                     name
                 };
