@@ -100,6 +100,72 @@ pub fn compare_schemas(d: Dialect, sides: &Sides, ours: &Schema, theirs: &Schema
             Some(format!("DROP TABLE {};", q(&t.name))),
         ));
     }
+    // Views by name, and the indexes of materialized ones; not on MySQL, where the replay
+    // does not read every view (`CREATE DEFINER=... VIEW`), so the database has views it
+    // cannot know.
+    if d != Dialect::Mysql {
+        for v in ours.views.values() {
+            let kind = |m: bool| if m { "materialized view" } else { "view" };
+            match theirs.views.get(&v.name.to_ascii_lowercase()) {
+                None => out.push(other(
+                    DiffKind::ExtraTable,
+                    format!("{} `{}` {}", kind(v.materialized), v.name, sides.missing),
+                    None,
+                )),
+                Some(w) if w.materialized != v.materialized => out.push(other(
+                    DiffKind::ExtraTable,
+                    format!(
+                        "`{}` is a {} in {}, but a {} in {}",
+                        v.name,
+                        kind(v.materialized),
+                        sides.ours,
+                        kind(w.materialized),
+                        sides.theirs
+                    ),
+                    None,
+                )),
+                Some(w) => {
+                    let (missing, extra) = unpaired(
+                        &v.indexes,
+                        &w.indexes,
+                        |_| true,
+                        |a, b| same_index(a, b) && a.name.eq_ignore_ascii_case(&b.name),
+                    );
+                    for i in missing {
+                        out.push(other(
+                            DiffKind::MissingIndex,
+                            format!(
+                                "`{}` has {} in {}, but not in {}",
+                                v.name,
+                                describe_index(i),
+                                sides.ours,
+                                sides.theirs
+                            ),
+                            None,
+                        ));
+                    }
+                    for i in extra {
+                        out.push(other(
+                            DiffKind::ExtraIndex,
+                            format!(
+                                "index `{}` on `{}` is in {}, but not in {}",
+                                i.name, v.name, sides.theirs, sides.ours
+                            ),
+                            None,
+                        ));
+                    }
+                }
+            }
+        }
+        for w in theirs.views.values().filter(|w| !ours.views.contains_key(&w.name.to_ascii_lowercase())) {
+            let kind = if w.materialized { "materialized view" } else { "view" };
+            out.push(other(
+                DiffKind::ExtraTable,
+                format!("{kind} `{}` is in {}, but not in {}", w.name, sides.theirs, sides.ours),
+                None,
+            ));
+        }
+    }
     let list = |labels: &[String]| labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ");
     let attrs =
         |a: &[(String, String)]| a.iter().map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>().join(", ");

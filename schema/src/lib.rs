@@ -23,4 +23,4 @@ pub use dialect::Dialect;
 pub use migrations::{DiscoveryError, Migration, MigrationSet};
 pub use model::{ModelDef, ModelError};
 pub use replay::{ReplayError, replay};
-pub use schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, Unique};
+pub use schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, View};

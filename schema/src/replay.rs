@@ -109,6 +109,9 @@ enum Step {
     Defines(String),
     /// A statement strata skips that calls functions, each with where it is called.
     Calls(Vec<(String, u64, u64)>),
+    /// A view whose query sqlparser cannot read: its name, and whether it is materialized;
+    /// what it reads stays unknown.
+    View(String, bool),
     /// The file's first statement that cannot be read; nothing after it is parsed.
     Error(ReplayError),
 }
@@ -192,6 +195,7 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
             steps.push(Step::Error(located(path, sql, line, column, message)));
             break;
         }
+        let view = split::view_name(dialect, &stmt);
         let mut tokens = stmt.tokens;
         let guard = rewrite::rewrite(dialect, &mut tokens);
         if matches!(guard, rewrite::Guard::Constraint { .. }) {
@@ -217,6 +221,11 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
                     break;
                 }
             },
+            Err(_) if view.is_some() => {
+                if let Some((name, materialized)) = view {
+                    steps.push(Step::View(name, materialized));
+                }
+            }
             Err(e) => {
                 let (l, c, message) = parser_error_location(&e.to_string(), line, column);
                 let message = format!("cannot parse this statement as {}: {message}", dialect.title());
@@ -277,6 +286,15 @@ fn apply_steps(
             }
             Step::Guarded { .. } => {}
             Step::TempTable(name) => temp_tables.push(name),
+            Step::View(name, materialized) => {
+                let view = crate::schema::View {
+                    name: name.clone(),
+                    materialized,
+                    reads: Vec::new(),
+                    indexes: Vec::new(),
+                };
+                schema.views.insert(name.to_ascii_lowercase(), view);
+            }
             Step::Defines(name) => {
                 schema.functions.insert(name);
             }

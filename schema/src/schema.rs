@@ -19,6 +19,30 @@ pub struct Schema {
     /// Functions and procedures the history defines (lowercased names): a statement that
     /// calls one may run DDL strata cannot see. The replay's alone; never compared.
     pub functions: std::collections::BTreeSet<String>,
+    /// Views and materialized views, keyed by lowercased name. The replay's alone for now:
+    /// what they read makes the databases refuse changes to it (see docs/replay.md).
+    pub views: BTreeMap<String, View>,
+}
+
+/// A view or materialized view: a name beside the tables', the columns its query reads, and,
+/// materialized, its indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub name: String,
+    pub materialized: bool,
+    /// `(table, column)` for each column the query reads, as far as strata could tell which
+    /// table it belongs to; `(table, "*")` for a table read whole.
+    pub reads: Vec<(String, String)>,
+    pub indexes: Vec<Index>,
+}
+
+impl View {
+    /// Whether the view reads `table`'s column `column` (any column when `None`).
+    pub fn reads(&self, table: &str, column: Option<&str>) -> bool {
+        self.reads.iter().any(|(t, c)| {
+            t.eq_ignore_ascii_case(table) && column.is_none_or(|col| c == "*" || c.eq_ignore_ascii_case(col))
+        })
+    }
 }
 
 impl Schema {
@@ -38,13 +62,28 @@ impl Schema {
         self.tables.remove(&key(name))
     }
 
-    /// Finds the table that owns the index `name`.
+    /// Finds the table (or materialized view) that owns the index `name`.
     pub fn table_of_index(&self, name: &str) -> Option<&str> {
-        self.tables.values().find_map(|t| {
-            let found = t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(name))
-                || t.uniques.iter().any(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
-            found.then_some(t.name.as_str())
-        })
+        self.tables
+            .values()
+            .find_map(|t| {
+                let found = t.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(name))
+                    || t.uniques
+                        .iter()
+                        .any(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)));
+                found.then_some(t.name.as_str())
+            })
+            .or_else(|| {
+                self.views
+                    .values()
+                    .find(|v| v.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(name)))
+                    .map(|v| v.name.as_str())
+            })
+    }
+
+    /// The views that read `table` (its column `column`, when given).
+    pub fn views_reading(&self, table: &str, column: Option<&str>) -> Vec<String> {
+        self.views.values().filter(|v| v.reads(table, column)).map(|v| v.name.clone()).collect()
     }
 }
 

@@ -319,6 +319,17 @@ async fn a_database_that_differs_from_the_replay_is_noticed() {
         ),
         None
     );
+    sqlx::raw_sql("CREATE VIEW note_bodies AS SELECT body FROM notes")
+        .execute(&mut lite)
+        .await
+        .expect("a view");
+    let diff = describe(
+        Dialect::Sqlite,
+        &replayed(Dialect::Sqlite),
+        &introspect_sqlite(&mut lite).await.expect("reads"),
+    );
+    assert!(diff.as_deref().is_some_and(|d| d.contains("view `note_bodies` is in the database")), "{diff:?}");
+    sqlx::raw_sql("DROP VIEW note_bodies").execute(&mut lite).await.expect("no view");
     sqlx::raw_sql("ALTER TABLE notes ADD COLUMN extra TEXT").execute(&mut lite).await.expect("alters");
     let diff = describe(
         Dialect::Sqlite,

@@ -112,13 +112,50 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
     )))
     .fetch_all(&mut *conn)
     .await?;
+    // Views and materialized views; the indexes of the materialized ones.
+    let views: Vec<(i64, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('v', 'm') AND {USER_SCHEMAS} ORDER BY 2, 3"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut views: HashMap<i64, strata_schema::View> = views
+        .into_iter()
+        .map(|(oid, nsp, rel, kind)| {
+            let name = if nsp == "public" { rel } else { format!("{nsp}.{rel}") };
+            (
+                oid,
+                strata_schema::View {
+                    name,
+                    materialized: kind == "m",
+                    reads: Vec::new(),
+                    indexes: Vec::new(),
+                },
+            )
+        })
+        .collect();
     for (rel, def) in indexes {
         if let Some(table) = by_oid.get_mut(&rel) {
             apply_definition(D, table, &def)?;
+        } else if let Some(view) = views.get_mut(&rel) {
+            // Read as the replay reads it, on a schema that holds the view alone.
+            let mut scratch = Schema::default();
+            scratch.views.insert(
+                view.name.to_ascii_lowercase(),
+                strata_schema::View { indexes: Vec::new(), ..view.clone() },
+            );
+            strata_schema::replay::apply_sql(D, &mut scratch, std::path::Path::new(&view.name), &def)
+                .map_err(|e| IntrospectError::Definition { object: view.name.clone(), message: e.message })?;
+            if let Some(v) = scratch.views.remove(&view.name.to_ascii_lowercase()) {
+                view.indexes.extend(v.indexes);
+            }
         }
     }
 
     let mut schema = Schema::default();
+    for view in views.into_values() {
+        schema.views.insert(view.name.to_ascii_lowercase(), view);
+    }
     for table in by_oid.into_values() {
         schema.insert_table(table);
     }

@@ -118,6 +118,19 @@ pub async fn introspect_sqlite(conn: &mut SqliteConnection) -> Result<Schema, In
         }
         schema.insert_table(table);
     }
+    let views: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await?;
+    for name in views {
+        let view = strata_schema::View {
+            name: name.clone(),
+            materialized: false,
+            reads: Vec::new(),
+            indexes: Vec::new(),
+        };
+        schema.views.insert(name.to_ascii_lowercase(), view);
+    }
     schema.normalize(D);
     Ok(schema)
 }

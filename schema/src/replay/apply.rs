@@ -3,6 +3,7 @@
 mod columns;
 mod constraints;
 mod tables;
+mod views;
 
 use sqlparser::ast::{
     AlterIndexOperation, Ident, ObjectName, ReferentialAction, Statement, UserDefinedTypeRepresentation,
@@ -131,6 +132,7 @@ impl Context<'_> {
     pub fn apply(&mut self, stmt: Statement) -> Result<()> {
         match stmt {
             Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::CreateView(cv) => self.create_view(cv),
             Statement::AlterTable(at) => {
                 let name = object_name(self.dialect, &at.name);
                 if self.is_temp(&name) {

@@ -320,12 +320,10 @@ pub(crate) fn classify(s: &Statement) -> Kind {
         | "SECURITY" | "DISCARD" | "CHECKPOINT" | "FLUSH" | "OPTIMIZE" | "USE" => Kind::Skip,
         "CREATE" => create_kind(&h[1..]),
         "DROP" => match object(&h[1..]) {
-            "TABLE" | "INDEX" | "TYPE" | "SCHEMA" => Kind::Ddl,
-            "VIEW" | "MATERIALIZED" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION" | "SEQUENCE"
-            | "ROLE" | "USER" | "POLICY" | "RULE" | "AGGREGATE" | "DOMAIN" | "OPERATOR" | "CAST"
-            | "EVENT" | "COLLATION" | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "STATISTICS" | "TEXT" => {
-                Kind::Skip
-            }
+            "TABLE" | "INDEX" | "TYPE" | "SCHEMA" | "VIEW" | "MATERIALIZED" => Kind::Ddl,
+            "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION" | "SEQUENCE" | "ROLE" | "USER" | "POLICY"
+            | "RULE" | "AGGREGATE" | "DOMAIN" | "OPERATOR" | "CAST" | "EVENT" | "COLLATION"
+            | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "STATISTICS" | "TEXT" => Kind::Skip,
             _ => Kind::Unknown,
         },
         "ALTER" => match object(&h[1..]) {
@@ -353,11 +351,11 @@ fn create_kind(rest: &[&str]) -> Kind {
     match rest.first().copied().unwrap_or("") {
         "TEMP" | "TEMPORARY" => Kind::TempTable,
         "UNLOGGED" if rest.get(1) == Some(&"TABLE") => Kind::Ddl,
-        "TABLE" | "INDEX" | "UNIQUE" | "TYPE" => Kind::Ddl,
-        "FUNCTION" | "PROCEDURE" | "TRIGGER" | "VIEW" | "MATERIALIZED" | "EXTENSION" | "ROLE" | "USER"
-        | "SCHEMA" | "SEQUENCE" | "AGGREGATE" | "OPERATOR" | "POLICY" | "RULE" | "CAST" | "COLLATION"
-        | "DOMAIN" | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "EVENT" | "STATISTICS" | "CONVERSION"
-        | "LANGUAGE" | "TRUSTED" | "PROCEDURAL" | "TEXT" | "DATABASE" | "ALGORITHM" | "SQL" => Kind::Skip,
+        "TABLE" | "INDEX" | "UNIQUE" | "TYPE" | "VIEW" | "MATERIALIZED" => Kind::Ddl,
+        "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION" | "ROLE" | "USER" | "SCHEMA" | "SEQUENCE"
+        | "AGGREGATE" | "OPERATOR" | "POLICY" | "RULE" | "CAST" | "COLLATION" | "DOMAIN" | "PUBLICATION"
+        | "SUBSCRIPTION" | "SERVER" | "EVENT" | "STATISTICS" | "CONVERSION" | "LANGUAGE" | "TRUSTED"
+        | "PROCEDURAL" | "TEXT" | "DATABASE" | "ALGORITHM" | "SQL" => Kind::Skip,
         "RECURSIVE" | "CONSTRAINT" => Kind::Skip,
         _ => Kind::Unknown,
     }
@@ -412,4 +410,34 @@ pub(crate) fn function_calls(s: &Statement) -> Vec<(String, u64, u64)> {
             _ => None,
         })
         .collect()
+}
+
+/// The name a `CREATE [OR REPLACE] [MATERIALIZED] VIEW [IF NOT EXISTS]` defines, and whether the
+/// view is materialized; `None` for any other statement.
+pub(crate) fn view_name(dialect: Dialect, s: &Statement) -> Option<(String, bool)> {
+    let h: Vec<&str> = s.head.iter().map(String::as_str).collect();
+    let rest = match h.as_slice() {
+        ["CREATE", "OR", "REPLACE", rest @ ..] | ["CREATE", rest @ ..] => rest,
+        _ => return None,
+    };
+    let materialized = rest.first() == Some(&"MATERIALIZED");
+    if rest.get(usize::from(materialized)) != Some(&"VIEW") {
+        return None;
+    }
+    let at =
+        s.tokens.iter().position(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::VIEW))?;
+    let mut name = None;
+    for t in &s.tokens[at + 1..] {
+        match &t.token {
+            Token::Word(w)
+                if matches!(w.keyword, Keyword::IF | Keyword::NOT | Keyword::EXISTS) && name.is_none() => {}
+            Token::Word(w) if dialect == Dialect::Postgres && w.quote_style.is_none() => {
+                name = Some(w.value.to_ascii_lowercase())
+            }
+            Token::Word(w) => name = Some(w.value.clone()),
+            Token::Period => {}
+            _ => break,
+        }
+    }
+    name.map(|n| (n, materialized))
 }

@@ -723,3 +723,56 @@ fn a_call_of_a_function_the_history_defines_is_refused_at_the_call() {
     let s = replay(Postgres, &format!("{define}\n-- strata:effect none\nSELECT add_column();"));
     assert_eq!(table(&s, "t").columns.len(), 1);
 }
+
+/// Views and materialized views (measured on PostgreSQL 15 and SQLite 3.40): a materialized
+/// view takes indexes; what a view reads cannot be dropped or (PostgreSQL) retyped, and a table
+/// a view reads cannot be dropped (PostgreSQL) unless CASCADE drops the view with it; renames
+/// carry into the view.
+#[test]
+fn views_know_what_they_read() {
+    let create = "CREATE TABLE r (id INT PRIMARY KEY, name TEXT, born DATE);
+        CREATE TABLE b (id INT PRIMARY KEY, rid INT, status TEXT, spare TEXT);
+        CREATE MATERIALIZED VIEW summary AS SELECT x.id, count(*) AS n, max(y.status) FROM r AS x JOIN b y ON y.rid = x.id GROUP BY x.id;
+        CREATE INDEX summary_id ON summary (id);
+        CREATE VIEW everything AS SELECT * FROM r;";
+    let s = replay(Postgres, create);
+    let summary = &s.views["summary"];
+    assert!(summary.materialized && summary.indexes[0].name == "summary_id");
+    assert!(
+        summary.reads("b", Some("status"))
+            && summary.reads("b", Some("rid"))
+            && !summary.reads("b", Some("spare"))
+    );
+    assert!(s.views["everything"].reads("r", Some("born")));
+    for (sql, words) in [
+        (
+            "ALTER TABLE b DROP COLUMN status",
+            "PostgreSQL refuses to drop `b.status`: the view `summary` reads it",
+        ),
+        (
+            "ALTER TABLE b ALTER COLUMN rid TYPE BIGINT",
+            "PostgreSQL refuses to change the type of `b.rid`: the view `summary` reads it",
+        ),
+        ("ALTER TABLE r DROP COLUMN born", "the view `everything` reads it"),
+        ("DROP TABLE b", "PostgreSQL refuses to drop table `b`: the view `summary` reads it"),
+        (
+            "CREATE INDEX e_id ON everything (id)",
+            "`everything` is a view: only tables and materialized views take indexes",
+        ),
+    ] {
+        let e = refuse(Postgres, &format!("{create}\n{sql};"));
+        assert!(e.message.contains(words), "{sql}: {e}");
+        assert_eq!(e.line, 6, "{sql}: {e}");
+    }
+    let s = replay(
+        Postgres,
+        &format!("{create}\nALTER TABLE b DROP COLUMN spare; ALTER TABLE b RENAME COLUMN status TO state; ALTER TABLE b RENAME TO builds;
+            DROP INDEX summary_id; DROP TABLE builds CASCADE; DROP VIEW everything;"),
+    );
+    assert!(s.views.is_empty(), "{:?}", s.views);
+    let e = refuse(
+        Sqlite,
+        "CREATE TABLE r (id INTEGER PRIMARY KEY, name TEXT); CREATE VIEW v AS SELECT name FROM r;\nALTER TABLE r DROP COLUMN name;",
+    );
+    assert!(e.message.contains("SQLite refuses to drop `r.name`: the view `v` reads it"), "{e}");
+}

@@ -196,6 +196,7 @@ impl Context<'_> {
         }
         t.rename_column(from, to);
         self.rename_references(table, from, to);
+        super::views::rename_column_in_views(self.schema, table, from, to);
         Ok(())
     }
 

@@ -282,10 +282,26 @@ impl Context<'_> {
         if self.is_temp(&table_name) {
             return Ok(());
         }
-        let Some(table) = self.schema.table(&table_name) else {
-            return Err(self.missing_table(&table_name, name_span(&ci.table_name)));
+        // A materialized view takes indexes too; what it outputs is not known, so its columns
+        // are taken as written.
+        let view = self.schema.views.get(&table_name.to_ascii_lowercase()).map(|v| v.materialized);
+        let (columns, expression) = match (self.schema.table(&table_name), view) {
+            (Some(table), _) => self.index_columns(table, &ci.columns)?,
+            (None, Some(true)) => (
+                ci.columns
+                    .iter()
+                    .map(|c| expr::normalize_ast(dialect, c.column.expr.clone()).unwrap_or_default())
+                    .collect(),
+                ci.columns.iter().any(|c| !matches!(c.column.expr, Expr::Identifier(_))),
+            ),
+            (None, Some(false)) => {
+                return Err(at(
+                    name_span(&ci.table_name),
+                    format!("`{table_name}` is a view: only tables and materialized views take indexes"),
+                ));
+            }
+            (None, None) => return Err(self.missing_table(&table_name, name_span(&ci.table_name))),
         };
-        let (columns, expression) = self.index_columns(table, &ci.columns)?;
         let name = match &ci.name {
             Some(n) => object_name(dialect, n),
             None if dialect == Dialect::Postgres => {
@@ -314,18 +330,19 @@ impl Context<'_> {
             ));
         }
         let predicate = ci.predicate.and_then(|p| expr::normalize_ast(dialect, p));
+        let unique_constraint = ci.unique && !expression && predicate.is_none() && view.is_none();
+        let index = Index { name, columns, unique: ci.unique, expression, predicate, generated: false };
+        if view.is_some()
+            && let Some(v) = self.schema.views.get_mut(&table_name.to_ascii_lowercase())
+        {
+            v.indexes.push(index);
+            return Ok(());
+        }
         let table = self.table(&table_name)?;
-        if ci.unique && !expression && predicate.is_none() {
-            table.uniques.push(Unique { name: Some(name), columns });
+        if unique_constraint {
+            table.uniques.push(Unique { name: Some(index.name), columns: index.columns });
         } else {
-            table.indexes.push(Index {
-                name,
-                columns,
-                unique: ci.unique,
-                expression,
-                predicate,
-                generated: false,
-            });
+            table.indexes.push(index);
         }
         if dialect == Dialect::Mysql {
             drop_served_generated_indexes(table);

@@ -35,6 +35,9 @@ impl Context<'_> {
             }
             return Err(at(span, format!("table `{name}` already exists at this point of the history")));
         }
+        if self.schema.views.contains_key(&name.to_ascii_lowercase()) {
+            return Err(at(span, format!("`{name}` is a view at this point of the history; drop it first")));
+        }
         let mut table = Table::new(name);
         for def in &ct.columns {
             self.add_column(&mut table, def, None)?;
@@ -121,6 +124,14 @@ impl Context<'_> {
             }
             AlterTableOperation::AlterColumn { column_name, op } => {
                 let col = ident(dialect, &column_name);
+                if dialect == Dialect::Postgres && matches!(op, AlterColumnOperation::SetDataType { .. }) {
+                    self.read_by_views(
+                        name,
+                        Some(&col),
+                        column_name.span,
+                        &format!("change the type of `{name}.{col}`"),
+                    )?;
+                }
                 let table = self.table(name)?;
                 let Some(column) = table.column_mut(&col) else {
                     return Err(at(
@@ -298,6 +309,13 @@ impl Context<'_> {
                 }
             }
         }
+        match dialect {
+            Dialect::Postgres if cascade => self.drop_views_reading(table, Some(col)),
+            Dialect::Postgres | Dialect::Sqlite => {
+                self.read_by_views(table, Some(col), span, &format!("drop `{table}.{col}`"))?
+            }
+            Dialect::Mysql => {}
+        }
         let t = self.table(table)?;
         let mentions = |e: &str| crate::expr::mentions(e, col);
         let refuse = |what: String| {
@@ -365,6 +383,7 @@ impl Context<'_> {
             f.ref_table = to.to_owned();
         }
         self.schema.insert_table(table);
+        super::views::rename_table_in_views(self.schema, from, to);
         Ok(())
     }
 
@@ -405,6 +424,11 @@ impl Context<'_> {
                         ));
                     }
                 }
+                match dialect {
+                    Dialect::Postgres if cascade => self.drop_views_reading(&n, None),
+                    Dialect::Postgres => self.read_by_views(&n, None, span, &format!("drop table `{n}`"))?,
+                    _ => {}
+                }
                 self.schema.remove_table(&n);
                 if cascade {
                     for t in self.schema.tables.values_mut() {
@@ -417,8 +441,15 @@ impl Context<'_> {
                     Some(t) => Some(object_name(dialect, t)),
                     None => self.schema.table_of_index(&n).map(str::to_owned),
                 };
-                let dropped =
-                    owner.and_then(|o| self.schema.table_mut(&o)).is_some_and(|t| drop_index(t, &n));
+                let view = owner.as_ref().and_then(|o| self.schema.views.get_mut(&o.to_ascii_lowercase()));
+                let dropped = match view {
+                    Some(v) => {
+                        let before = v.indexes.len();
+                        v.indexes.retain(|i| !i.name.eq_ignore_ascii_case(&n));
+                        before != v.indexes.len()
+                    }
+                    None => owner.and_then(|o| self.schema.table_mut(&o)).is_some_and(|t| drop_index(t, &n)),
+                };
                 if !dropped && !if_exists {
                     return Err(at(
                         span,
@@ -426,6 +457,7 @@ impl Context<'_> {
                     ));
                 }
             }
+            ObjectType::View | ObjectType::MaterializedView => self.drop_view(name, if_exists)?,
             ObjectType::Type => {
                 let key = n.to_ascii_lowercase();
                 let dropped =
