@@ -79,8 +79,9 @@ pub const MODEL_VS_DATABASE: Sides =
     Sides { ours: "the model", theirs: "the database", missing: "is not in the database", model: true };
 
 /// Every difference between two whole schemas, normalised for `d`: each table of `ours` as
-/// [`compare`] finds it, the tables only `theirs` has, and PostgreSQL's enum and composite
-/// types. The one comparison behind `verify`, `round_trip` and the fixture tests.
+/// [`compare`] finds it, the tables only `theirs` has, views and the indexes of materialized
+/// ones (not on MySQL), and PostgreSQL's enum and composite types. The one comparison behind
+/// `verify`, `round_trip` and the fixture tests.
 pub fn compare_schemas(d: Dialect, sides: &Sides, ours: &Schema, theirs: &Schema) -> Vec<Difference> {
     let mut out: Vec<Difference> =
         ours.tables.values().flat_map(|t| compare(d, sides, t, None, &[], theirs)).collect();
