@@ -146,6 +146,14 @@ fn migrator(set: &MigrationSet) -> TokenStream {
         .filter(|p| p.is_file())
         .map(|p| p.display().to_string());
     let unmanaged = set.config.unmanaged.iter();
+    let effects = set.config.effects.iter().filter_map(|e| {
+        let (version, line) = (e.version()?, e.line);
+        let sql = match &e.sql {
+            Some(s) => quote!(::core::option::Option::Some(#s)),
+            None => quote!(::core::option::Option::None),
+        };
+        Some(quote!((#version, #line, #sql)))
+    });
     let dialect = match set.config.dialect {
         strata_schema::Dialect::Sqlite => quote!(::strata::schema::Dialect::Sqlite),
         strata_schema::Dialect::Postgres => quote!(::strata::schema::Dialect::Postgres),
@@ -154,7 +162,10 @@ fn migrator(set: &MigrationSet) -> TokenStream {
     quote! {
         {
             #( const _: &str = ::core::include_str!(#config); )*
-            ::strata::Migrator::new(&[#(#migrations),*]).with_unmanaged(&[#(#unmanaged),*]).with_dialect(#dialect)
+            ::strata::Migrator::new(&[#(#migrations),*])
+                .with_unmanaged(&[#(#unmanaged),*])
+                .with_dialect(#dialect)
+                .with_effects(&[#(#effects),*])
         }
     }
 }

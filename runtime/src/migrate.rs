@@ -67,13 +67,16 @@ pub struct Migrator {
     unmanaged: &'static [&'static str],
     /// The dialect of `strata.toml`, for what is said without a database (`strata sql`).
     dialect: Option<strata_schema::Dialect>,
+    /// `[[effect]]` of `strata.toml`: `(version, line, sql)`, what a statement strata cannot see
+    /// into does, for the replays `verify` and `round_trip` make.
+    effects: &'static [(i64, u64, Option<&'static str>)],
 }
 
 impl Migrator {
     /// What `embed_migrations!` expands to; `migrations` must be in order.
     #[doc(hidden)]
     pub const fn new(migrations: &'static [Migration]) -> Self {
-        Migrator { migrations, table: DEFAULT_TABLE, unmanaged: &[], dialect: None }
+        Migrator { migrations, table: DEFAULT_TABLE, unmanaged: &[], dialect: None, effects: &[] }
     }
 
     /// The dialect the migrations are written in; `embed_migrations!` takes it from `strata.toml`.
@@ -90,6 +93,25 @@ impl Migrator {
     /// from `strata.toml`.
     pub const fn with_unmanaged(self, unmanaged: &'static [&'static str]) -> Self {
         Migrator { unmanaged, ..self }
+    }
+
+    /// What `strata.toml`'s `[[effect]]` entries say; `embed_migrations!` takes them from there.
+    #[doc(hidden)]
+    pub const fn with_effects(self, effects: &'static [(i64, u64, Option<&'static str>)]) -> Self {
+        Migrator { effects, ..self }
+    }
+
+    /// The replay of `m`'s up SQL onto `schema`, with what `strata.toml` says of its statements.
+    pub(crate) fn replay_up(
+        &self,
+        dialect: strata_schema::Dialect,
+        schema: &mut strata_schema::Schema,
+        m: &Migration,
+    ) -> Result<(), strata_schema::ReplayError> {
+        let effects: Vec<(u64, Option<&str>)> =
+            self.effects.iter().filter(|(v, _, _)| *v == m.version).map(|(_, l, s)| (*l, *s)).collect();
+        let name = m.name();
+        strata_schema::replay::apply_sql_with(dialect, schema, std::path::Path::new(&name), m.up, &effects)
     }
 
     pub(crate) fn is_unmanaged(&self, table: &str) -> bool {
@@ -117,9 +139,16 @@ impl Migrator {
             })
             .collect();
         let unmanaged: Vec<&'static str> = set.config.unmanaged.iter().map(|u| leak(u)).collect();
+        let effects: Vec<(i64, u64, Option<&'static str>)> = set
+            .config
+            .effects
+            .iter()
+            .filter_map(|e| Some((e.version()?, e.line, e.sql.as_deref().map(leak))))
+            .collect();
         Migrator::new(Box::leak(migrations.into_boxed_slice()))
             .with_unmanaged(Box::leak(unmanaged.into_boxed_slice()))
             .with_dialect(set.config.dialect)
+            .with_effects(Box::leak(effects.into_boxed_slice()))
     }
 
     /// Keeps the history in `table` rather than `_sqlx_migrations`.

@@ -13,7 +13,6 @@ use std::fmt;
 use sqlx::Pool;
 use strata_schema::Schema;
 use strata_schema::diff::{self, Sides};
-use strata_schema::replay::apply_sql;
 
 use crate::Migrator;
 use crate::migrate::{Backend, MigrateError};
@@ -96,7 +95,8 @@ pub async fn round_trip<DB: Backend>(
     for m in migrator.migrations() {
         let name = m.name();
         let before = read().await?;
-        apply_sql(dialect, &mut replayed, std::path::Path::new(&name), m.up)
+        migrator
+            .replay_up(dialect, &mut replayed, m)
             .map_err(|source| RoundTripError::Replay { migration: name.clone(), source })?;
         let mut expected = replayed.clone();
         expected.normalize(dialect);

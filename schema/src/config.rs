@@ -19,6 +19,30 @@ pub struct Config {
     pub unmanaged: Vec<String>,
     /// Source directories of the models, when they live outside this crate.
     pub models: Vec<PathBuf>,
+    /// `[[effect]]`: what statements strata cannot see into do, said here rather than in a
+    /// `strata:effect` comment (for a migration already applied, whose file cannot change).
+    pub effects: Vec<Effect>,
+}
+
+/// One `[[effect]]` of `strata.toml`: the statement that starts on `line` of the migration
+/// `file` does what `sql` does (nothing, without `sql`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Effect {
+    pub file: String,
+    pub line: u64,
+    #[serde(default)]
+    pub sql: Option<String>,
+}
+
+impl Effect {
+    /// The version of the migration `file` names: its leading digits (diesel's dashes left
+    /// out), as the history table numbers it.
+    pub fn version(&self) -> Option<i64> {
+        let name = self.file.rsplit('/').find(|p| !p.is_empty() && *p != "up.sql")?;
+        let digits: String = name.split('_').next()?.chars().filter(|c| *c != '-').collect();
+        digits.parse().ok()
+    }
 }
 
 #[derive(Deserialize)]
@@ -29,11 +53,13 @@ struct RawConfig {
     unmanaged: Vec<String>,
     #[serde(default)]
     models: Vec<PathBuf>,
+    #[serde(default)]
+    effect: Vec<Effect>,
 }
 
 impl Config {
     pub fn new(dialect: Dialect) -> Self {
-        Config { dialect, unmanaged: Vec::new(), models: Vec::new() }
+        Config { dialect, unmanaged: Vec::new(), models: Vec::new(), effects: Vec::new() }
     }
 
     /// Reads `dir/strata.toml`; `Ok(None)` when there is none.
@@ -51,7 +77,12 @@ impl Config {
 
     pub fn parse(text: &str) -> Result<Self, String> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.message().to_owned())?;
-        Ok(Config { dialect: raw.dialect.parse()?, unmanaged: raw.unmanaged, models: raw.models })
+        Ok(Config {
+            dialect: raw.dialect.parse()?,
+            unmanaged: raw.unmanaged,
+            models: raw.models,
+            effects: raw.effect,
+        })
     }
 
     /// Whether `table` is one that strata leaves alone.

@@ -18,7 +18,7 @@ pub mod replay;
 mod schema;
 pub mod types;
 
-pub use config::{CONFIG_FILE, Config, is_unmanaged};
+pub use config::{CONFIG_FILE, Config, Effect, is_unmanaged};
 pub use dialect::Dialect;
 pub use migrations::{DiscoveryError, Migration, MigrationSet};
 pub use model::{ModelDef, ModelError};

@@ -68,9 +68,17 @@ pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, 
     let files: Vec<_> =
         set.migrations.iter().take_while(|m| version.is_none_or(|v| m.version_number <= v)).collect();
     let mut schema = Schema::default();
+    let effects = |m: &crate::Migration| -> Vec<(u64, Option<&str>)> {
+        set.config
+            .effects
+            .iter()
+            .filter(|e| e.version() == Some(m.version_number))
+            .map(|e| (e.line, e.sql.as_deref()))
+            .collect()
+    };
     crate::par::pipeline(
         &files,
-        |m| parse(dialect, &m.up.path, &m.up.sql),
+        |m| parse(dialect, &m.up.path, &m.up.sql, &effects(m)),
         |m, steps| apply_steps(dialect, &mut schema, &m.up.path, &m.up.sql, steps),
     )?;
     Ok(schema)
@@ -87,7 +95,19 @@ pub fn statements(dialect: Dialect, sql: &str) -> Vec<&str> {
 ///
 /// On error `schema` may hold the statements before the failing one.
 pub fn apply_sql(dialect: Dialect, schema: &mut Schema, path: &Path, sql: &str) -> Result<(), ReplayError> {
-    apply_steps(dialect, schema, path, sql, parse(dialect, path, sql))
+    apply_sql_with(dialect, schema, path, sql, &[])
+}
+
+/// [`apply_sql`] with what `strata.toml` says of the file's statements: `(line, sql)`, the
+/// statement starting on `line` does what `sql` does (nothing when `None`).
+pub fn apply_sql_with(
+    dialect: Dialect,
+    schema: &mut Schema,
+    path: &Path,
+    sql: &str,
+    effects: &[(u64, Option<&str>)],
+) -> Result<(), ReplayError> {
+    apply_steps(dialect, schema, path, sql, parse(dialect, path, sql, effects))
 }
 
 /// One statement of a file, parsed and ready to apply.
@@ -114,6 +134,12 @@ enum Step {
     View(String, bool),
     /// The file's first statement that cannot be read; nothing after it is parsed.
     Error(ReplayError),
+    /// What `strata.toml` says the statement on `line` does: `text`, read into `steps`.
+    Said {
+        steps: Vec<Step>,
+        text: String,
+        line: u64,
+    },
 }
 
 fn located(path: &Path, sql: &str, line: u64, column: u64, message: String) -> ReplayError {
@@ -126,8 +152,10 @@ fn located(path: &Path, sql: &str, line: u64, column: u64, message: String) -> R
     }
 }
 
-/// Reads a file's statements; touches no schema, so files parse in parallel.
-fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
+/// Reads a file's statements; touches no schema, so files parse in parallel. `effects` are
+/// `strata.toml`'s word on statements of this file (see [`apply_sql_with`]).
+fn parse(dialect: Dialect, path: &Path, sql: &str, effects: &[(u64, Option<&str>)]) -> Vec<Step> {
+    let mut used: Vec<u64> = Vec::new();
     let statements = match split::split(dialect, sql) {
         Ok(s) => s,
         Err((l, c, m)) => {
@@ -139,6 +167,27 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
     for stmt in statements {
         let kind = split::classify(&stmt);
         let (line, column) = (stmt.line, stmt.column);
+        if let Some((_, effect)) = effects.iter().find(|(l, _)| *l == line) {
+            used.push(line);
+            let wrong = if stmt.effect.is_some() {
+                Some("strata.toml and a `strata:effect` comment both say what this statement does; keep one")
+            } else if matches!(kind, split::Kind::Ddl | split::Kind::TempTable) {
+                Some(
+                    "strata replays this statement itself; strata.toml's `[[effect]]` for it is for statements it cannot see into (remove it)",
+                )
+            } else {
+                None
+            };
+            if let Some(message) = wrong {
+                steps.push(Step::Error(located(path, sql, line, column, message.into())));
+                break;
+            }
+            let Some(text) = effect else { continue };
+            // The DDL strata.toml gives, read on its own: its errors point into it.
+            let inner = parse(dialect, Path::new("strata.toml"), text, &[]);
+            steps.push(Step::Said { steps: inner, text: (*text).to_owned(), line });
+            continue;
+        }
         match (&stmt.effect, &kind) {
             (None, _) => {}
             (Some(split::Effect::Malformed(l, c, m)), _) => {
@@ -158,7 +207,7 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
                     .char_indices()
                     .map(|(i, c)| if (*start..*end).contains(&i) || c == '\n' { c } else { ' ' })
                     .collect();
-                let inner = parse(dialect, path, &masked);
+                let inner = parse(dialect, path, &masked, &[]);
                 let failed = inner.iter().any(|s| matches!(s, Step::Error(_)));
                 steps.extend(inner);
                 if failed {
@@ -234,6 +283,14 @@ fn parse(dialect: Dialect, path: &Path, sql: &str) -> Vec<Step> {
             }
         }
     }
+    // An `[[effect]]` for a line where no statement starts would say nothing, silently.
+    let failed = steps.iter().any(|s| matches!(s, Step::Error(_)));
+    if let Some((line, _)) = effects.iter().find(|(l, _)| !used.contains(l)).filter(|_| !failed) {
+        let message = format!(
+            "strata.toml gives an `[[effect]]` for line {line} of this file, but no statement starts there"
+        );
+        steps.push(Step::Error(located(path, sql, *line, 1, message)));
+    }
     steps
 }
 
@@ -248,6 +305,16 @@ fn apply_steps(
     for step in steps {
         match step {
             Step::Error(e) => return Err(e),
+            Step::Said { steps, text, line } => {
+                apply_steps(dialect, schema, Path::new("strata.toml"), &text, steps).map_err(|mut e| {
+                    e.message = format!(
+                        "in the `[[effect]]` strata.toml gives for line {line} of `{}`: {}",
+                        path.display(),
+                        e.message
+                    );
+                    e
+                })?;
+            }
             Step::Guarded { guard: rewrite::Guard::Constraint { table, name, span }, line, column } => {
                 let table = apply::object_name(
                     dialect,

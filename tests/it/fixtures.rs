@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use sqlx::{AssertSqlSafe, Connection};
 use strata::introspect::{introspect_mysql, introspect_postgres, introspect_sqlite};
 use strata_schema::diff;
-use strata_schema::{Dialect, MigrationSet, Schema, replay::apply_sql};
+use strata_schema::replay::{apply_sql, apply_sql_with};
+use strata_schema::{Dialect, Effect, MigrationSet, Schema};
 
 use crate::db;
 
@@ -38,12 +39,15 @@ enum Database {
 
 /// Applies `history` step by step through `run`, up to its head and then down through every
 /// migration that has a down file, and compares the database with the replay after each step
-/// through `read`. `edit` is what the history's own runner does to a file before running it.
+/// through `read`. `edit` is what the history's own runner does to a file before running it;
+/// `effects` what a `strata.toml` beside it would say of statements strata cannot see into.
+#[allow(clippy::too_many_arguments)]
 async fn check_history<C>(
     dir: &Path,
     dialect: Dialect,
     conn: &mut C,
     refusal: Option<Refusal>,
+    effects: &[Effect],
     edit: impl Fn(&str) -> String,
     run: impl AsyncFn(&mut C, &str) -> Result<(), sqlx::Error>,
     read: impl AsyncFn(&mut C) -> Schema,
@@ -69,7 +73,12 @@ async fn check_history<C>(
     for (m, direction, file) in steps {
         let Some(file) = file else { continue };
         let sql = edit(&file.sql);
-        if let Err(e) = apply_sql(dialect, &mut schema, &file.path, &sql) {
+        let said: Vec<(u64, Option<&str>)> = effects
+            .iter()
+            .filter(|e| file.path.ends_with(&e.file))
+            .map(|e| (e.line, e.sql.as_deref()))
+            .collect();
+        if let Err(e) = apply_sql_with(dialect, &mut schema, &file.path, &sql, &said) {
             let Some((file, line, column, words, database)) = refusal else {
                 panic!("{history}: the replay refused {}:\n{e}", file.path.display());
             };
@@ -89,9 +98,12 @@ async fn check_history<C>(
             );
             return;
         }
-        run(conn, &sql)
-            .await
-            .unwrap_or_else(|e| panic!("{history}: {} {direction} fails on the database: {e}", m.name()));
+        // A file of comments alone is not sent: MySQL calls that an error (its runners skip it).
+        if !strata_schema::replay::statements(dialect, &sql).is_empty() {
+            run(conn, &sql)
+                .await
+                .unwrap_or_else(|e| panic!("{history}: {} {direction} fails on the database: {e}", m.name()));
+        }
         let mut expected = schema.clone();
         expected.normalize(dialect);
         let real = read(conn).await;
@@ -125,6 +137,7 @@ async fn sqlite_history_edited(history: &str, refusal: Option<Refusal>, edit: fn
         Dialect::Sqlite,
         &mut conn,
         refusal,
+        &[],
         edit,
         async |c, sql| sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut *c).await.map(drop),
         async |c| introspect_sqlite(c).await.expect("introspection"),
@@ -133,18 +146,25 @@ async fn sqlite_history_edited(history: &str, refusal: Option<Refusal>, edit: fn
 }
 
 async fn postgres_history(history: &str, refusal: Option<Refusal>) {
-    postgres_history_edited(history, refusal, as_is).await;
+    postgres_history_edited(history, refusal, &[], as_is).await;
 }
 
-async fn postgres_history_edited(history: &str, refusal: Option<Refusal>, edit: fn(&str) -> String) {
+async fn postgres_history_edited(
+    history: &str,
+    refusal: Option<Refusal>,
+    effects: &[Effect],
+    edit: fn(&str) -> String,
+) {
     let dir = history_dir(history);
-    let name = history.replace('/', "_");
+    // A database of its own for each way a history is walked: the tests run at once.
+    let name = format!("{}{}", history.replace('/', "_"), if effects.is_empty() { "" } else { "_said" });
     let Some(mut conn) = db::postgres(&name).await else { return };
     check_history(
         &dir,
         Dialect::Postgres,
         &mut conn,
         refusal,
+        effects,
         edit,
         async |c, sql| sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut *c).await.map(drop),
         async |c| introspect_postgres(c).await.expect("introspection"),
@@ -153,9 +173,9 @@ async fn postgres_history_edited(history: &str, refusal: Option<Refusal>, edit: 
     conn.close().await.ok();
 }
 
-async fn mysql_history(history: &str, refusal: Option<Refusal>) {
+async fn mysql_history(history: &str, refusal: Option<Refusal>, effects: &[Effect]) {
     let dir = history_dir(history);
-    let name = history.replace('/', "_");
+    let name = format!("{}{}", history.replace('/', "_"), if effects.is_empty() { "" } else { "_said" });
     let Some(mut conn) = db::mysql(&name).await else { return };
     // vaultwarden's own runner applies its history with foreign-key checks off.
     sqlx::raw_sql("SET FOREIGN_KEY_CHECKS = 0").execute(&mut conn).await.expect("session setting");
@@ -164,6 +184,7 @@ async fn mysql_history(history: &str, refusal: Option<Refusal>) {
         Dialect::Mysql,
         &mut conn,
         refusal,
+        effects,
         as_is,
         async |c, sql| sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut *c).await.map(drop),
         async |c| introspect_mysql(c).await.expect("introspection"),
@@ -248,9 +269,49 @@ async fn atuin_server_postgres() {
 
 #[tokio::test]
 async fn river_postgres() {
-    // 005 rebuilds a table inside a DO block.
+    // 005 rebuilds a table inside a DO block: without a word on it, refused at the block.
     let refusal = ("005_migration_unique_client.up.sql", 5, 1, "cannot see what this `DO`", Database::Runs);
-    postgres_history_edited("river/postgres", Some(refusal), river).await;
+    postgres_history_edited("river/postgres", Some(refusal), &[], river).await;
+}
+
+/// River's history again, with what a `strata.toml` beside it would say of that block (its
+/// files are applied, and cannot change): the walk goes on to the head and back.
+#[tokio::test]
+async fn river_postgres_with_its_effects_said() {
+    let rebuild = Effect {
+        file: "005_migration_unique_client.up.sql".into(),
+        line: 5,
+        sql: Some(
+            "ALTER TABLE river_migration RENAME TO river_migration_old;
+             CREATE TABLE river_migration (
+                 line TEXT NOT NULL,
+                 version bigint NOT NULL,
+                 created_at timestamptz NOT NULL DEFAULT NOW(),
+                 CONSTRAINT line_length CHECK (char_length(line) > 0 AND char_length(line) < 128),
+                 CONSTRAINT version_gte_1 CHECK (version >= 1),
+                 PRIMARY KEY (line, version)
+             );
+             DROP TABLE river_migration_old;"
+                .into(),
+        ),
+    };
+    let back = Effect {
+        file: "005_migration_unique_client.down.sql".into(),
+        line: 7,
+        sql: Some(
+            "ALTER TABLE river_migration RENAME TO river_migration_old;
+             CREATE TABLE river_migration (
+                 id bigserial PRIMARY KEY,
+                 created_at timestamptz NOT NULL DEFAULT NOW(),
+                 version bigint NOT NULL,
+                 CONSTRAINT version CHECK (version >= 1)
+             );
+             CREATE UNIQUE INDEX ON river_migration USING btree (version);
+             DROP TABLE river_migration_old;"
+                .into(),
+        ),
+    };
+    postgres_history_edited("river/postgres", None, &[rebuild, back], river).await;
 }
 
 #[tokio::test]
@@ -263,17 +324,33 @@ async fn vaultwarden_mysql() {
         "cannot see what this `PREPARE`",
         Database::Runs,
     );
-    mysql_history("vaultwarden/mysql", Some(refusal)).await;
+    mysql_history("vaultwarden/mysql", Some(refusal), &[]).await;
+}
+
+/// vaultwarden's MySQL history with what a `strata.toml` would say of that `PREPARE` (nothing)
+/// and the `EXECUTE` of the statement it prepared (drop the key).
+#[tokio::test]
+async fn vaultwarden_mysql_with_its_effects_said() {
+    let file = "2024-03-13-170000_sso_users_cascade/up.sql";
+    let effects = [
+        Effect { file: file.into(), line: 11, sql: None },
+        Effect {
+            file: file.into(),
+            line: 12,
+            sql: Some("ALTER TABLE sso_users DROP FOREIGN KEY sso_users_ibfk_1;".into()),
+        },
+    ];
+    mysql_history("vaultwarden/mysql", None, &effects).await;
 }
 
 #[tokio::test]
 async fn torrust_index_mysql() {
-    mysql_history("torrust_index/mysql", None).await;
+    mysql_history("torrust_index/mysql", None, &[]).await;
 }
 
 #[tokio::test]
 async fn diesel_tests_mysql() {
-    mysql_history("diesel_tests/mysql", None).await;
+    mysql_history("diesel_tests/mysql", None, &[]).await;
 }
 
 /// Histories written here for what the third-party ones do not use: enums, checks, partial and
@@ -290,7 +367,7 @@ async fn own_postgres() {
 
 #[tokio::test]
 async fn own_mysql() {
-    mysql_history("own/mysql", None).await;
+    mysql_history("own/mysql", None, &[]).await;
 }
 
 /// The replay against the database, as `verify` compares them.

@@ -73,8 +73,11 @@ impl Migrator {
         use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE, MODEL_VS_DATABASE};
         let dialect = DB::DIALECT;
         let status = self.status(pool).await?;
-        let mut replayed =
-            replay(dialect, status.entries.iter().filter(|e| e.applied.is_some()).map(|e| e.migration))?;
+        let mut replayed = replay(
+            self,
+            dialect,
+            status.entries.iter().filter(|e| e.applied.is_some()).map(|e| e.migration),
+        )?;
         let mut actual = {
             let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
             DB::introspect(&mut conn).await.map_err(MigrateError::Introspect)?
@@ -108,7 +111,7 @@ impl Migrator {
         // A database that is merely behind differs from the models by what its pending
         // migrations do: when the models match the replay of every migration, that is all.
         if status.is_behind() && !v.against_models.is_empty() && v.against_migrations.is_empty() {
-            let head = replay(dialect, status.entries.iter().map(|e| e.migration))?;
+            let head = replay(self, dialect, status.entries.iter().map(|e| e.migration))?;
             let explained = models
                 .iter()
                 .all(|t| diff::compare(dialect, &diff::MODEL_VS_MIGRATIONS, t, None, &[], &head).is_empty());
@@ -123,14 +126,13 @@ impl Migrator {
 
 /// The normalised replay of `migrations`' up SQL, in order.
 fn replay<'a>(
+    migrator: &Migrator,
     dialect: strata_schema::Dialect,
     migrations: impl Iterator<Item = &'a super::Migration>,
 ) -> Result<strata_schema::Schema, MigrateError> {
     let mut schema = strata_schema::Schema::default();
     for m in migrations {
-        let name = m.name();
-        strata_schema::replay::apply_sql(dialect, &mut schema, std::path::Path::new(&name), m.up)
-            .map_err(MigrateError::Replay)?;
+        migrator.replay_up(dialect, &mut schema, m).map_err(MigrateError::Replay)?;
     }
     schema.normalize(dialect);
     Ok(schema)

@@ -776,3 +776,41 @@ fn views_know_what_they_read() {
     );
     assert!(e.message.contains("SQLite refuses to drop `r.name`: the view `v` reads it"), "{e}");
 }
+
+/// `strata.toml`'s `[[effect]]`: what a statement strata cannot see into does, for a file that
+/// cannot change; a mistake in it is an error that says where.
+#[test]
+fn strata_toml_says_what_a_statement_does() {
+    let config = crate::Config::parse(
+        "dialect = \"postgres\"\n[[effect]]\nfile = \"20240101000000_rebuild.up.sql\"\nline = 2\nsql = \"ALTER TABLE t ADD COLUMN x INT;\"\n[[effect]]\nfile = \"2024-01-02-000000_tidy/up.sql\"\nline = 1\n",
+    )
+    .expect("parses");
+    assert_eq!(config.effects[0].version(), Some(20240101000000));
+    assert_eq!(config.effects[1].version(), Some(20240102000000));
+    assert_eq!(config.effects[1].sql, None);
+    let sql = "CREATE TABLE t (id INT);\nDO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN x INT'; END $$;";
+    let mut s = Schema::default();
+    crate::replay::apply_sql_with(
+        Postgres,
+        &mut s,
+        Path::new("m.sql"),
+        sql,
+        &[(2, Some("ALTER TABLE t ADD COLUMN x INT;"))],
+    )
+    .expect("replays");
+    assert_eq!(table(&s, "t").columns.len(), 2);
+    let wrong = |effects: &[(u64, Option<&str>)], sql: &str| {
+        let mut s = Schema::default();
+        crate::replay::apply_sql_with(Postgres, &mut s, Path::new("m.sql"), sql, effects)
+            .expect_err("refused")
+    };
+    let e = wrong(&[(2, None), (3, None)], sql);
+    assert!(e.message.contains("`[[effect]]` for line 3 of this file, but no statement starts there"), "{e}");
+    let e = wrong(&[(1, None)], sql);
+    assert!(e.message.contains("strata replays this statement itself"), "{e}");
+    let e = wrong(&[(2, Some("ALTER TABLE nowhere ADD COLUMN x INT;"))], sql);
+    assert!(e.message.starts_with("in the `[[effect]]` strata.toml gives for line 2 of `m.sql`"), "{e}");
+    let commented = "CREATE TABLE t (id INT);\n-- strata:effect none\nDO $$ BEGIN END $$;";
+    let e = wrong(&[(3, None)], commented);
+    assert!(e.message.contains("both say what this statement does"), "{e}");
+}
