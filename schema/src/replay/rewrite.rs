@@ -47,8 +47,11 @@ pub(super) fn rewrite(dialect: Dialect, tokens: &mut Vec<TokenWithSpan>) -> Guar
         }
         (Keyword::ALTER, Keyword::TABLE, _, _) => {
             let at = |k: Keyword| (2..words.len()).find(|&n| kw(n) == k);
-            // PostgreSQL's `ALTER TABLE t ALTER CONSTRAINT c DEFERRABLE ...`.
+            // PostgreSQL's `ALTER TABLE t ALTER CONSTRAINT c DEFERRABLE ...`, alone: with other
+            // actions after a comma, sqlparser's refusal stands rather than losing them.
+            let alone = !tokens.iter().any(|t| t.token == Token::Comma);
             if dialect == Dialect::Postgres
+                && alone
                 && let Some(n) =
                     (2..words.len()).find(|&n| kw(n) == Keyword::ALTER && kw(n + 1) == Keyword::CONSTRAINT)
                 && let (Some(Token::Word(table)), Some(t)) =

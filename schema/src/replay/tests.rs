@@ -814,3 +814,24 @@ fn strata_toml_says_what_a_statement_does() {
     let e = wrong(&[(3, None)], commented);
     assert!(e.message.contains("both say what this statement does"), "{e}");
 }
+
+/// `ALTER CONSTRAINT` is read alone; beside other actions it is refused rather than skipped
+/// with them.
+#[test]
+fn alter_constraint_beside_other_actions_is_refused() {
+    let e = refuse(
+        Postgres,
+        "CREATE TABLE p (id INT PRIMARY KEY); CREATE TABLE t (id INT, CONSTRAINT f FOREIGN KEY (id) REFERENCES p (id));
+         ALTER TABLE t ALTER CONSTRAINT f DEFERRABLE, ADD COLUMN x INT;",
+    );
+    assert_eq!(e.line, 2, "{e}");
+}
+
+#[test]
+fn a_view_of_a_qualified_star_reads_the_whole_table() {
+    let e = refuse(
+        Postgres,
+        "CREATE TABLE r (id INT, name TEXT); CREATE VIEW v AS SELECT x.* FROM r AS x;\nALTER TABLE r DROP COLUMN name;",
+    );
+    assert!(e.message.contains("the view `v` reads it"), "{e}");
+}

@@ -4,7 +4,10 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{CreateView, Expr, ObjectName, Query, SelectItem, SetExpr, TableFactor, Visit, Visitor};
+use sqlparser::ast::{
+    CreateView, Expr, ObjectName, Query, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, TableFactor,
+    Visit, Visitor,
+};
 
 use super::{Context, Result, at, ident, name_span, object_name};
 use crate::schema::View;
@@ -38,11 +41,10 @@ impl Visitor for Names {
             for item in &s.projection {
                 match item {
                     SelectItem::Wildcard(_) => self.stars.push(None),
-                    SelectItem::QualifiedWildcard(kind, _) => {
-                        let q = kind.to_string();
-                        let q = q.rsplit('.').next().unwrap_or(&q).trim_matches('"').to_owned();
-                        let q = if d == crate::Dialect::Postgres { q.to_ascii_lowercase() } else { q };
-                        self.stars.push(Some(q));
+                    SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+                        // `alias.*` or `table.*`: the last part names it.
+                        let q = name.0.last().and_then(|p| p.as_ident()).map(|i| ident(d, i));
+                        self.stars.push(Some(q.unwrap_or_default()));
                     }
                     _ => {}
                 }
