@@ -153,31 +153,15 @@ impl Context<'_> {
                 // label (`_check1`); names are taken across the schema.
                 // Looked up only for the names chosen, without copying any: a long history
                 // names thousands of constraints.
-                let names = |x: &Table| {
-                    let pk = x.primary_key.as_ref().and_then(|p| p.name.as_deref());
-                    pk.into_iter()
-                        .chain(x.uniques.iter().filter_map(|u| u.name.as_deref()))
-                        .chain(x.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
-                        .chain(x.checks.iter().filter_map(|c| c.name.as_deref()))
-                        .chain(x.indexes.iter().map(|i| i.name.as_str()))
-                        .map(str::to_owned)
-                        .collect::<Vec<String>>()
-                };
                 let schema = &*self.schema;
                 let elsewhere = |n: &str| {
-                    schema.tables.values().filter(|x| !x.name.eq_ignore_ascii_case(&t)).any(|x| {
-                        x.primary_key.as_ref().and_then(|p| p.name.as_deref()) == Some(n)
-                            || x.uniques.iter().any(|u| u.name.as_deref() == Some(n))
-                            || x.foreign_keys.iter().any(|f| f.name.as_deref() == Some(n))
-                            || x.checks.iter().any(|c| c.name.as_deref() == Some(n))
-                            || x.indexes.iter().any(|i| i.name == n)
-                    })
+                    schema
+                        .tables
+                        .values()
+                        .filter(|x| !x.name.eq_ignore_ascii_case(&t))
+                        .any(|x| constraint_names(x).any(|y| y == n))
                 };
-                let unnamed = table.primary_key.as_ref().is_some_and(|p| p.name.is_none())
-                    || table.uniques.iter().any(|u| u.name.is_none())
-                    || table.foreign_keys.iter().any(|f| f.name.is_none())
-                    || table.checks.iter().any(|c| c.name.is_none());
-                let mut taken: Vec<String> = if unnamed { names(table) } else { Vec::new() };
+                let mut taken: Vec<String> = constraint_names(table).map(str::to_owned).collect();
                 let mut choose = |cols: &str, label: &str| {
                     let name =
                         pg_free_name(&t, cols, label, |n| taken.iter().any(|x| x == n) || elsewhere(n));
@@ -376,22 +360,41 @@ pub(super) fn drop_named(table: &mut Table, name: &str, dialect: Dialect) -> boo
     found
 }
 
+/// The names a table's constraints and indexes hold.
+fn constraint_names(t: &Table) -> impl Iterator<Item = &str> {
+    let pk = t.primary_key.as_ref().and_then(|p| p.name.as_deref());
+    pk.into_iter()
+        .chain(t.uniques.iter().filter_map(|u| u.name.as_deref()))
+        .chain(t.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+        .chain(t.checks.iter().filter_map(|c| c.name.as_deref()))
+        .chain(t.indexes.iter().map(|i| i.name.as_str()))
+}
+
+/// Whether an index MySQL did not make itself, a unique or the primary key starts with
+/// `columns`: what serves a foreign key on them.
+fn served_by_own_index(table: &Table, columns: &[String]) -> bool {
+    let leads = |c: &[String]| {
+        c.len() >= columns.len() && c.iter().zip(columns).all(|(a, b)| a.eq_ignore_ascii_case(b))
+    };
+    table.indexes.iter().any(|i| !i.generated && !i.expression && leads(&i.columns))
+        || table.uniques.iter().any(|u| leads(&u.columns))
+        || table.primary_key.as_ref().is_some_and(|p| leads(&p.columns))
+}
+
 /// MySQL indexes a foreign key's columns unless an index it did not make itself already starts
 /// with them, and keeps that index when the key is dropped. A new one replaces the indexes it
 /// made for earlier keys that it can serve. It is named after the constraint, else after the
 /// key's own index name, else after its first column (measured on MariaDB 10.11).
 pub(super) fn mysql_foreign_key_index(table: &mut Table, columns: &[String], name: Option<String>) {
-    let lower = |c: &[String]| c.iter().map(|x| x.to_ascii_lowercase()).collect::<Vec<_>>();
-    let leads = |c: &[String], wanted: &[String]| {
-        c.len() >= wanted.len() && lower(&c[..wanted.len()]) == lower(wanted)
-    };
-    let covered = table.indexes.iter().any(|i| !i.generated && !i.expression && leads(&i.columns, columns))
-        || table.uniques.iter().any(|u| leads(&u.columns, columns))
-        || table.primary_key.as_ref().is_some_and(|p| leads(&p.columns, columns));
-    if covered {
+    if served_by_own_index(table, columns) {
         return;
     }
-    table.indexes.retain(|i| !(i.generated && leads(columns, &i.columns)));
+    // The index made for an earlier key that this key's columns start with.
+    let replaced = |i: &Index| {
+        i.columns.len() <= columns.len()
+            && i.columns.iter().zip(columns).all(|(a, b)| a.eq_ignore_ascii_case(b))
+    };
+    table.indexes.retain(|i| !(i.generated && replaced(i)));
     let taken = |n: &str| {
         table.indexes.iter().any(|i| i.name.eq_ignore_ascii_case(n))
             || table.uniques.iter().any(|u| u.name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(n)))
@@ -416,23 +419,8 @@ pub(super) fn mysql_foreign_key_index(table: &mut Table, columns: &[String], nam
 /// MySQL drops the index it made for a foreign key once another index can serve the key
 /// (one that starts with the key's columns), even after the key itself is gone.
 fn drop_served_generated_indexes(table: &mut Table) {
-    let lower = |c: &[String]| c.iter().map(|x| x.to_ascii_lowercase()).collect::<Vec<_>>();
-    let leads = |c: &[String], wanted: &[String]| {
-        c.len() >= wanted.len() && lower(&c[..wanted.len()]) == lower(wanted)
-    };
-    let served: Vec<bool> = table
-        .indexes
-        .iter()
-        .map(|g| {
-            g.generated
-                && (table
-                    .indexes
-                    .iter()
-                    .any(|i| !i.generated && !i.expression && leads(&i.columns, &g.columns))
-                    || table.uniques.iter().any(|u| leads(&u.columns, &g.columns))
-                    || table.primary_key.as_ref().is_some_and(|p| leads(&p.columns, &g.columns)))
-        })
-        .collect();
+    let served: Vec<bool> =
+        table.indexes.iter().map(|g| g.generated && served_by_own_index(table, &g.columns)).collect();
     let mut served = served.into_iter();
     table.indexes.retain(|_| !served.next().unwrap_or(false));
 }
