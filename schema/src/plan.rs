@@ -343,15 +343,8 @@ fn retargeted(d: Dialect, s: &Schema, targets: &[Target]) -> Schema {
         let source = old.unwrap_or(name);
         let Some(table) = s.table(source) else { continue };
         for (from, to) in &t.column_renames {
-            if table.column(from).is_none() || table.column(to).is_some() {
-                continue;
-            }
-            for other in out.tables.values_mut() {
-                for f in other.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(source)) {
-                    for c in f.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(from)) {
-                        c.clone_from(to);
-                    }
-                }
+            if table.column(from).is_some() && table.column(to).is_none() {
+                out.retarget_column(source, from, to);
             }
         }
         if let Some(old) = old {
@@ -360,11 +353,7 @@ fn retargeted(d: Dialect, s: &Schema, targets: &[Target]) -> Schema {
             {
                 t.rename_mysql_key_names(name);
             }
-            for other in out.tables.values_mut() {
-                for f in other.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(old)) {
-                    f.ref_table.clone_from(name);
-                }
-            }
+            out.retarget_table(old, name);
         }
     }
     out

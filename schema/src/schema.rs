@@ -81,6 +81,39 @@ impl Schema {
             })
     }
 
+    /// What points at the table `from` (foreign keys, what views read) points at `to`: every
+    /// database here follows a renamed table.
+    pub fn retarget_table(&mut self, from: &str, to: &str) {
+        for t in self.tables.values_mut() {
+            for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
+                f.ref_table = to.to_owned();
+            }
+        }
+        for v in self.views.values_mut() {
+            for (t, _) in v.reads.iter_mut().filter(|(t, _)| t.eq_ignore_ascii_case(from)) {
+                *t = to.to_owned();
+            }
+        }
+    }
+
+    /// What points at `table`'s column `from` points at `to`: a renamed column.
+    pub fn retarget_column(&mut self, table: &str, from: &str, to: &str) {
+        for t in self.tables.values_mut() {
+            for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(table)) {
+                for c in f.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(from)) {
+                    *c = to.to_owned();
+                }
+            }
+        }
+        for v in self.views.values_mut() {
+            for (t, c) in v.reads.iter_mut() {
+                if t.eq_ignore_ascii_case(table) && c.eq_ignore_ascii_case(from) {
+                    *c = to.to_owned();
+                }
+            }
+        }
+    }
+
     /// The views that read `table` (its column `column`, when given).
     pub fn views_reading(&self, table: &str, column: Option<&str>) -> Vec<String> {
         self.views.values().filter(|v| v.reads(table, column)).map(|v| v.name.clone()).collect()

@@ -181,7 +181,7 @@ impl Context<'_> {
         self.name_constraints(&mut table);
         self.schema.insert_table(table);
         if !from.eq_ignore_ascii_case(&to) {
-            self.rename_references(table_name, &from, &to);
+            self.schema.retarget_column(table_name, &from, &to);
         }
         Ok(())
     }
@@ -195,19 +195,7 @@ impl Context<'_> {
             ));
         }
         t.rename_column(from, to);
-        self.rename_references(table, from, to);
-        super::views::rename_column_in_views(self.schema, table, from, to);
+        self.schema.retarget_column(table, from, to);
         Ok(())
-    }
-
-    /// Foreign keys elsewhere follow a renamed column, as every database here does.
-    pub(super) fn rename_references(&mut self, table: &str, from: &str, to: &str) {
-        for t in self.schema.tables.values_mut() {
-            for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(table)) {
-                for c in f.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(from)) {
-                    *c = to.to_owned();
-                }
-            }
-        }
     }
 }

@@ -268,29 +268,20 @@ impl Context<'_> {
     /// PostgreSQL 15, MariaDB 10.11 and SQLite 3.40; see docs/replay.md).
     fn drop_column_dependents(&mut self, table: &str, col: &str, cascade: bool, span: Span) -> Result<()> {
         let dialect = self.dialect;
-        let referrers: Vec<(String, String)> = self
-            .schema
-            .tables
-            .values()
-            .flat_map(|t| {
-                t.foreign_keys
-                    .iter()
-                    .filter(|f| {
-                        f.ref_table.eq_ignore_ascii_case(table)
-                            && f.ref_columns.iter().any(|c| c.eq_ignore_ascii_case(col))
-                            && !t.name.eq_ignore_ascii_case(table)
-                    })
-                    .map(|f| (t.name.clone(), f.name.clone().unwrap_or_default()))
-            })
-            .collect();
-        if let Some((other, key)) = referrers.first() {
+        let points_at = |f: &crate::schema::ForeignKey| {
+            f.ref_table.eq_ignore_ascii_case(table)
+                && f.ref_columns.iter().any(|c| c.eq_ignore_ascii_case(col))
+        };
+        let referrer =
+            self.schema.tables.values().filter(|t| !t.name.eq_ignore_ascii_case(table)).find_map(|t| {
+                let f = t.foreign_keys.iter().find(|f| points_at(f))?;
+                Some((t.name.clone(), f.name.clone().unwrap_or_default()))
+            });
+        if let Some((other, key)) = referrer {
             match dialect {
                 Dialect::Postgres if cascade => {
                     for t in self.schema.tables.values_mut() {
-                        t.foreign_keys.retain(|f| {
-                            !(f.ref_table.eq_ignore_ascii_case(table)
-                                && f.ref_columns.iter().any(|c| c.eq_ignore_ascii_case(col)))
-                        });
+                        t.foreign_keys.retain(|f| !points_at(f));
                     }
                 }
                 Dialect::Sqlite => {}
@@ -374,16 +365,8 @@ impl Context<'_> {
             table.rename_mysql_key_names(to);
         }
         table.name = to.to_owned();
-        for t in self.schema.tables.values_mut() {
-            for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
-                f.ref_table = to.to_owned();
-            }
-        }
-        for f in table.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(from)) {
-            f.ref_table = to.to_owned();
-        }
         self.schema.insert_table(table);
-        super::views::rename_table_in_views(self.schema, from, to);
+        self.schema.retarget_table(from, to);
         Ok(())
     }
 

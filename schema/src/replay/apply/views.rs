@@ -185,23 +185,3 @@ impl Context<'_> {
         Ok(())
     }
 }
-
-/// Keeps what views read in step with a renamed table.
-pub(super) fn rename_table_in_views(schema: &mut crate::Schema, from: &str, to: &str) {
-    for v in schema.views.values_mut() {
-        for (t, _) in v.reads.iter_mut().filter(|(t, _)| t.eq_ignore_ascii_case(from)) {
-            *t = to.to_owned();
-        }
-    }
-}
-
-/// Keeps what views read in step with a renamed column.
-pub(super) fn rename_column_in_views(schema: &mut crate::Schema, table: &str, from: &str, to: &str) {
-    for v in schema.views.values_mut() {
-        for (t, c) in v.reads.iter_mut() {
-            if t.eq_ignore_ascii_case(table) && c.eq_ignore_ascii_case(from) {
-                *c = to.to_owned();
-            }
-        }
-    }
-}
