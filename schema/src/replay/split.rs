@@ -368,27 +368,12 @@ fn object<'a>(rest: &[&'a str]) -> &'a str {
 
 /// The name a `CREATE [OR REPLACE] FUNCTION` / `PROCEDURE` defines, lowercased.
 pub(crate) fn defined_function(s: &Statement) -> Option<String> {
-    let h: Vec<&str> = s.head.iter().map(String::as_str).collect();
-    let rest = match h.as_slice() {
-        ["CREATE", "OR", "REPLACE", rest @ ..] | ["CREATE", rest @ ..] => rest,
-        _ => return None,
-    };
+    let rest = created(s)?;
     let at = rest.iter().position(|w| matches!(*w, "FUNCTION" | "PROCEDURE"))?;
-    if !rest[..at].iter().all(|w| matches!(*w, "DEFINER" | "TEMP" | "TEMPORARY")) && at > 0 {
+    if !rest[..at].iter().all(|w| matches!(*w, "DEFINER" | "TEMP" | "TEMPORARY")) {
         return None;
     }
-    let start = s.tokens.iter().position(
-        |t| matches!(&t.token, Token::Word(w) if matches!(w.keyword, Keyword::FUNCTION | Keyword::PROCEDURE)),
-    )?;
-    let mut name = None;
-    for t in &s.tokens[start + 1..] {
-        match &t.token {
-            Token::Word(w) => name = Some(w.value.to_ascii_lowercase()),
-            Token::Period => {}
-            _ => break,
-        }
-    }
-    name
+    name_after(s, &[Keyword::FUNCTION, Keyword::PROCEDURE]).map(|w| w.value.to_ascii_lowercase())
 }
 
 /// The functions a statement that runs now (a query or DML, not a definition) calls: each word
@@ -415,29 +400,43 @@ pub(crate) fn function_calls(s: &Statement) -> Vec<(String, u64, u64)> {
 /// The name a `CREATE [OR REPLACE] [MATERIALIZED] VIEW [IF NOT EXISTS]` defines, and whether the
 /// view is materialized; `None` for any other statement.
 pub(crate) fn view_name(dialect: Dialect, s: &Statement) -> Option<(String, bool)> {
-    let h: Vec<&str> = s.head.iter().map(String::as_str).collect();
-    let rest = match h.as_slice() {
-        ["CREATE", "OR", "REPLACE", rest @ ..] | ["CREATE", rest @ ..] => rest,
-        _ => return None,
-    };
+    let rest = created(s)?;
     let materialized = rest.first() == Some(&"MATERIALIZED");
     if rest.get(usize::from(materialized)) != Some(&"VIEW") {
         return None;
     }
+    let w = name_after(s, &[Keyword::VIEW])?;
+    let name = if dialect == Dialect::Postgres && w.quote_style.is_none() {
+        w.value.to_ascii_lowercase()
+    } else {
+        w.value
+    };
+    Some((name, materialized))
+}
+
+/// The words of a `CREATE [OR REPLACE] ...` statement's head after those, else `None`.
+fn created(s: &Statement) -> Option<Vec<&str>> {
+    let h: Vec<&str> = s.head.iter().map(String::as_str).collect();
+    match h.as_slice() {
+        ["CREATE", "OR", "REPLACE", rest @ ..] | ["CREATE", rest @ ..] => Some(rest.to_vec()),
+        _ => None,
+    }
+}
+
+/// The last part of the (possibly qualified) name that follows the first of `keywords` in the
+/// statement, past `IF NOT EXISTS`.
+fn name_after(s: &Statement, keywords: &[Keyword]) -> Option<sqlparser::tokenizer::Word> {
     let at =
-        s.tokens.iter().position(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::VIEW))?;
+        s.tokens.iter().position(|t| matches!(&t.token, Token::Word(w) if keywords.contains(&w.keyword)))?;
     let mut name = None;
     for t in &s.tokens[at + 1..] {
         match &t.token {
             Token::Word(w)
-                if matches!(w.keyword, Keyword::IF | Keyword::NOT | Keyword::EXISTS) && name.is_none() => {}
-            Token::Word(w) if dialect == Dialect::Postgres && w.quote_style.is_none() => {
-                name = Some(w.value.to_ascii_lowercase())
-            }
-            Token::Word(w) => name = Some(w.value.clone()),
+                if name.is_none() && matches!(w.keyword, Keyword::IF | Keyword::NOT | Keyword::EXISTS) => {}
+            Token::Word(w) => name = Some(w.clone()),
             Token::Period => {}
             _ => break,
         }
     }
-    name.map(|n| (n, materialized))
+    name
 }
