@@ -118,9 +118,12 @@ enum Step {
         column: u64,
         guard: rewrite::Guard,
     },
-    /// A statement that changes nothing strata holds, once its guard holds.
-    Guarded {
-        guard: rewrite::Guard,
+    /// A statement that changes nothing strata holds, but needs `table` to have the
+    /// constraint `name` (`ALTER TABLE ... ALTER CONSTRAINT`).
+    ConstraintExists {
+        table: sqlparser::tokenizer::Word,
+        name: sqlparser::tokenizer::Word,
+        span: sqlparser::tokenizer::Span,
         line: u64,
         column: u64,
     },
@@ -247,8 +250,8 @@ fn parse(dialect: Dialect, path: &Path, sql: &str, effects: &[(u64, Option<&str>
         let view = split::view_name(dialect, &stmt);
         let mut tokens = stmt.tokens;
         let guard = rewrite::rewrite(dialect, &mut tokens);
-        if matches!(guard, rewrite::Guard::Constraint { .. }) {
-            steps.push(Step::Guarded { guard, line, column });
+        if let rewrite::Guard::Constraint { table, name, span } = guard {
+            steps.push(Step::ConstraintExists { table, name, span, line, column });
             continue;
         }
         let words: Vec<(String, sqlparser::tokenizer::Span)> = tokens
@@ -315,27 +318,15 @@ fn apply_steps(
                     e
                 })?;
             }
-            Step::Guarded { guard: rewrite::Guard::Constraint { table, name, span }, line, column } => {
+            Step::ConstraintExists { table, name, span, line, column } => {
                 let table = apply::object_name(
                     dialect,
                     &sqlparser::ast::ObjectName::from(vec![table.into_ident(span)]),
                 );
                 let name = apply::ident(dialect, &name.into_ident(span));
-                let found = schema.table(&table).is_some_and(|t| {
-                    t.foreign_keys
-                        .iter()
-                        .any(|f| f.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
-                        || t.uniques
-                            .iter()
-                            .any(|u| u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
-                        || t.checks
-                            .iter()
-                            .any(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&name)))
-                        || t.primary_key
-                            .as_ref()
-                            .and_then(|p| p.name.as_deref())
-                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
-                });
+                let found = schema
+                    .table(&table)
+                    .is_some_and(|t| t.constraint_names().any(|n| n.eq_ignore_ascii_case(&name)));
                 if !found {
                     let (l, c) = if span.start.line == 0 {
                         (line, column)
@@ -351,7 +342,6 @@ fn apply_steps(
                     ));
                 }
             }
-            Step::Guarded { .. } => {}
             Step::TempTable(name) => temp_tables.push(name),
             Step::View(name, materialized) => {
                 let view = crate::schema::View {

@@ -219,6 +219,15 @@ impl Table {
         }
     }
 
+    /// The names the table's constraints hold (its indexes' aside).
+    pub fn constraint_names(&self) -> impl Iterator<Item = &str> {
+        let pk = self.primary_key.as_ref().and_then(|p| p.name.as_deref());
+        pk.into_iter()
+            .chain(self.uniques.iter().filter_map(|u| u.name.as_deref()))
+            .chain(self.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+            .chain(self.checks.iter().filter_map(|c| c.name.as_deref()))
+    }
+
     pub fn is_primary_key_column(&self, name: &str) -> bool {
         self.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
     }

@@ -362,12 +362,7 @@ pub(super) fn drop_named(table: &mut Table, name: &str, dialect: Dialect) -> boo
 
 /// The names a table's constraints and indexes hold.
 fn constraint_names(t: &Table) -> impl Iterator<Item = &str> {
-    let pk = t.primary_key.as_ref().and_then(|p| p.name.as_deref());
-    pk.into_iter()
-        .chain(t.uniques.iter().filter_map(|u| u.name.as_deref()))
-        .chain(t.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
-        .chain(t.checks.iter().filter_map(|c| c.name.as_deref()))
-        .chain(t.indexes.iter().map(|i| i.name.as_str()))
+    t.constraint_names().chain(t.indexes.iter().map(|i| i.name.as_str()))
 }
 
 /// Whether an index MySQL did not make itself, a unique or the primary key starts with

@@ -13,22 +13,22 @@ use super::{Context, Result, at, ident, name_span, object_name};
 use crate::schema::View;
 
 /// What a query names: its tables (with the names the query gives them) and its columns.
-#[derive(Default)]
 struct Names {
+    dialect: crate::Dialect,
     /// (name or alias used in the query, table).
     tables: Vec<(String, String)>,
     /// (qualifier, column) as written.
     columns: Vec<(Option<String>, String)>,
     /// `*` (None) or `q.*` (Some(q)).
     stars: Vec<Option<String>>,
-    dialect: Option<crate::Dialect>,
 }
 
 impl Visitor for Names {
     type Break = ();
 
     fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
-        if let (TableFactor::Table { name, alias, .. }, Some(d)) = (t, self.dialect) {
+        let d = self.dialect;
+        if let TableFactor::Table { name, alias, .. } = t {
             let table = object_name(d, name);
             let used = alias.as_ref().map_or(table.clone(), |a| ident(d, &a.name));
             self.tables.push((used, table));
@@ -37,7 +37,8 @@ impl Visitor for Names {
     }
 
     fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
-        if let (SetExpr::Select(s), Some(d)) = (&*q.body, self.dialect) {
+        let d = self.dialect;
+        if let SetExpr::Select(s) = &*q.body {
             for item in &s.projection {
                 match item {
                     SelectItem::Wildcard(_) => self.stars.push(None),
@@ -54,7 +55,7 @@ impl Visitor for Names {
     }
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-        let Some(d) = self.dialect else { return ControlFlow::Continue(()) };
+        let d = self.dialect;
         match e {
             Expr::Identifier(i) => self.columns.push((None, ident(d, i))),
             Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
@@ -93,7 +94,8 @@ impl Context<'_> {
     /// column belongs to the one table that has it (a query naming an ambiguous one is
     /// refused by the database itself). Other views it reads count as what they read.
     fn reads(&self, query: &Query) -> Vec<(String, String)> {
-        let mut names = Names { dialect: Some(self.dialect), ..Names::default() };
+        let mut names =
+            Names { dialect: self.dialect, tables: Vec::new(), columns: Vec::new(), stars: Vec::new() };
         let _ = query.visit(&mut names);
         let mut out: Vec<(String, String)> = Vec::new();
         let mut push = |t: &str, c: &str| {
