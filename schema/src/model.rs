@@ -141,11 +141,7 @@ impl ModelDef {
     /// (the replayed migrations), not in `others` (the other models, when known), not in this
     /// model itself. Each comes with what is wrong, in words, and whether the table exists
     /// (only the column is missing).
-    pub fn dangling_references(
-        &self,
-        schema: &crate::Schema,
-        others: &[&crate::Table],
-    ) -> Vec<(&Reference, String, bool)> {
+    pub fn dangling_references(&self, schema: &crate::Schema, others: &[&crate::Table]) -> Vec<Dangling<'_>> {
         let mut out = Vec::new();
         for f in &self.fields {
             let Some(r) = &f.references else { continue };
@@ -164,12 +160,37 @@ impl ModelDef {
                 } else {
                     format!("neither a model nor a migration has a table `{}`", r.table)
                 };
-                out.push((r, format!("{at}, but {nowhere}"), false));
+                let message = format!("{at}, but {nowhere}");
+                out.push(Dangling { reference: r, column: &f.column, message, table_exists: false });
             } else if !has_column(&r.column) {
-                out.push((r, format!("{at}, but `{}` has no column `{}`", r.table, r.column), true));
+                let message = format!("{at}, but `{}` has no column `{}`", r.table, r.column);
+                out.push(Dangling { reference: r, column: &f.column, message, table_exists: true });
             }
         }
         out
+    }
+}
+
+/// A `references` of a model to a table or column that exists nowhere.
+#[derive(Debug)]
+pub struct Dangling<'a> {
+    pub reference: &'a Reference,
+    /// The column of the model that holds the reference.
+    pub column: &'a str,
+    /// What is wrong, in words.
+    pub message: String,
+    /// The table exists; only the column is missing.
+    pub table_exists: bool,
+}
+
+impl Dangling<'_> {
+    /// Whether `d` is the foreign key the migrations lack because of this reference: said once,
+    /// at `references`, not twice.
+    pub fn explains(dangling: &[Dangling], d: &crate::diff::Difference) -> bool {
+        d.kind == crate::diff::DiffKind::MissingForeignKey
+            && dangling
+                .iter()
+                .any(|x| matches!(d.columns.as_slice(), [c] if c.eq_ignore_ascii_case(x.column)))
     }
 }
 

@@ -3,6 +3,7 @@
 use proc_macro2::Span;
 use strata_schema::cache::Replayed;
 use strata_schema::diff::{self, DiffKind, Difference};
+use strata_schema::model::Dangling;
 use strata_schema::{Dialect, ModelDef, Table};
 
 use crate::resolve::Dir;
@@ -30,8 +31,9 @@ pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) ->
     let dangling = model.dangling_references(&replayed.schema, &[]);
     let mut errors: Vec<syn::Error> = dangling
         .iter()
-        .map(|(r, message, table_exists)| {
-            let help = if *table_exists {
+        .map(|x| {
+            let r = x.reference;
+            let help = if x.table_exists {
                 format!(
                     "correct the column, or give `{}` a column `{}` (in its model, then `strata generate -m \"...\"`)",
                     r.table, r.column
@@ -42,19 +44,10 @@ pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) ->
                     r.table
                 )
             };
-            syn::Error::new(r.span, format!("{message}\n= note: {latest}\n= help: {help}"))
+            syn::Error::new(r.span, format!("{}\n= note: {latest}\n= help: {help}", x.message))
         })
         .collect();
-    let dangles = |d: &Difference| {
-        d.kind == DiffKind::MissingForeignKey
-            && dangling.iter().any(|(r, _, _)| {
-                model.fields.iter().any(|f| {
-                    f.references.as_ref().is_some_and(|x| std::ptr::eq(x, *r))
-                        && d.columns == [f.column.clone()]
-                })
-            })
-    };
-    errors.extend(differences.iter().filter(|d| !dangles(d)).map(|d| {
+    errors.extend(differences.iter().filter(|d| !Dangling::explains(&dangling, d)).map(|d| {
         let message = format!("{}\n= note: {latest}\n= help: {}", d.message, help(dialect, d, &table.name));
         match d.kind {
             DiffKind::MissingColumn

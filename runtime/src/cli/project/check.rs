@@ -123,20 +123,13 @@ pub fn check(project: &Project) -> Report {
         // A key to a table or column that exists nowhere: said at `references`, in place of
         // the foreign key the migrations lack.
         let dangling = m.def.dangling_references(&schema, &tables);
-        for (r, message, _) in &dangling {
+        for x in &dangling {
             report.push(
                 "model",
-                super::located(&m.file, message.clone(), r.span).help("correct the name in `references`"),
+                super::located(&m.file, x.message.clone(), x.reference.span)
+                    .help("correct the name in `references`"),
             );
         }
-        let dangles = |d: &diff::Difference| {
-            d.kind == diff::DiffKind::MissingForeignKey
-                && d.columns.first().and_then(|c| m.def.field_by_column(c)).is_some_and(|f| {
-                    dangling
-                        .iter()
-                        .any(|(r, _, _)| f.references.as_ref().is_some_and(|x| std::ptr::eq(x, *r)))
-                })
-        };
         let differences = diff::reported(diff::compare(
             dialect,
             &diff::MODEL_VS_MIGRATIONS,
@@ -145,7 +138,7 @@ pub fn check(project: &Project) -> Report {
             &t.column_renames,
             &schema,
         ));
-        for d in differences.into_iter().filter(|d| !dangles(d)) {
+        for d in differences.into_iter().filter(|d| !strata_schema::model::Dangling::explains(&dangling, d)) {
             // At the field the difference is about, else at the struct's name.
             let span = d
                 .column

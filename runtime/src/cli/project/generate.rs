@@ -46,8 +46,8 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         // (PostgreSQL, MySQL) or, on SQLite, a key nothing can satisfy.
         let tables: Vec<&strata_schema::Table> = targets.iter().map(|t| &t.table).collect();
         for m in &found {
-            if let Some((r, message, _)) = m.def.dangling_references(&schema, &tables).into_iter().next() {
-                return Err(super::located(&m.file, message, r.span)
+            if let Some(x) = m.def.dangling_references(&schema, &tables).into_iter().next() {
+                return Err(super::located(&m.file, x.message, x.reference.span)
                     .help("correct the name in `references`; nothing was written"));
             }
         }
