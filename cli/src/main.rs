@@ -177,7 +177,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let models = match &command {
                 MigrateCommand::Verify => {
                     let found = p.models()?;
-                    p.targets(&found)?.into_iter().map(|t| t.table).collect()
+                    p.targets(&found)?.targets.into_iter().map(|t| t.table).collect()
                 }
                 _ => Vec::new(),
             };

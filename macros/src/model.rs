@@ -54,7 +54,12 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
         }
     };
     let dialect = replayed.set.config.dialect;
-    let table = match model.to_table(dialect) {
+    // A `db_enum` field takes its values from the migrations; rustc then compares them with
+    // the Rust enum, which this derive cannot see.
+    let of_enum = |f: &strata_schema::model::FieldDef| {
+        strata_schema::EnumType::in_migrations(dialect, &replayed.schema, &model, f)
+    };
+    let table = match model.to_table_with(dialect, &of_enum) {
         Ok(t) => t,
         Err(errors) => {
             let mut out = expand::fallback(input);
@@ -64,10 +69,24 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
         }
     };
     let mut out = expand::model_impl(input, &model, &table);
+    out.extend(
+        model
+            .fields
+            .iter()
+            .filter(|f| f.db_enum.is_some())
+            .filter_map(|f| of_enum(f).ok().map(|e| expand::enum_assertion(&model, f, dialect, &e))),
+    );
     out.extend(expand::includes(&dir.path, Some(&replayed.set)));
     let errors = drift::check(&model, &table, replayed, &dir);
     out.extend(errors_to_tokens(errors));
     out
+}
+
+pub fn expand_db_enum(input: &DeriveInput) -> TokenStream {
+    match strata_schema::EnumDef::from_ast(input) {
+        Ok(e) => expand::db_enum_impl(&e),
+        Err(errors) => errors_to_tokens(errors.into_iter().map(strata_schema::ModelError::into_syn)),
+    }
 }
 
 fn errors_to_tokens(errors: impl IntoIterator<Item = syn::Error>) -> TokenStream {

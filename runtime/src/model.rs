@@ -22,6 +22,40 @@ pub trait Model {
     const TABLE: &'static TableDef;
 }
 
+/// A Rust enum whose variants are the values of a database enum: a PostgreSQL enum type, a
+/// MySQL `ENUM(...)` column, a SQLite text column with a `CHECK (... IN (...))`. Implemented
+/// by `#[derive(DbEnum)]`; a model field holds one with `#[strata(db_enum)]`, and the model's
+/// derive has rustc check that its values are the ones the migrations give the column.
+///
+/// # Examples
+///
+/// ```
+/// use strata::DbEnum;
+///
+/// #[derive(DbEnum)]
+/// #[strata(rename_all = "snake_case")]
+/// enum PostStatus {
+///     Draft,
+///     InReview,
+///     #[strata(rename = "live")]
+///     Published,
+/// }
+///
+/// assert_eq!(PostStatus::NAME, "post_status");
+/// assert_eq!(PostStatus::VALUES, ["draft", "in_review", "live"]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a database enum",
+    label = "add `#[derive(strata::DbEnum)]` to `{Self}`",
+    note = "a field with `#[strata(db_enum)]` holds an enum whose variants are the values of a database enum"
+)]
+pub trait DbEnum {
+    /// The type's name in the database (PostgreSQL's `CREATE TYPE`).
+    const NAME: &'static str;
+    /// The values, in the order of the variants.
+    const VALUES: &'static [&'static str];
+}
+
 /// A table as a model describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableDef {

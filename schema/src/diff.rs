@@ -645,6 +645,23 @@ fn compare_column(
     };
     if c.ty != dc.ty {
         let fix = match d {
+            // A type of the user's own (an enum) has no cast from or to the other: the values
+            // go through text, and the default, which depends on the type, goes meanwhile.
+            Dialect::Postgres
+                if crate::render::is_user_type(&c.ty) || crate::render::is_user_type(&dc.ty) =>
+            {
+                let alter = format!("ALTER TABLE {} ALTER COLUMN {}", q(t), q(&c.name));
+                let ty = sql_type(&c.ty);
+                let mut sql = String::new();
+                if dc.default.is_some() {
+                    sql.push_str(&format!("{alter} DROP DEFAULT;\n"));
+                }
+                sql.push_str(&format!("{alter} TYPE {ty} USING {}::text::{ty};", q(&c.name)));
+                if let Some(v) = &c.default {
+                    sql.push_str(&format!("\n{alter} SET DEFAULT {};", crate::render::default_sql(d, v)));
+                }
+                Some(sql)
+            }
             Dialect::Postgres => {
                 Some(format!("ALTER TABLE {} ALTER COLUMN {} TYPE {};", q(t), q(&c.name), sql_type(&c.ty)))
             }

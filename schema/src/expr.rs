@@ -418,6 +418,27 @@ pub fn parse_normalized(dialect: Dialect, sql: &str) -> Result<Option<String>, S
     Ok(normalize_ast(dialect, expr))
 }
 
+/// The strings of a normalised `column IN ('a', 'b')`, the check that keeps a SQLite column
+/// to an enum's values; `None` for any other expression.
+pub fn in_list(dialect: Dialect, expr: &str, column: &str) -> Option<Vec<String>> {
+    use sqlparser::ast::{Expr, Value};
+    let d = dialect.parser_dialect();
+    let parsed = Parser::new(&*d).try_with_sql(expr).ok()?.parse_expr().ok()?;
+    let Expr::InList { expr, list, negated: false } = parsed else { return None };
+    let named = match &*expr {
+        Expr::Identifier(i) => i.value.eq_ignore_ascii_case(column),
+        _ => false,
+    };
+    let strings = list.iter().map(|e| match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    });
+    named.then(|| strings.collect()).flatten()
+}
+
 fn clean(message: String) -> String {
     message.trim_start_matches("sql parser error: ").to_owned()
 }

@@ -21,6 +21,6 @@ pub mod types;
 pub use config::{CONFIG_FILE, Config, Effect, is_unmanaged};
 pub use dialect::Dialect;
 pub use migrations::{DiscoveryError, Migration, MigrationSet};
-pub use model::{ModelDef, ModelError};
+pub use model::{EnumDef, EnumType, ModelDef, ModelError};
 pub use replay::{ReplayError, replay};
 pub use schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, View};

@@ -5,10 +5,14 @@
 //! struct describes.
 
 mod attr;
+mod db_enum;
 mod field;
 mod table;
 
 use proc_macro2::Span;
+
+pub use db_enum::{EnumDef, EnumType, enums_in_file};
+pub use table::{enum_check, enum_sql_type, enum_values_sql, type_key};
 
 /// A struct with `#[derive(Model)]`, read.
 #[derive(Debug, Clone)]
@@ -55,6 +59,8 @@ pub struct FieldDef {
     pub column: String,
     pub nullable: bool,
     pub sql_type: Option<(String, Span)>,
+    /// `#[strata(db_enum)]`: the field's type derives `DbEnum`.
+    pub db_enum: Option<Span>,
     pub max_length: Option<(u32, Span)>,
     pub primary_key: Option<Span>,
     pub auto_increment: Option<Span>,
@@ -217,8 +223,8 @@ pub fn snake_case(ident: &str) -> String {
 /// `cfg_attr(..., derive(Model))`; what the CLI uses to find models without compiling.
 pub fn models_in_file(file: &syn::File) -> Vec<Result<ModelDef, Vec<ModelError>>> {
     let mut out = Vec::new();
-    collect(&file.items, &mut out);
-    out
+    derived(&file.items, "Model", &mut out);
+    out.iter().filter(|i| matches!(i.data, syn::Data::Struct(_))).map(ModelDef::from_ast).collect()
 }
 
 /// The tables described by the models in `paths` (Rust files, or directories searched for
@@ -261,26 +267,15 @@ pub fn rust_files(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-fn collect(items: &[syn::Item], out: &mut Vec<Result<ModelDef, Vec<ModelError>>>) {
+/// The structs and enums of `items` (and of the modules inline in them) that derive `name`.
+fn derived(items: &[syn::Item], name: &str, out: &mut Vec<syn::DeriveInput>) {
     for item in items {
         match item {
-            syn::Item::Struct(s) if derives_model(&s.attrs) => {
-                let input = syn::DeriveInput {
-                    attrs: s.attrs.clone(),
-                    vis: s.vis.clone(),
-                    ident: s.ident.clone(),
-                    generics: s.generics.clone(),
-                    data: syn::Data::Struct(syn::DataStruct {
-                        struct_token: s.struct_token,
-                        fields: s.fields.clone(),
-                        semi_token: s.semi_token,
-                    }),
-                };
-                out.push(ModelDef::from_ast(&input));
-            }
+            syn::Item::Struct(s) if derives(&s.attrs, name) => out.push(s.clone().into()),
+            syn::Item::Enum(e) if derives(&e.attrs, name) => out.push(e.clone().into()),
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    collect(items, out);
+                    derived(items, name, out);
                 }
             }
             _ => {}
@@ -288,17 +283,18 @@ fn collect(items: &[syn::Item], out: &mut Vec<Result<ModelDef, Vec<ModelError>>>
     }
 }
 
-fn derives_model(attrs: &[syn::Attribute]) -> bool {
-    fn in_list(tokens: proc_macro2::TokenStream) -> bool {
+/// Whether `attrs` derive `name`, also through `cfg_attr(..., derive(...))`.
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    fn in_list(tokens: proc_macro2::TokenStream, name: &str) -> bool {
         tokens.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => i == "Model",
-            proc_macro2::TokenTree::Group(g) => in_list(g.stream()),
+            proc_macro2::TokenTree::Ident(i) => i == name,
+            proc_macro2::TokenTree::Group(g) => in_list(g.stream(), name),
             _ => false,
         })
     }
     attrs.iter().any(|a| {
         (a.path().is_ident("derive") || a.path().is_ident("cfg_attr"))
-            && matches!(&a.meta, syn::Meta::List(l) if in_list(l.tokens.clone()))
+            && matches!(&a.meta, syn::Meta::List(l) if in_list(l.tokens.clone(), name))
     })
 }
 

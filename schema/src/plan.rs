@@ -7,7 +7,10 @@
 //! whose up does not yield exactly the models, or whose down does not restore the schema it
 //! started from, is an error rather than a file.
 
+mod enums;
 mod sqlite;
+
+pub use enums::{Enums, differences as enum_differences};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -29,10 +32,15 @@ pub struct Target {
 }
 
 impl Target {
-    /// The target a model describes in `dialect`.
-    pub fn from_model(model: &ModelDef, dialect: Dialect) -> Result<Target, Vec<ModelError>> {
+    /// The target a model describes in `dialect`, with `enums` saying what its `db_enum`
+    /// fields hold (see [`ModelDef::to_table_with`]).
+    pub fn from_model(
+        model: &ModelDef,
+        dialect: Dialect,
+        enums: &dyn Fn(&crate::model::FieldDef) -> Result<crate::EnumType, String>,
+    ) -> Result<Target, Vec<ModelError>> {
         Ok(Target {
-            table: model.to_table(dialect)?,
+            table: model.to_table_with(dialect, enums)?,
             renamed_from: model.renamed_from.clone(),
             column_renames: model
                 .fields
@@ -89,8 +97,9 @@ fn render_unsupported(problems: &[String]) -> String {
     )
 }
 
-/// Plans the migration from `current` (the replayed migrations) to `targets` (the models).
-/// Tables that match `unmanaged` are left alone. `Ok(None)` when nothing differs.
+/// Plans the migration from `current` (the replayed migrations) to `targets` (the models) and,
+/// on PostgreSQL, the enum types `enums` their columns use. Tables that match `unmanaged` are
+/// left alone. `Ok(None)` when nothing differs.
 ///
 /// Give `current` as the replay leaves it, before [`Schema::normalize`]: normalising hides
 /// what the database keeps on its own (MySQL's index of a foreign key, which outlives the key),
@@ -99,12 +108,13 @@ pub fn plan(
     d: Dialect,
     current: &Schema,
     targets: &[Target],
+    enums: &Enums,
     unmanaged: &[String],
 ) -> Result<Option<Plan>, PlanError> {
     // Each schema is normalised once: steps compare normalised tables, and keep the raw ones
     // for what the replay left unnormalised (MySQL's foreign-key indexes).
     let before = normalized(d, current);
-    let up = steps(d, current, &before, targets, unmanaged, false);
+    let up = steps(d, current, &before, targets, enums, unmanaged, false);
     if up.is_empty() {
         return Ok(None);
     }
@@ -112,7 +122,7 @@ pub fn plan(
         return Err(PlanError::Unsupported(up.unsupported));
     }
     let up_script = up.script(d);
-    let (after, after_normalized) = proven(d, current, targets, unmanaged, &up_script.sql, "up")?;
+    let (after, after_normalized) = proven(d, current, targets, enums, unmanaged, &up_script.sql, "up")?;
 
     // Down: the tables as they were are the targets, with every rename turned around.
     let back: Vec<Target> = before
@@ -134,12 +144,12 @@ pub fn plan(
                 .unwrap_or_default(),
         })
         .collect();
-    let down = steps(d, &after, &after_normalized, &back, unmanaged, true);
+    let down = steps(d, &after, &after_normalized, &back, &before.enums, unmanaged, true);
     if !down.unsupported.is_empty() {
         return Err(PlanError::Unsupported(down.unsupported));
     }
     let down_script = down.script(d);
-    proven(d, &after, &back, unmanaged, &down_script.sql, "down")?;
+    proven(d, &after, &back, &before.enums, unmanaged, &down_script.sql, "down")?;
 
     Ok(Some(Plan {
         up: up_script,
@@ -151,8 +161,14 @@ pub fn plan(
 }
 
 /// Every way the models and `current` differ, in words: what `strata check` reports.
-pub fn differences(d: Dialect, current: &Schema, targets: &[Target], unmanaged: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
+pub fn differences(
+    d: Dialect,
+    current: &Schema,
+    targets: &[Target],
+    enums: &Enums,
+    unmanaged: &[String],
+) -> Vec<String> {
+    let mut out: Vec<String> = enums::differences(current, enums).into_iter().map(|x| x.1).collect();
     for t in targets {
         out.extend(
             diff::reported(diff::compare(
@@ -236,6 +252,7 @@ fn proven(
     d: Dialect,
     from: &Schema,
     targets: &[Target],
+    enums: &Enums,
     unmanaged: &[String],
     sql: &str,
     direction: &'static str,
@@ -248,7 +265,7 @@ fn proven(
         .map(|t| Target { renamed_from: None, column_renames: Vec::new(), ..t.clone() })
         .collect();
     let after_normalized = normalized(d, &after);
-    let problems = differences(d, &after_normalized, &exact, unmanaged);
+    let problems = differences(d, &after_normalized, &exact, enums, unmanaged);
     if problems.is_empty() {
         Ok((after, after_normalized))
     } else {
@@ -265,6 +282,7 @@ enum Phase {
     DropForeignKeys,
     DropIndexes,
     RenameColumns,
+    CreateTypes,
     CreateTables,
     AddColumns,
     AlterColumns,
@@ -274,6 +292,7 @@ enum Phase {
     AddIndexes,
     AddForeignKeys,
     DropTables,
+    DropTypes,
 }
 
 #[derive(Debug, Default)]
@@ -290,6 +309,8 @@ struct Steps {
     names: Vec<String>,
     /// These steps are a down (see [`steps`]).
     down: bool,
+    /// Values the steps add to existing PostgreSQL enums, as SQL literals.
+    added_values: Vec<String>,
 }
 
 impl Steps {
@@ -306,9 +327,22 @@ impl Steps {
         statements.sort_by_key(|(phase, _)| *phase); // stable: order within a phase is kept
         let body = statements.into_iter().map(|(_, s)| s).collect::<Vec<_>>().join("\n");
         if self.rebuild {
-            Script { sql: sqlite::wrap_rebuild(&body), no_transaction: true }
+            return Script { sql: sqlite::wrap_rebuild(&body), no_transaction: true };
+        }
+        // PostgreSQL cannot use a value added to an enum before the transaction that added it
+        // commits: a migration that does runs each statement on its own.
+        let uses_new_value = d == Dialect::Postgres
+            && self.statements.iter().any(|(_, s)| {
+                !s.starts_with("ALTER TYPE") && self.added_values.iter().any(|v| s.contains(v.as_str()))
+            });
+        if uses_new_value {
+            Script {
+                sql: format!(
+                    "-- no-transaction\n-- PostgreSQL cannot use a value added to an enum in the transaction that adds it,\n-- so each statement runs on its own.\n{body}\n"
+                ),
+                no_transaction: true,
+            }
         } else {
-            let _ = d;
             Script { sql: format!("{body}\n"), no_transaction: false }
         }
     }
@@ -367,6 +401,7 @@ fn steps(
     raw: &Schema,
     from: &Schema,
     targets: &[Target],
+    enums: &Enums,
     unmanaged: &[String],
     down: bool,
 ) -> Steps {
@@ -385,7 +420,7 @@ fn steps(
                 .and_then(|old| from.table(old))
         };
         match old {
-            Some(old) => table_steps(d, from, old, raw.table(&old.name).unwrap_or(old), t, &mut st),
+            Some(old) => table_steps(d, from, old, raw.table(&old.name).unwrap_or(old), t, enums, &mut st),
             None => created.push(&t.table),
         }
     }
@@ -437,6 +472,9 @@ fn steps(
         st.names.push(format!("drop_{}", t.name));
         st.warnings.push(format!("drops table `{}` and every row in it", t.name));
     }
+    if d == Dialect::Postgres {
+        enums::steps(d, from, targets, enums, unmanaged, &mut st);
+    }
     st
 }
 
@@ -484,7 +522,15 @@ fn topological<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 }
 
 /// The statements that turn the existing table `old` into `t`.
-fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, st: &mut Steps) {
+fn table_steps(
+    d: Dialect,
+    from: &Schema,
+    old: &Table,
+    raw: &Table,
+    t: &Target,
+    enums: &Enums,
+    st: &mut Steps,
+) {
     let q = |s: &str| d.quote_ident(s);
     let model = &t.table;
     let name = &model.name;
@@ -549,7 +595,7 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
     }
     if d == Dialect::Sqlite && sqlite::needs_rebuild(old, model, &diffs) {
         st.rebuild = true;
-        let fill = if st.down { refilled(d, old, model, &renames, st) } else { Vec::new() };
+        let fill = if st.down { refilled(d, old, model, &renames, enums, st) } else { Vec::new() };
         // Renamed first, in place: SQLite then rewrites the keys of other tables that point at
         // it, which a rebuild under the new name would leave pointing at the old one.
         let old = Table { name: name.clone(), ..old.clone() };
@@ -575,7 +621,7 @@ fn table_steps(d: Dialect, from: &Schema, old: &Table, raw: &Table, t: &Target, 
             }
         }
     }
-    let fill = if st.down { refilled(d, old, model, &renames, st) } else { Vec::new() };
+    let fill = if st.down { refilled(d, old, model, &renames, enums, st) } else { Vec::new() };
     for mut x in diffs {
         if x.kind == DiffKind::MissingColumn
             && let Some((c, value)) = fill.iter().find(|(c, _)| Some(c.name.as_str()) == x.column.as_deref())
@@ -624,16 +670,28 @@ fn refilled(
     old: &Table,
     model: &Table,
     renames: &[(String, String)],
+    enums: &Enums,
     st: &mut Steps,
 ) -> Vec<(crate::schema::Column, String)> {
     let mut out = Vec::new();
+    // An enum's first value, whatever keeps the column to its values.
+    let first_value = |c: &crate::schema::Column| {
+        let values = match d {
+            Dialect::Postgres => enums.get(&c.ty.to_ascii_lowercase()).cloned(),
+            Dialect::Mysql => {
+                c.ty.strip_prefix("enum(").and_then(|v| v.strip_suffix(')')).map(crate::types::enum_values)
+            }
+            Dialect::Sqlite => model.checks.iter().find_map(|k| crate::expr::in_list(d, &k.expr, &c.name)),
+        };
+        values.and_then(|v| v.into_iter().next()).map(|v| format!("'{}'", v.replace('\'', "''")))
+    };
     for c in &model.columns {
         let back = old.column(before_rename(renames, &c.name)).is_none();
         if !back || c.nullable || c.default.is_some() || c.auto_increment {
             continue;
         }
-        match crate::types::placeholder(d, &c.ty) {
-            Some(v) => out.push((c.clone(), v.to_owned())),
+        match first_value(c).or_else(|| crate::types::placeholder(d, &c.ty).map(str::to_owned)) {
+            Some(v) => out.push((c.clone(), v)),
             None => st.unsupported.push(format!(
                 "the down brings back `{}.{}` as NOT NULL, and strata knows no value of `{}` for the rows the up left without one",
                 model.name,

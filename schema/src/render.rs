@@ -37,7 +37,7 @@ pub fn column_def(d: Dialect, c: &Column, table: &Table) -> String {
 }
 
 /// A normalised default as SQL: MySQL wants expressions (not literals) in parentheses.
-fn default_sql(d: Dialect, default: &str) -> String {
+pub fn default_sql(d: Dialect, default: &str) -> String {
     let literal = default.starts_with('\'')
         || default.parse::<f64>().is_ok()
         || matches!(default, "true" | "false" | "current_timestamp" | "null");
@@ -57,8 +57,19 @@ fn upper_keywords(s: &str) -> String {
     }
 }
 
-/// The canonical type in capitals, as migrations usually write it.
+/// Whether a canonical type is one of the user's own (a PostgreSQL enum, an extension's type
+/// like `citext`) rather than an SQL type: its name is no SQL keyword.
+pub fn is_user_type(ty: &str) -> bool {
+    let word = ty.split(['(', ' ', '[']).next().unwrap_or_default().to_ascii_uppercase();
+    sqlparser::keywords::ALL_KEYWORDS.binary_search(&word.as_str()).is_err()
+}
+
+/// The canonical type in capitals, as migrations usually write it; a type of the user's own
+/// (a PostgreSQL enum, `citext`) as it is named.
 pub fn sql_type(ty: &str) -> String {
+    if is_user_type(ty) {
+        return ty.to_owned();
+    }
     let mut out = String::with_capacity(ty.len());
     let mut quoted = false;
     for c in ty.chars() {

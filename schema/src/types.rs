@@ -209,7 +209,36 @@ pub fn widens(from: &str, to: &str) -> bool {
     if string(fb) && string(tb) {
         return matches!((len(fa), len(ta)), (Some(f), Some(t)) if f <= t);
     }
+    if fb == "enum" && tb == "enum" {
+        let (f, t) = (enum_values(fa.unwrap_or_default()), enum_values(ta.unwrap_or_default()));
+        return f.iter().all(|v| t.contains(v));
+    }
     fb == tb && fa == ta
+}
+
+/// The values of a MySQL `enum('a','b')` type, from what is inside its parentheses.
+pub fn enum_values(args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = args.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' if chars.peek() == Some(&'\'') => {
+                    chars.next();
+                    value.push('\'');
+                }
+                '\'' => break,
+                '\\' => value.extend(chars.next()),
+                c => value.push(c),
+            }
+        }
+        out.push(value);
+    }
+    out
 }
 
 /// A value of canonical type `ty` for rows that must hold one and have none to give: what a

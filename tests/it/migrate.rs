@@ -481,7 +481,9 @@ fn drop_column_migrator(d: strata::schema::Dialect, create: &str) -> Migrator {
     users.columns.retain(|c| c.name != "age");
     let target =
         strata::schema::plan::Target { table: users, renamed_from: None, column_renames: Vec::new() };
-    let plan = strata::schema::plan::plan(d, &schema, &[target], &[]).expect("plans").expect("a change");
+    let plan = strata::schema::plan::plan(d, &schema, &[target], &Default::default(), &[])
+        .expect("plans")
+        .expect("a change");
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
     let m = |version: i64, up: &str, down: &str| Migration {
         version,

@@ -13,4 +13,5 @@ fn ui() {
     t.compile_fail("ui/drift_mysql/*.rs");
     t.compile_fail("ui/replay/*.rs");
     t.compile_fail("ui/embed/*.rs");
+    t.compile_fail("ui/enums/*.rs");
 }

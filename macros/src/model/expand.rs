@@ -90,6 +90,58 @@ pub fn model_impl(input: &syn::DeriveInput, model: &ModelDef, table: &Table) -> 
     }
 }
 
+/// A constant that fails to evaluate, at the field, when the Rust enum of a `db_enum` field
+/// does not have the values (on PostgreSQL, the name) the migrations give its column.
+pub fn enum_assertion(
+    model: &ModelDef,
+    f: &strata_schema::model::FieldDef,
+    dialect: strata_schema::Dialect,
+    e: &strata_schema::EnumType,
+) -> TokenStream {
+    let ty = &f.ty;
+    let rust = f.type_name();
+    let values = &e.values;
+    let at = format!("`{}.{}`", model.table, f.column);
+    let help =
+        format!("run `strata generate -m \"change {}\"` to write the migration that changes them", f.column);
+    let message = format!(
+        "enum `{rust}` does not have the values the migrations give {at}: ({})\n= help: {help}",
+        strata_schema::model::enum_values_sql(values)
+    );
+    let name = (dialect == strata_schema::Dialect::Postgres).then(|| {
+        let n = &e.name;
+        let message = format!(
+            "enum `{rust}` is not the PostgreSQL type `{n}` that the migrations give {at}\n= help: name it so: `#[strata(name = \"{n}\")]` on the enum"
+        );
+        quote::quote_spanned! {f.ty_span()=>
+            if !::strata::__private::same_str(<#ty as ::strata::DbEnum>::NAME, #n) {
+                ::core::panic!("{}", #message);
+            }
+        }
+    });
+    quote::quote_spanned! {f.ty_span()=>
+        const _: () = {
+            if !::strata::__private::same_values(<#ty as ::strata::DbEnum>::VALUES, &[#(#values),*]) {
+                ::core::panic!("{}", #message);
+            }
+            #name
+        };
+    }
+}
+
+/// The `DbEnum` impl of an enum: its database name and values, as constants.
+pub fn db_enum_impl(e: &strata_schema::EnumDef) -> TokenStream {
+    let ident = &e.ident;
+    let (name, values) = (&e.name, &e.values);
+    quote! {
+        #[automatically_derived]
+        impl ::strata::DbEnum for #ident {
+            const NAME: &'static str = #name;
+            const VALUES: &'static [&'static str] = &[#(#values),*];
+        }
+    }
+}
+
 /// Directories whose files this compiler process already included.
 static INCLUDED: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Mutex::default);
 

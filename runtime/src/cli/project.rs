@@ -10,8 +10,8 @@ mod team;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use strata_schema::plan::Target;
-use strata_schema::{Config, Dialect, MigrationSet, ModelDef, Schema};
+use strata_schema::plan::{Enums, Target};
+use strata_schema::{Config, Dialect, EnumDef, EnumType, MigrationSet, ModelDef, Schema};
 
 pub use check::{Finding, Report, check};
 pub use generate::{Generate, generate};
@@ -35,14 +35,35 @@ pub struct Project {
     set: OnceLock<Result<MigrationSet, Failure>>,
 }
 
-/// The models read from source, and the tables they want.
-pub type Modeled = (Vec<Found>, Vec<Target>);
+/// The models read from source, and what they want.
+pub type Modeled = (Sources, Wanted);
+
+/// What the crate's sources declare: its models and its database enums.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub models: Vec<Found>,
+    pub enums: Vec<FoundEnum>,
+}
 
 /// A model read from source, with the file it is in.
 #[derive(Debug)]
 pub struct Found {
     pub def: ModelDef,
     pub file: PathBuf,
+}
+
+/// An enum with `#[derive(DbEnum)]` read from source, with the file it is in.
+#[derive(Debug)]
+pub struct FoundEnum {
+    pub def: EnumDef,
+    pub file: PathBuf,
+}
+
+/// The tables the models want, and the PostgreSQL enum types their columns use.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    pub targets: Vec<Target>,
+    pub enums: Enums,
 }
 
 impl Project {
@@ -137,16 +158,16 @@ impl Project {
         out
     }
 
-    /// Every model of this directory, read from source; every mistake in them at once, each at
-    /// its file, line and column.
-    pub fn models(&self) -> Result<Vec<Found>, Failure> {
+    /// Every model of this directory, and every database enum of the sources, read from
+    /// source; every mistake in them at once, each at its file, line and column.
+    pub fn models(&self) -> Result<Sources, Failure> {
         let mut files = Vec::new();
         for s in self.sources() {
             strata_schema::model::rust_files(&s, &mut files);
         }
         files.sort();
         files.dedup();
-        let mut found = Vec::new();
+        let mut found = Sources::default();
         let mut errors: Vec<Failure> = Vec::new();
         for f in files {
             let Ok(text) = std::fs::read_to_string(&f) else { continue };
@@ -154,8 +175,16 @@ impl Project {
             let Ok(file) = syn::parse_file(&text) else { continue };
             for m in strata_schema::model::models_in_file(&file) {
                 match m {
-                    Ok(def) if self.owns(&def) => found.push(Found { def, file: f.clone() }),
+                    Ok(def) if self.owns(&def) => found.models.push(Found { def, file: f.clone() }),
                     Ok(_) => {}
+                    Err(es) => {
+                        errors.extend(es.into_iter().map(|e| model_error(&f, &text, &e.message, e.span)))
+                    }
+                }
+            }
+            for e in strata_schema::model::enums_in_file(&file) {
+                match e {
+                    Ok(def) => found.enums.push(FoundEnum { def, file: f.clone() }),
                     Err(es) => {
                         errors.extend(es.into_iter().map(|e| model_error(&f, &text, &e.message, e.span)))
                     }
@@ -184,16 +213,53 @@ impl Project {
         matches!((a, b), (Ok(a), Ok(b)) if a == b)
     }
 
-    /// The tables the models want, in this directory's dialect.
-    pub fn targets(&self, models: &[Found]) -> Result<Vec<Target>, Failure> {
-        let mut out = Vec::new();
+    /// The tables the models want, in this directory's dialect, and the PostgreSQL enum types
+    /// their columns use. A `db_enum` field finds its enum by the name of its type.
+    pub fn targets(&self, sources: &Sources) -> Result<Wanted, Failure> {
+        let mut out = Wanted::default();
         let mut errors = Vec::new();
-        for m in models {
-            match Target::from_model(&m.def, self.dialect()) {
-                Ok(t) => out.push(t),
+        let used = std::cell::RefCell::new(Vec::<&FoundEnum>::new());
+        let lookup = |f: &strata_schema::model::FieldDef| -> Result<EnumType, String> {
+            let name = f.type_name();
+            let key = strata_schema::model::type_key(&f.ty).unwrap_or_default();
+            let found: Vec<&FoundEnum> = sources.enums.iter().filter(|e| e.def.ident == key).collect();
+            match found.as_slice() {
+                [] => Err(format!(
+                    "strata cannot see the variants of `{name}`: no enum `{key}` with `#[derive(strata::DbEnum)]` is in {}",
+                    self.sources().iter().map(|s| format!("`{}`", shown(s))).collect::<Vec<_>>().join(", ")
+                )),
+                [one] => {
+                    used.borrow_mut().push(one);
+                    Ok(one.def.to_type())
+                }
+                [a, b, ..] => Err(format!(
+                    "two enums named `{key}` derive `DbEnum` (in `{}` and `{}`); strata finds a field's enum by its name, so rename one",
+                    shown(&a.file),
+                    shown(&b.file)
+                )),
+            }
+        };
+        for m in &sources.models {
+            match Target::from_model(&m.def, self.dialect(), &lookup) {
+                Ok(t) => out.targets.push(t),
                 Err(es) => {
                     let text = std::fs::read_to_string(&m.file).unwrap_or_default();
                     errors.extend(es.into_iter().map(|e| model_error(&m.file, &text, &e.message, e.span)));
+                }
+            }
+        }
+        if self.dialect() == Dialect::Postgres {
+            for e in used.into_inner() {
+                let name = e.def.name.to_ascii_lowercase();
+                match out.enums.get(&name) {
+                    Some(values) if *values != e.def.values => errors.push(located(
+                        &e.file,
+                        format!("two enums are the PostgreSQL type `{name}`, with different values; give one another `#[strata(name = \"...\")]`"),
+                        e.def.ident.span(),
+                    )),
+                    _ => {
+                        out.enums.insert(name, e.def.values.clone());
+                    }
                 }
             }
         }

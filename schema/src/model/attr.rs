@@ -17,6 +17,7 @@ pub(super) const FIELD_KEYS: &[&str] = &[
     "index",
     "default",
     "sql_type",
+    "db_enum",
     "max_length",
     "references",
     "on_delete",

@@ -36,6 +36,7 @@ pub(super) fn field_def(cx: &mut Ctxt, field: &syn::Field) -> Option<FieldDef> {
         ty: inner.clone(),
         nullable,
         sql_type: None,
+        db_enum: None,
         max_length: None,
         primary_key: None,
         auto_increment: None,
@@ -116,6 +117,11 @@ pub(super) fn field_def(cx: &mut Ctxt, field: &syn::Field) -> Option<FieldDef> {
                         cx.error(s.span(), "`sql_type` is empty");
                     }
                     f.sql_type = Some((s.value(), s.span()));
+                }
+                // db_enum
+                "db_enum" => {
+                    no_value(&meta, "db_enum")?;
+                    f.db_enum = Some(span);
                 }
                 // max_length = 255
                 "max_length" => {
@@ -210,6 +216,7 @@ pub(super) fn field_def(cx: &mut Ctxt, field: &syn::Field) -> Option<FieldDef> {
             f.index.is_some(),
             f.default.is_some(),
             f.sql_type.is_some(),
+            f.db_enum.is_some(),
             f.max_length.is_some(),
             f.references.is_some(),
             f.check.is_some(),

@@ -1,6 +1,6 @@
 //! From a read model to the [`Table`] it describes in one dialect.
 
-use super::{Ctxt, FieldDef, ModelDef, ModelError};
+use super::{Ctxt, EnumType, FieldDef, ModelDef, ModelError};
 use crate::schema::{Check, Column, ForeignKey, Index, PrimaryKey, Table, Unique};
 use crate::{Dialect, expr, types};
 
@@ -10,6 +10,21 @@ impl ModelDef {
     /// Indexes the model does not name get an empty name, which the comparison reads as
     /// "any name".
     pub fn to_table(&self, dialect: Dialect) -> Result<Table, Vec<ModelError>> {
+        self.to_table_with(dialect, &|f| {
+            Err(format!(
+                "strata cannot see the variants of `{}`: add `#[derive(strata::DbEnum)]` to it",
+                f.type_name()
+            ))
+        })
+    }
+
+    /// [`ModelDef::to_table`], with `enums` telling what each `db_enum` field holds, or why
+    /// that is not known (an error at the field's type).
+    pub fn to_table_with(
+        &self,
+        dialect: Dialect,
+        enums: &dyn Fn(&FieldDef) -> Result<EnumType, String>,
+    ) -> Result<Table, Vec<ModelError>> {
         let mut cx = Ctxt::default();
         let mut table = Table::new(self.table.clone());
         if self.fields.is_empty() {
@@ -19,7 +34,19 @@ impl ModelDef {
             );
         }
         for f in &self.fields {
-            if let Some(c) = column(&mut cx, dialect, f) {
+            let of_enum = f.db_enum.map(|_| enums(f));
+            if let Some(Err(message)) = &of_enum {
+                cx.error_range(f.ty_span(), f.ty_end(), message.clone());
+            }
+            let of_enum = of_enum.and_then(Result::ok);
+            if let Some(c) = column(&mut cx, dialect, f, of_enum.as_ref()) {
+                if let Some(e) = of_enum.as_ref().filter(|_| dialect == Dialect::Sqlite) {
+                    table.checks.push(Check {
+                        name: None,
+                        expr: enum_check(&c.name, &e.values),
+                        column: Some(c.name.clone()),
+                    });
+                }
                 table.columns.push(c);
             }
         }
@@ -139,7 +166,28 @@ pub fn type_key(ty: &syn::Type) -> Option<String> {
     }
 }
 
-fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef) -> Option<Column> {
+/// The values of a database enum as SQL: `'a', 'b'`.
+pub fn enum_values_sql(values: &[String]) -> String {
+    values.iter().map(|v| format!("'{}'", v.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
+}
+
+/// The check that keeps a SQLite column to an enum's values, normalised.
+pub fn enum_check(column: &str, values: &[String]) -> String {
+    let sql = format!("{} IN ({})", Dialect::Sqlite.quote_ident(column), enum_values_sql(values));
+    expr::parse_normalized(Dialect::Sqlite, &sql).ok().flatten().unwrap_or(sql)
+}
+
+/// The column type of an enum in `dialect`: PostgreSQL's named type, MySQL's `ENUM(...)`,
+/// SQLite's text (kept to the values by [`enum_check`]).
+pub fn enum_sql_type(dialect: Dialect, e: &EnumType) -> String {
+    match dialect {
+        Dialect::Postgres => types::canonical(dialect, &e.name),
+        Dialect::Mysql => types::canonical(dialect, &format!("enum({})", enum_values_sql(&e.values))),
+        Dialect::Sqlite => "text".to_owned(),
+    }
+}
+
+fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef, of_enum: Option<&EnumType>) -> Option<Column> {
     use quote::ToTokens;
     let key = type_key(&f.ty);
     let rust = f.ty.to_token_stream().to_string().replace(' ', "");
@@ -150,12 +198,18 @@ fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef) -> Option<Column> {
             "`max_length` and `sql_type` conflict; put the length in the type: `sql_type = \"VARCHAR(255)\"`",
         );
         let _ = ts;
+    } else if f.db_enum.is_some()
+        && let Some(span) = f.sql_type.as_ref().map(|s| s.1).or(f.max_length.map(|m| m.1))
+    {
+        cx.error(span, "a `db_enum` field takes its type from the enum; remove `sql_type` and `max_length`");
+        return None;
     } else if let Some((_, span)) = &f.max_length
         && !is_string
     {
         cx.error(*span, format!("`max_length` applies to `String` fields; `{}` is `{rust}`", f.ident));
     }
     let ty = match &f.sql_type {
+        _ if f.db_enum.is_some() => Some(enum_sql_type(dialect, of_enum?)),
         Some((sql, _)) => Some(types::canonical(dialect, sql)),
         None => {
             match key.as_deref().and_then(|k| types::rust_to_sql(dialect, k, f.max_length.map(|m| m.0))) {
@@ -219,6 +273,12 @@ fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef) -> Option<Column> {
 }
 
 impl FieldDef {
+    /// The field's type as written, without `Option`: `PostStatus`.
+    pub fn type_name(&self) -> String {
+        use quote::ToTokens;
+        self.ty.to_token_stream().to_string().replace(' ', "")
+    }
+
     /// The span of the field's type, where a type error belongs.
     pub fn ty_span(&self) -> proc_macro2::Span {
         use syn::spanned::Spanned;

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use super::{Plan, PlanError, Target, plan};
+use super::{Enums, Plan, PlanError, Target, plan};
 use crate::{Dialect, Schema};
 
 fn schema(d: Dialect, sql: &str) -> Schema {
@@ -10,16 +10,29 @@ fn schema(d: Dialect, sql: &str) -> Schema {
     s
 }
 
-fn targets(d: Dialect, src: &str) -> Vec<Target> {
+/// The targets of the models in `src`, and (PostgreSQL) the enums of its `DbEnum`s.
+fn wanted(d: Dialect, src: &str) -> (Vec<Target>, Enums) {
     let file = syn::parse_file(src).expect("parses");
-    crate::model::models_in_file(&file)
+    let enums: Vec<crate::EnumDef> =
+        crate::model::enums_in_file(&file).into_iter().map(|e| e.expect("enum")).collect();
+    let lookup = |f: &crate::model::FieldDef| {
+        let key = crate::model::type_key(&f.ty).unwrap_or_default();
+        enums.iter().find(|e| e.ident == key).map(crate::EnumDef::to_type).ok_or_else(|| "no enum".to_owned())
+    };
+    let targets = crate::model::models_in_file(&file)
         .into_iter()
-        .map(|m| Target::from_model(&m.expect("model"), d).expect("table"))
-        .collect()
+        .map(|m| Target::from_model(&m.expect("model"), d, &lookup).expect("table"))
+        .collect();
+    let map = match d {
+        Dialect::Postgres => enums.iter().map(|e| (e.name.clone(), e.values.clone())).collect(),
+        _ => Enums::new(),
+    };
+    (targets, map)
 }
 
 fn planned(d: Dialect, sql: &str, src: &str) -> Result<Option<Plan>, PlanError> {
-    plan(d, &schema(d, sql), &targets(d, src), &[])
+    let (targets, enums) = wanted(d, src);
+    plan(d, &schema(d, sql), &targets, &enums, &[])
 }
 
 const USERS: &str = "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL);";
@@ -331,5 +344,133 @@ fn a_new_column_made_unique_with_a_default_is_a_warning() {
         p.warnings.iter().any(|w| w.starts_with("adds `users.code` with DEFAULT 7 and makes it unique")),
         "{:?}",
         p.warnings
+    );
+}
+
+const POSTS_ENUM: &str = r#"
+    #[derive(DbEnum)] #[strata(rename_all = "snake_case")] enum PostStatus { VALUES }
+    #[derive(Model)] #[strata(table = "posts")] struct P {
+        #[strata(primary_key)] id: i64,
+        #[strata(db_enum DEFAULT)] status: PostStatus }"#;
+
+fn posts(values: &str, default: &str) -> String {
+    POSTS_ENUM.replace("VALUES", values).replace("DEFAULT", default)
+}
+
+#[test]
+fn postgres_enum_is_created_before_its_table_and_dropped_after() {
+    let p = planned(Dialect::Postgres, "", &posts("Draft, Published", "")).expect("plans").expect("a change");
+    assert_eq!(
+        p.up.sql,
+        "CREATE TYPE post_status AS ENUM ('draft', 'published');\nCREATE TABLE posts (\n    id BIGINT NOT NULL,\n    status post_status NOT NULL,\n    PRIMARY KEY (id)\n);\n"
+    );
+    assert_eq!(p.down.sql, "DROP TABLE posts;\nDROP TYPE post_status;\n");
+    assert!(p.changes.contains(&"+ enum post_status ('draft', 'published')".to_owned()), "{:?}", p.changes);
+}
+
+const POSTS_PG: &str = "CREATE TYPE post_status AS ENUM ('draft', 'published');
+    CREATE TABLE posts (id BIGINT PRIMARY KEY, status post_status NOT NULL);";
+
+#[test]
+fn postgres_enum_grows_by_add_value_in_a_transaction() {
+    let p = planned(Dialect::Postgres, POSTS_PG, &posts("Draft, Review, Published, Archived", ""))
+        .expect("plans")
+        .expect("a change");
+    assert_eq!(
+        p.up.sql,
+        "ALTER TYPE post_status ADD VALUE 'review' BEFORE 'published';\nALTER TYPE post_status ADD VALUE 'archived';\n"
+    );
+    assert!(!p.up.no_transaction && p.warnings.is_empty(), "{p:?}");
+    // PostgreSQL cannot take the values out again: the down makes the type anew.
+    assert_eq!(
+        p.down.sql,
+        "ALTER TYPE post_status RENAME TO post_status_old;\nCREATE TYPE post_status AS ENUM ('draft', 'published');\nALTER TABLE posts ALTER COLUMN status TYPE post_status USING status::text::post_status;\nDROP TYPE post_status_old;\n"
+    );
+}
+
+#[test]
+fn postgres_enum_value_used_at_once_runs_outside_a_transaction() {
+    let p = planned(
+        Dialect::Postgres,
+        POSTS_PG,
+        &posts("Draft, Published, Archived", ", default = \"'archived'\""),
+    )
+    .expect("plans")
+    .expect("a change");
+    assert!(p.up.no_transaction, "{}", p.up.sql);
+    assert!(p.up.sql.starts_with("-- no-transaction\n"), "{}", p.up.sql);
+    assert!(p.up.sql.contains("ALTER TYPE post_status ADD VALUE 'archived';\nALTER TABLE posts ALTER COLUMN status SET DEFAULT 'archived';"), "{}", p.up.sql);
+}
+
+#[test]
+fn postgres_enum_losing_a_value_is_made_anew_with_a_warning() {
+    let before = "CREATE TYPE post_status AS ENUM ('draft', 'published', 'archived');
+        CREATE TABLE posts (id BIGINT PRIMARY KEY, status post_status NOT NULL DEFAULT 'draft');";
+    let p = planned(Dialect::Postgres, before, &posts("Draft, Published", ", default = \"'draft'\""))
+        .expect("plans")
+        .expect("a change");
+    assert_eq!(
+        p.up.sql,
+        "ALTER TYPE post_status RENAME TO post_status_old;\nCREATE TYPE post_status AS ENUM ('draft', 'published');\nALTER TABLE posts ALTER COLUMN status DROP DEFAULT;\nALTER TABLE posts ALTER COLUMN status TYPE post_status USING status::text::post_status;\nALTER TABLE posts ALTER COLUMN status SET DEFAULT 'draft';\nDROP TYPE post_status_old;\n"
+    );
+    assert_eq!(
+        p.warnings,
+        ["takes 'archived' out of enum `post_status`: the migration fails if a row holds it"]
+    );
+}
+
+#[test]
+fn postgres_enum_goes_with_its_last_column() {
+    let src = r#"#[derive(Model)] #[strata(table = "posts")] struct P { #[strata(primary_key)] id: i64 }"#;
+    let p = planned(Dialect::Postgres, POSTS_PG, src).expect("plans").expect("a change");
+    assert_eq!(p.up.sql, "ALTER TABLE posts DROP COLUMN status;\nDROP TYPE post_status;\n");
+    assert!(p.down.sql.starts_with("CREATE TYPE post_status AS ENUM ('draft', 'published');\n-- `posts.status` comes back without the values the up dropped: rows get 'draft'.\nALTER TABLE posts ADD COLUMN status post_status NOT NULL DEFAULT 'draft';"), "{}", p.down.sql);
+}
+
+#[test]
+fn mysql_enum_is_the_column_type() {
+    let before = "CREATE TABLE posts (id BIGINT PRIMARY KEY, status ENUM('draft', 'published') NOT NULL);";
+    let p = planned(Dialect::Mysql, before, &posts("Draft, Published, Archived", ""))
+        .expect("plans")
+        .expect("a change");
+    assert_eq!(
+        p.up.sql,
+        "ALTER TABLE posts MODIFY COLUMN status ENUM('draft','published','archived') NOT NULL;\n"
+    );
+    assert!(p.warnings.is_empty(), "a value added loses nothing: {:?}", p.warnings);
+    let p = planned(Dialect::Mysql, before, &posts("Draft", "")).expect("plans").expect("a change");
+    assert_eq!(p.warnings.len(), 1, "a value taken out can fail: {:?}", p.warnings);
+}
+
+#[test]
+fn sqlite_enum_is_a_check() {
+    let p = planned(Dialect::Sqlite, "", &posts("Draft, Published", "")).expect("plans").expect("a change");
+    assert!(p.up.sql.contains("CHECK (status in ('draft', 'published'))"), "{}", p.up.sql);
+    let before = "CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('draft', 'published')));";
+    let p = planned(Dialect::Sqlite, before, &posts("Draft, Published, Archived", ""))
+        .expect("plans")
+        .expect("a change");
+    assert!(
+        p.up.no_transaction && p.up.sql.contains("in ('draft', 'published', 'archived')"),
+        "{}",
+        p.up.sql
+    );
+}
+
+#[test]
+fn postgres_text_becomes_an_enum_through_text() {
+    let before = "CREATE TABLE posts (id BIGINT PRIMARY KEY, status TEXT NOT NULL DEFAULT 'draft');";
+    let p = planned(Dialect::Postgres, before, &posts("Draft, Published", ", default = \"'draft'\""))
+        .expect("plans")
+        .expect("a change");
+    assert_eq!(
+        p.up.sql,
+        "CREATE TYPE post_status AS ENUM ('draft', 'published');\nALTER TABLE posts ALTER COLUMN status DROP DEFAULT;\nALTER TABLE posts ALTER COLUMN status TYPE post_status USING status::text::post_status;\nALTER TABLE posts ALTER COLUMN status SET DEFAULT 'draft';\n"
+    );
+    assert!(
+        p.down.sql.contains("TYPE TEXT USING status::text::TEXT;\n")
+            && p.down.sql.ends_with("DROP TYPE post_status;\n"),
+        "{}",
+        p.down.sql
     );
 }

@@ -243,6 +243,22 @@ fn postgres_enums() {
     assert!(replay(Postgres, "CREATE TYPE m AS ENUM ('a'); DROP TYPE m;").enums.is_empty());
 }
 
+/// As PostgreSQL 15 does: a type a column holds (or an array of it) is not dropped, except with
+/// CASCADE, which drops the columns.
+#[test]
+fn a_type_in_use_is_dropped_only_with_its_columns() {
+    let create = "CREATE TYPE m AS ENUM ('a'); CREATE TABLE t (id INT, k m, ks m[]);";
+    let e = refuse(Postgres, &format!("{create} DROP TYPE m;"));
+    assert!(
+        e.message.contains("PostgreSQL refuses to drop type `m` while column `t.k` holds it"),
+        "{}",
+        e.message
+    );
+    let s = replay(Postgres, &format!("{create} DROP TYPE m CASCADE;"));
+    assert!(s.enums.is_empty());
+    assert_eq!(table(&s, "t").columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id"]);
+}
+
 #[test]
 fn sqlite_table_rebuild() {
     let s = replay(

@@ -116,10 +116,18 @@ pub fn check(project: &Project) -> Report {
             return report;
         }
     };
-    let (found, targets) = models;
+    let (sources, wanted) = models;
     let dialect = project.dialect();
-    let tables: Vec<&strata_schema::Table> = targets.iter().map(|t| &t.table).collect();
-    for (m, t) in found.iter().zip(&targets) {
+    let tables: Vec<&strata_schema::Table> = wanted.targets.iter().map(|t| &t.table).collect();
+    for (name, message) in plan::enum_differences(&schema, &wanted.enums) {
+        let at = sources.enums.iter().find(|e| e.def.name.eq_ignore_ascii_case(&name));
+        let f = match at {
+            Some(e) => super::located(&e.file, message, e.def.ident.span()),
+            None => Failure::new(message).at(project.shown.clone()),
+        };
+        report.push("drift", f.help("`strata generate -m \"...\"` writes the migration"));
+    }
+    for (m, t) in sources.models.iter().zip(&wanted.targets) {
         // A key to a table or column that exists nowhere: said at `references`, in place of
         // the foreign key the migrations lack.
         let dangling = m.def.dangling_references(&schema, &tables);
@@ -154,7 +162,7 @@ pub fn check(project: &Project) -> Report {
             report.push("drift", f);
         }
     }
-    for name in plan::unmodeled(&schema, &targets, &project.config().unmanaged) {
+    for name in plan::unmodeled(&schema, &wanted.targets, &project.config().unmanaged) {
         report.push(
             "drift",
             Failure::new(format!("table `{name}` is created by the migrations, but no model describes it"))

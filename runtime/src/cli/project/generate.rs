@@ -41,18 +41,24 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         // The models are read while the migrations are read and replayed.
         let (models, schema) = project.models_beside_replay(true);
         let schema = schema?;
-        let (found, targets) = models?;
+        let (sources, wanted) = models?;
         // A key to a table or column that exists nowhere would be written as SQL that fails
         // (PostgreSQL, MySQL) or, on SQLite, a key nothing can satisfy.
-        let tables: Vec<&strata_schema::Table> = targets.iter().map(|t| &t.table).collect();
-        for m in &found {
+        let tables: Vec<&strata_schema::Table> = wanted.targets.iter().map(|t| &t.table).collect();
+        for m in &sources.models {
             if let Some(x) = m.def.dangling_references(&schema, &tables).into_iter().next() {
                 return Err(super::located(&m.file, x.message, x.reference.span)
                     .help("correct the name in `references`; nothing was written"));
             }
         }
-        let planned = plan::plan(project.dialect(), &schema, &targets, &project.config().unmanaged)
-            .map_err(|e| Failure::new(e.to_string()))?;
+        let planned = plan::plan(
+            project.dialect(),
+            &schema,
+            &wanted.targets,
+            &wanted.enums,
+            &project.config().unmanaged,
+        )
+        .map_err(|e| Failure::new(e.to_string()))?;
         match planned {
             Some(p) => (p, true),
             None => {

@@ -443,6 +443,33 @@ impl Context<'_> {
             ObjectType::View | ObjectType::MaterializedView => self.drop_view(name, if_exists)?,
             ObjectType::Type => {
                 let key = n.to_ascii_lowercase();
+                // PostgreSQL refuses to drop a type a column holds; CASCADE drops the columns.
+                let holds = |ty: &str| {
+                    let ty = ty.strip_suffix("[]").unwrap_or(ty);
+                    ty.eq_ignore_ascii_case(&n) || ty.eq_ignore_ascii_case(&key)
+                };
+                let users: Vec<(String, String)> = self
+                    .schema
+                    .tables
+                    .values()
+                    .flat_map(|t| {
+                        t.columns.iter().filter(|c| holds(&c.ty)).map(|c| (t.name.clone(), c.name.clone()))
+                    })
+                    .collect();
+                if let Some((t, c)) = users.first().filter(|_| !cascade) {
+                    return Err(at(
+                        span,
+                        format!(
+                            "PostgreSQL refuses to drop type `{n}` while column `{t}.{c}` holds it; drop or retype the column first, or add CASCADE (which drops the column)"
+                        ),
+                    ));
+                }
+                for (t, c) in users {
+                    self.drop_column_dependents(&t, &c, true, span)?;
+                    if let Some(t) = self.schema.table_mut(&t) {
+                        t.drop_column(&c);
+                    }
+                }
                 let dropped =
                     self.schema.enums.remove(&key).is_some() || self.schema.composites.remove(&key).is_some();
                 if !dropped && !if_exists {

@@ -1,0 +1,25 @@
+// On SQLite, a `db_enum` column the migrations do not keep to the values with a check is an
+// error at the field.
+use strata::{DbEnum, Model};
+
+#[derive(DbEnum)]
+#[strata(rename_all = "snake_case")]
+pub enum PostStatus {
+    Draft,
+    Published,
+}
+
+#[derive(Model)]
+#[strata(table = "posts", migrations = "sqlite")]
+pub struct Post {
+    #[strata(primary_key, auto_increment)]
+    pub id: i64,
+    #[strata(db_enum)]
+    pub title: PostStatus,
+    #[strata(db_enum, default = "'draft'")]
+    pub status: PostStatus,
+    #[strata(db_enum)]
+    pub previous: Option<PostStatus>,
+}
+
+fn main() {}
