@@ -147,7 +147,7 @@ fn migrator(set: &MigrationSet) -> TokenStream {
         .map(|p| p.display().to_string());
     let unmanaged = set.config.unmanaged.iter();
     let effects = set.config.effects.iter().filter_map(|e| {
-        let (version, line) = (e.version()?, e.line);
+        let (version, line) = (e.up_version()?, e.line);
         let sql = match &e.sql {
             Some(s) => quote!(::core::option::Option::Some(#s)),
             None => quote!(::core::option::Option::None),

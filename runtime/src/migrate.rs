@@ -143,7 +143,7 @@ impl Migrator {
             .config
             .effects
             .iter()
-            .filter_map(|e| Some((e.version()?, e.line, e.sql.as_deref().map(leak))))
+            .filter_map(|e| Some((e.up_version()?, e.line, e.sql.as_deref().map(leak))))
             .collect();
         Migrator::new(Box::leak(migrations.into_boxed_slice()))
             .with_unmanaged(Box::leak(unmanaged.into_boxed_slice()))

@@ -36,9 +36,13 @@ pub struct Effect {
 }
 
 impl Effect {
-    /// The version of the migration `file` names: its leading digits (diesel's dashes left
-    /// out), as the history table numbers it.
-    pub fn version(&self) -> Option<i64> {
+    /// The version of the migration whose up file `file` names: its leading digits (diesel's
+    /// dashes left out), as the history table numbers it. `None` for a down file, whose
+    /// effects only a replay of that file reads.
+    pub fn up_version(&self) -> Option<i64> {
+        if self.file.ends_with(".down.sql") || self.file.rsplit('/').next() == Some("down.sql") {
+            return None;
+        }
         let name = self.file.rsplit('/').find(|p| !p.is_empty() && *p != "up.sql")?;
         let digits: String = name.split('_').next()?.chars().filter(|c| *c != '-').collect();
         digits.parse().ok()
@@ -98,4 +102,20 @@ pub fn is_unmanaged<P: AsRef<str>>(patterns: &[P], table: &str) -> bool {
         Some(prefix) => table.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()),
         None => pattern.as_ref().eq_ignore_ascii_case(table),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Effect;
+
+    #[test]
+    fn an_effect_names_the_up_file_of_a_version() {
+        let at = |file: &str| Effect { file: file.into(), line: 1, sql: None }.up_version();
+        assert_eq!(at("005_unique.up.sql"), Some(5));
+        assert_eq!(at("20240101_add.sql"), Some(20240101));
+        assert_eq!(at("2022-07-27-110000_add_group_support/up.sql"), Some(20220727110000));
+        // A down file's effects belong to its own replay, never to the up's.
+        assert_eq!(at("005_unique.down.sql"), None);
+        assert_eq!(at("2022-07-27-110000_add_group_support/down.sql"), None);
+    }
 }

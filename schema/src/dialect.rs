@@ -34,7 +34,7 @@ impl Dialect {
 
     pub(crate) fn parser_dialect(self) -> Box<dyn sqlparser::dialect::Dialect> {
         match self {
-            Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
+            Dialect::Sqlite => Box::new(Sqlite::new()),
             Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
             Dialect::Mysql => Box::new(sqlparser::dialect::MySqlDialect {}),
         }
@@ -54,6 +54,15 @@ impl Dialect {
         }
     }
 }
+
+// SQLite as sqlparser reads it, with the `<<` and `>>` SQLite has (sqlparser 0.63 reads them
+// only for PostgreSQL-like dialects and MySQL); still SQLite to the parser's own checks.
+sqlparser::derive_dialect!(
+    Sqlite,
+    sqlparser::dialect::SQLiteDialect,
+    preserve_type_id = true,
+    overrides = { supports_bitwise_shift_operators = true }
+);
 
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -72,7 +72,7 @@ pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, 
         set.config
             .effects
             .iter()
-            .filter(|e| e.version() == Some(m.version_number))
+            .filter(|e| e.up_version() == Some(m.version_number))
             .map(|e| (e.line, e.sql.as_deref()))
             .collect()
     };
@@ -89,6 +89,18 @@ pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, 
 /// file as one when it does not tokenize: the database then reports what is wrong.
 pub fn statements(dialect: Dialect, sql: &str) -> Vec<&str> {
     split::texts(dialect, sql).unwrap_or_else(|| vec![sql])
+}
+
+/// Whether `sql` holds no statement at all: only white space, comments and semicolons (a
+/// migration kept for its number, or a down with nothing to undo). MySQL refuses to run such
+/// text ("Query was empty"); there is nothing to run.
+pub fn is_empty(dialect: Dialect, sql: &str) -> bool {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let d = dialect.parser_dialect();
+    match Tokenizer::new(&*d, sql).tokenize() {
+        Ok(tokens) => tokens.iter().all(|t| matches!(t, Token::Whitespace(_) | Token::SemiColon)),
+        Err(_) => false,
+    }
 }
 
 /// Applies the DDL in `sql` (read from `path`, used in errors) to `schema`.

@@ -113,7 +113,7 @@ pub async fn mysql(name: &str) -> Option<MySqlConnection> {
     Some(fresh_mysql(name).await?.connect().await.expect("the test database opens"))
 }
 
-async fn fresh_mysql(name: &str) -> Option<MySqlConnectOptions> {
+pub async fn fresh_mysql(name: &str) -> Option<MySqlConnectOptions> {
     let url = url(MYSQL_URL)?;
     let admin_options = MySqlConnectOptions::from_str(&url).expect("a MySQL URL");
     let mut admin = admin_options.connect().await.expect("MySQL is reachable");

@@ -70,7 +70,9 @@ impl Backend for MySql {
             .execute(&mut *conn)
             .await?;
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            if !strata_schema::replay::is_empty(Dialect::Mysql, m.up) {
+                sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            }
             let took = start.elapsed();
             sqlx::query(AssertSqlSafe(format!("UPDATE {t} SET success = TRUE, execution_time = ? WHERE version = ?")))
                 .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
@@ -84,6 +86,9 @@ impl Backend for MySql {
     }
 
     async fn execute(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
+        if strata_schema::replay::is_empty(Dialect::Mysql, sql) {
+            return Ok(());
+        }
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
     }
 
@@ -101,7 +106,9 @@ impl Backend for MySql {
                 .execute(&mut *conn)
                 .await?;
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            if !strata_schema::replay::is_empty(Dialect::Mysql, down) {
+                sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            }
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = ?")))
                 .bind(m.version)
                 .execute(&mut *conn)

@@ -801,8 +801,8 @@ fn strata_toml_says_what_a_statement_does() {
         "dialect = \"postgres\"\n[[effect]]\nfile = \"20240101000000_rebuild.up.sql\"\nline = 2\nsql = \"ALTER TABLE t ADD COLUMN x INT;\"\n[[effect]]\nfile = \"2024-01-02-000000_tidy/up.sql\"\nline = 1\n",
     )
     .expect("parses");
-    assert_eq!(config.effects[0].version(), Some(20240101000000));
-    assert_eq!(config.effects[1].version(), Some(20240102000000));
+    assert_eq!(config.effects[0].up_version(), Some(20240101000000));
+    assert_eq!(config.effects[1].up_version(), Some(20240102000000));
     assert_eq!(config.effects[1].sql, None);
     let sql = "CREATE TABLE t (id INT);\nDO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN x INT'; END $$;";
     let mut s = Schema::default();
@@ -864,4 +864,26 @@ fn mysql_drops_a_view_the_replay_skipped() {
     );
     let e = refuse(Postgres, "DROP VIEW v;");
     assert!(e.message.contains("there is no view named `v`"), "{e}");
+}
+
+/// SQLite has `<<` and `>>`, which sqlparser reads only in other dialects.
+#[test]
+fn sqlite_reads_bit_shifts() {
+    let s = replay(
+        Sqlite,
+        "CREATE TABLE t (k TEXT, state TEXT, bits INTEGER);
+         CREATE UNIQUE INDEX i ON t (k) WHERE k IS NOT NULL
+             AND CASE state WHEN 'a' THEN bits & (1 << 0) WHEN 'b' THEN bits >> 1 ELSE 0 END >= 1;",
+    );
+    let index = table(&s, "t").indexes.iter().find(|i| i.name == "i").expect("the index");
+    let predicate = index.predicate.clone().unwrap_or_default();
+    assert!(predicate.contains("1 << 0") && predicate.contains("bits >> 1"), "{predicate}");
+}
+
+#[test]
+fn empty_sql_is_known() {
+    use crate::replay::is_empty;
+    assert!(is_empty(Mysql, "-- nothing to undo\n/* really */ ;\n"));
+    assert!(is_empty(Postgres, ""));
+    assert!(!is_empty(Mysql, "-- one\nSELECT 1;"));
 }
