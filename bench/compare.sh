@@ -14,16 +14,13 @@ target=${CARGO_TARGET_DIR:-$root/target}
 work=${STRATA_BENCH_WORKLOAD:-$target/workload}
 [ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
 
+. bench/project.sh
 old_tree=$target/bench-old-tree
-rm -rf "$old_tree"
-git worktree prune
-git worktree add -q --detach "$old_tree" "$rev"
-trap 'git worktree remove --force "$old_tree" 2>/dev/null || true' EXIT
+worktree_at "$rev" "$old_tree"
 (cd "$old_tree" && CARGO_TARGET_DIR=$target/bench-old-target cargo build -q --release -p strata-cli)
 cargo build -q --release -p strata-cli
 old=$target/bench-old-target/release/strata
 new=$target/release/strata
-. bench/project.sh
 
 # Microseconds of one run of "$@" (which must succeed).
 once() {

@@ -10,3 +10,11 @@ project() {
     "$strata" models > src/models.rs
     "$strata" renumber > /dev/null
 }
+
+# `worktree_at <rev> <dir>`: a checkout of <rev> at <dir>, removed when the script exits.
+worktree_at() {
+    rm -rf "$2"
+    git worktree prune
+    git worktree add -q --detach "$2" "$1"
+    trap "git worktree remove --force '$2' 2>/dev/null || true" EXIT
+}
