@@ -93,15 +93,7 @@ fn main() -> ExitCode {
 }
 
 fn report(result: Result<(), Failure>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            if !f.message.is_empty() {
-                err!("{f}");
-            }
-            f.exit_code()
-        }
-    }
+    strata::cli::exit(result)
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {

@@ -38,7 +38,7 @@ pub mod project;
 
 use std::process::ExitCode;
 
-pub use output::{Failure, redact, write_err, write_out};
+pub use output::{Failure, exit, redact, write_err, write_out};
 
 use crate::Migrator;
 

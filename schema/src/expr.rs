@@ -13,8 +13,22 @@ use crate::Dialect;
 
 /// The normalised text of `sql`, or `None` for `NULL`.
 pub fn normalize(dialect: Dialect, sql: &str) -> Option<String> {
+    if sql.len() > LONG {
+        return crate::par::deep(|| normalize_here(dialect, sql));
+    }
+    normalize_here(dialect, sql)
+}
+
+/// Past this many bytes an expression may nest deeper than a small stack takes: it is read on
+/// a thread with a large one.
+const LONG: usize = 256;
+
+fn normalize_here(dialect: Dialect, sql: &str) -> Option<String> {
     let d = dialect.parser_dialect();
-    let parsed = Parser::new(&*d).try_with_sql(sql).and_then(|mut p| p.parse_expr());
+    let parsed = Parser::new(&*d)
+        .with_recursion_limit(crate::par::NESTING)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr());
     match parsed {
         Ok(expr) => normalize_ast(dialect, expr),
         Err(_) => Some(lower_outside_quotes(sql.trim())),
@@ -409,8 +423,18 @@ pub(crate) fn lower_outside_quotes(s: &str) -> String {
 
 /// Like [`normalize`], but an expression that does not parse is an error (for model input).
 pub fn parse_normalized(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
+    if sql.len() > LONG {
+        return crate::par::deep(|| parse_normalized_here(dialect, sql));
+    }
+    parse_normalized_here(dialect, sql)
+}
+
+fn parse_normalized_here(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
     let d = dialect.parser_dialect();
-    let mut parser = Parser::new(&*d).try_with_sql(sql).map_err(|e| clean(e.to_string()))?;
+    let mut parser = Parser::new(&*d)
+        .with_recursion_limit(crate::par::NESTING)
+        .try_with_sql(sql)
+        .map_err(|e| clean(e.to_string()))?;
     let expr = parser.parse_expr().map_err(|e| clean(e.to_string()))?;
     if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
         return Err(format!("unexpected `{}` after the expression", parser.peek_token().token));

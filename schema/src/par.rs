@@ -2,6 +2,38 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The stack of every thread that parses or applies SQL. An expression nests as deep as its
+/// source says (`1 + 1 + ...` in a default, parentheses in a check), and sqlparser, the
+/// normalisation and the drop of the tree all recurse over it: the stack, not the input, must
+/// set the limit, beyond what the databases accept (PostgreSQL applies a chain of 5,000 terms).
+/// Only the pages a replay touches are ever mapped.
+pub(crate) const STACK: usize = 512 << 20;
+
+/// How deep sqlparser may nest (its default, 50, refuses expressions every database accepts).
+pub(crate) const NESTING: usize = 20_000;
+
+/// Runs `f` on a thread with a [`STACK`]-sized stack.
+pub(crate) fn deep<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn_scoped(scope, f)
+            .unwrap_or_else(|e| panic!("cannot start a thread for the replay: {e}"));
+        handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
+/// A scoped thread with a [`STACK`]-sized stack.
+fn spawn<'scope, R: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> R + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, R> {
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn_scoped(scope, f)
+        .unwrap_or_else(|e| panic!("cannot start a thread for the replay: {e}"))
+}
+
 /// `items.iter().map(f).collect()`, spread over the available cores for large inputs. Threads
 /// take items one at a time, so uneven items (a big `CREATE TABLE`, a one-line `ALTER`) still
 /// keep every core busy.
@@ -16,7 +48,7 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                scope.spawn(move || {
+                spawn(scope, move || {
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -52,7 +84,7 @@ pub(crate) fn pipeline<T: Sync, R: Send, E>(
         let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
         for _ in 0..threads {
             let tx = tx.clone();
-            scope.spawn(move || {
+            spawn(scope, move || {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };

@@ -64,6 +64,10 @@ pub fn replay(set: &MigrationSet) -> Result<Schema, ReplayError> {
 /// Files are parsed on all cores while their statements are applied in history order, so the
 /// error reported is always the first one in the history.
 pub fn replay_until(set: &MigrationSet, version: Option<i64>) -> Result<Schema, ReplayError> {
+    crate::par::deep(|| replay_until_here(set, version))
+}
+
+fn replay_until_here(set: &MigrationSet, version: Option<i64>) -> Result<Schema, ReplayError> {
     let dialect = set.config.dialect;
     let files: Vec<_> =
         set.migrations.iter().take_while(|m| version.is_none_or(|v| m.version_number <= v)).collect();
@@ -119,7 +123,7 @@ pub fn apply_sql_with(
     sql: &str,
     effects: &[(u64, Option<&str>)],
 ) -> Result<(), ReplayError> {
-    apply_steps(dialect, schema, path, sql, parse(dialect, path, sql, effects))
+    crate::par::deep(|| apply_steps(dialect, schema, path, sql, parse(dialect, path, sql, effects)))
 }
 
 /// One statement of a file, parsed and ready to apply.
@@ -273,7 +277,11 @@ fn parse(dialect: Dialect, path: &Path, sql: &str, effects: &[(u64, Option<&str>
                 _ => None,
             })
             .collect();
-        match Parser::new(&*d).with_tokens_with_locations(tokens).parse_statement() {
+        match Parser::new(&*d)
+            .with_recursion_limit(crate::par::NESTING)
+            .with_tokens_with_locations(tokens)
+            .parse_statement()
+        {
             Ok(sqlparser::ast::Statement::CreateTable(c)) if kind == split::Kind::TempTable => {
                 steps.push(Step::TempTable(apply::object_name(dialect, &c.name)));
             }

@@ -322,3 +322,35 @@ fn output_into_a_closed_pipe_is_dropped_and_the_command_still_works() {
     assert_eq!(p.files(".up.sql").len(), 1, "the migration is written all the same");
     assert!(p.ok(&["check"]).starts_with("ok:"));
 }
+
+/// No password reaches the output, in whatever form the URL carries it: the user-info, raw
+/// characters a URL parser stops at, query parameters, a URL given by mistake as a target.
+#[test]
+fn passwords_never_reach_the_output() {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    if rt.block_on(db::postgres("cli_secrets")).is_none() {
+        return;
+    }
+    let url = db::server_url(db::POSTGRES_URL, "cli_secrets").expect("a URL");
+    // The server trusts the user, so these passwords are sent and ignored: `status` succeeds.
+    let with = |password: &str| url.replacen("://postgres@", &format!("://postgres:{password}@"), 1);
+    let cases = [
+        (with("hunter2"), vec!["status"], true),
+        (format!("{}?password=hunter3&sslmode=disable", with("hunter2")), vec!["status", "--json"], true),
+        (with("hunter2"), vec!["up", "postgres://app:hunter4@db.internal/prod"], false),
+        (with("hunter2"), vec!["stamp", "mysql://root:hunter4@10.0.0.1/x"], false),
+        // A raw `/` ends the authority for a URL parser: the driver cannot read this URL.
+        (with("hun/ter5"), vec!["status"], false),
+        (with("hun@ter6"), vec!["current"], true),
+    ];
+    for (url, args, succeeds) in cases {
+        let p = Project::new("secrets", url.clone());
+        p.ok(&["init", "--dialect", "postgres"]);
+        let out = p.strata(&args);
+        let printed = text(&out);
+        assert_eq!(out.status.success(), succeeds, "`strata {}` with {url}:\n{printed}", args.join(" "));
+        for secret in ["hunter2", "hunter3", "hunter4", "ter5", "ter6"] {
+            assert!(!printed.contains(secret), "`strata {}` printed `{secret}`:\n{printed}", args.join(" "));
+        }
+    }
+}

@@ -147,20 +147,28 @@ macro_rules! errln {
 }
 pub(crate) use {errln, out, outln};
 
-/// Prints the outcome and turns it into an exit code.
-pub(crate) fn exit(result: Result<(), Failure>) -> ExitCode {
+/// Prints the outcome and turns it into an exit code: the end of every command, in the
+/// `strata` binary and in an application's own.
+pub fn exit(result: Result<(), Failure>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = std::io::stdout().flush();
-            err!("{f}");
+            // A failure already printed (the findings of `check`) only sets the exit code.
+            if !f.message.is_empty() {
+                // Whatever a failure quotes (a driver's error, an argument echoed back), no
+                // password.
+                err!("{}", redact(&f.to_string()));
+            }
             f.exit_code()
         }
     }
 }
 
-/// `url` with its password replaced by `***`: database URLs never reach a message whole.
-/// Applies to every URL in a longer text too.
+/// `text` with the password of every URL in it replaced by `***`: database URLs never reach a
+/// message whole. The password of the user-info (`user:***@host`, whatever characters it holds,
+/// raw or percent-encoded, up to the last `@` before the query) and of the query parameters
+/// drivers read one from (`?password=***`).
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -171,9 +179,10 @@ pub fn redact(text: &str) -> String {
             .find(|c: char| c.is_whitespace() || c == '`' || c == '"' || c == '\'')
             .unwrap_or(after.len());
         let (url, tail) = after.split_at(end);
-        match (url.rfind('@'), url.find('/')) {
-            (Some(at), slash) if slash.is_none_or(|s| at < s) => {
-                let userinfo = &url[..at];
+        let (head, query) = url.split_once('?').map_or((url, None), |(h, q)| (h, Some(q)));
+        match head.rfind('@') {
+            Some(at) => {
+                let userinfo = &head[..at];
                 match userinfo.find(':') {
                     Some(colon) => {
                         out.push_str(&userinfo[..colon]);
@@ -181,15 +190,31 @@ pub fn redact(text: &str) -> String {
                     }
                     None => out.push_str(userinfo),
                 }
-                out.push_str(&url[at..]);
+                out.push_str(&head[at..]);
             }
-            _ => out.push_str(url),
+            None => out.push_str(head),
+        }
+        if let Some(query) = query {
+            out.push('?');
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()) => {
+                        format!("{k}=***")
+                    }
+                    _ => p.to_owned(),
+                })
+                .collect();
+            out.push_str(&params.join("&"));
         }
         rest = tail;
     }
     out.push_str(rest);
     out
 }
+
+/// Query parameters that carry a password in the URLs the drivers read.
+const SECRET_PARAMS: &[&str] = &["password", "pass", "pwd", "sslpassword", "passfile"];
 
 /// A progress bar on standard error while migrations run, when it is a terminal; a line per
 /// migration on standard output in any case.
@@ -254,5 +279,19 @@ mod tests {
         assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
         assert_eq!(redact("sqlite://app.db?mode=rwc"), "sqlite://app.db?mode=rwc");
         assert_eq!(redact("a://u:p@h b://v:q@i"), "a://u:***@h b://v:***@i");
+    }
+
+    #[test]
+    fn redacts_every_form_of_password() {
+        // Raw `/`, `@` and `:` in the password, percent-encoded ones, and query parameters.
+        assert_eq!(redact("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u:p@ss:w@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("mysql://u:p%2Fw%40rd@h/db"), "mysql://u:***@h/db");
+        assert_eq!(
+            redact("postgres://h/db?user=u&password=hunter2&sslmode=disable"),
+            "postgres://h/db?user=u&password=***&sslmode=disable"
+        );
+        assert_eq!(redact("postgres://u:a@h/db?PASSWORD=b"), "postgres://u:***@h/db?PASSWORD=***");
+        assert_eq!(redact("unknown target `postgres://u:x@h/d`"), "unknown target `postgres://u:***@h/d`");
     }
 }
