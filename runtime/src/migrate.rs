@@ -20,7 +20,7 @@ use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
 pub use backend::{Applied, Backend, create_table_sql, forget_sql, record_sql};
-pub use error::{MigrateError, Report, Step};
+pub use error::{MigrateError, Report, Step, error_position};
 pub use startup::{Policy, Startup};
 pub use status::{AppliedInfo, Entry, Status};
 pub use verify::Verification;

@@ -354,3 +354,34 @@ fn passwords_never_reach_the_output() {
         }
     }
 }
+
+/// A failing up is shown at the up file (not the down file beside it), at the line and column
+/// where PostgreSQL located the error, and without the line of the server's C source that sqlx
+/// appends to PostgreSQL's messages.
+#[test]
+fn a_failed_migration_is_shown_at_its_up_file_and_statement() {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let mut cases = vec![("sqlite", db::sqlite_url("cli_failed_at"))];
+    if rt.block_on(db::postgres("cli_failed_at")).is_some() {
+        cases.push(("postgres", db::server_url(db::POSTGRES_URL, "cli_failed_at").expect("a URL")));
+    }
+    for (dialect, url) in cases {
+        let p = Project::new(&format!("failed_at_{dialect}"), url);
+        p.ok(&["init", "--dialect", dialect]);
+        let dir = p.root.join("migrations");
+        std::fs::write(
+            dir.join("20260101000000_bad.up.sql"),
+            "CREATE TABLE t (id INT);\n\nINSERT INTO t SELECT x FROM t;\n",
+        )
+        .expect("up");
+        std::fs::write(dir.join("20260101000000_bad.down.sql"), "DROP TABLE t;\n").expect("down");
+        let out = p.fails(&["up"], 2);
+        assert!(out.contains("migration 20260101000000_bad failed"), "{dialect}: {out}");
+        let at = match dialect {
+            "postgres" => "--> migrations/20260101000000_bad.up.sql:3:22",
+            _ => "--> migrations/20260101000000_bad.up.sql",
+        };
+        assert!(out.contains(at), "{dialect}: {out}");
+        assert!(!out.contains(".down.sql") && !out.contains(" at line "), "{dialect}: {out}");
+    }
+}

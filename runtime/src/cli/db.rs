@@ -109,17 +109,11 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     /// Where a migration's file is, for errors about it.
-    fn file_of(&self, name: &str) -> Option<String> {
-        let dir = self.dir?;
-        let entries = std::fs::read_dir(dir).ok()?;
-        let mut found: Vec<String> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(name)))
-            .map(|p| p.display().to_string())
-            .collect();
-        found.sort();
-        found.into_iter().next()
+    /// The up file of migration `name`, or its down file.
+    fn file_of(&self, name: &str, down: bool) -> Option<std::path::PathBuf> {
+        let found = strata_schema::migrations::discover(self.dir?).ok()?;
+        let m = found.into_iter().find(|m| m.name() == name)?;
+        if down { m.down.map(|d| d.path) } else { Some(m.up.path) }
     }
 }
 
@@ -249,13 +243,27 @@ async fn run<DB: Backend>(
     Ok(())
 }
 
-/// A run's error, pointing at the migration's file when there is one.
+/// A run's error, pointing at the file of the migration (the up file, or the down file of a
+/// revert), at the line and column where the database located the error when it says.
 fn failed(cx: &Cx<'_>, e: crate::migrate::MigrateError) -> Failure {
     use crate::migrate::MigrateError as E;
     let file = match &e {
-        E::Failed { name, .. } | E::RevertFailed { name, .. } | E::ChecksumMismatch { name, .. } => {
-            cx.file_of(name)
+        E::Failed { name, source, .. } | E::RevertFailed { name, source, .. } => {
+            let down = matches!(e, E::RevertFailed { .. });
+            let m = cx.migrator.migrations().iter().find(|m| m.name() == *name);
+            // Statements sent one by one have positions of their own, not of the file.
+            let sent = m.and_then(|m| match down {
+                false if !m.no_transaction => Some(m.up),
+                true if !m.down_no_transaction => m.down,
+                _ => None,
+            });
+            let at = sent.and_then(|sql| crate::migrate::error_position(source, sql));
+            cx.file_of(name, down).map(|f| match at {
+                Some((line, column)) => format!("{}:{line}:{column}", f.display()),
+                None => f.display().to_string(),
+            })
         }
+        E::ChecksumMismatch { name, .. } => cx.file_of(name, false).map(|f| f.display().to_string()),
         _ => None,
     };
     let failure = Failure::from(e);

@@ -7,11 +7,11 @@ use std::time::Duration;
 pub enum MigrateError {
     #[error("cannot reach the database: {0}")]
     Connect(#[source] sqlx::Error),
-    #[error("cannot read or write the migration history in `{table}`: {source}")]
+    #[error("cannot read or write the migration history in `{table}`: {}", said(source))]
     History { table: String, source: sqlx::Error },
-    #[error("migration {name} failed, so the database stays at {at}: {source}")]
+    #[error("migration {name} failed, so the database stays at {at}: {}", said(source))]
     Failed { name: String, at: String, source: sqlx::Error },
-    #[error("reverting migration {name} failed, so the database stays at {at}: {source}")]
+    #[error("reverting migration {name} failed, so the database stays at {at}: {}", said(source))]
     RevertFailed { name: String, at: String, source: sqlx::Error },
     #[error(
         "migration {name} was changed after it was applied: its checksum differs from the one recorded in `{table}`; restore the file as it was, and put the change in a new migration"
@@ -39,6 +39,33 @@ pub enum MigrateError {
         pending.join(", ")
     )]
     Pending { pending: Vec<String> },
+}
+
+/// What the database said, in its words: its message, and PostgreSQL's detail and hint. Not
+/// sqlx's rendering, which ends a PostgreSQL error with "at line N", a line of the server's C
+/// source that reads like a line of the migration.
+fn said(e: &sqlx::Error) -> String {
+    let Some(d) = e.as_database_error() else { return e.to_string() };
+    let mut out = d.message().to_owned();
+    if let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        for (label, text) in [("detail", pg.detail()), ("hint", pg.hint())] {
+            if let Some(t) = text {
+                out.push_str(&format!(" ({label}: {t})"));
+            }
+        }
+    }
+    out
+}
+
+/// Where in `sql` (the text sent) the database located its error: 1-based line and column, from
+/// PostgreSQL's position (a character offset); `None` from a database that gives none.
+pub fn error_position(e: &sqlx::Error, sql: &str) -> Option<(usize, usize)> {
+    let d = e.as_database_error()?.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
+    let sqlx::postgres::PgErrorPosition::Original(at) = d.position()? else { return None };
+    let before: String = sql.chars().take(at.saturating_sub(1)).collect();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
 }
 
 /// One migration applied or reverted by a run.
