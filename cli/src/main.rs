@@ -33,6 +33,9 @@ struct Cli {
     /// The database [default: $DATABASE_URL, also read from .env]
     #[arg(long, global = true, value_name = "URL")]
     database_url: Option<String>,
+    /// Give up connecting after this many seconds [default: $STRATA_CONNECT_TIMEOUT, else 5]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    connect_timeout: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -174,7 +177,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 _ => Vec::new(),
             };
             let migrator = p.migrator()?;
-            let args = Migrate { database_url: cli.database_url, command };
+            let args =
+                Migrate { database_url: cli.database_url, connect_timeout: cli.connect_timeout, command };
             args.execute(&migrator, models, Some(&p.dir)).await
         }
     }

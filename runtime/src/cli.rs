@@ -55,6 +55,9 @@ pub struct Migrate {
     /// The database to migrate [default: $DATABASE_URL, also read from .env]
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
+    /// Give up connecting after this many seconds [default: $STRATA_CONNECT_TIMEOUT, else 5]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub connect_timeout: Option<u64>,
     #[command(subcommand)]
     pub command: MigrateCommand,
 }

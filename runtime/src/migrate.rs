@@ -240,11 +240,15 @@ impl Migrator {
     }
 
     /// Where the database stands against this binary's migrations. Takes no lock and changes
-    /// nothing but creating the history table if there is none.
+    /// nothing (a database without the history table is at base).
     pub async fn status<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Status, MigrateError> {
         let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
-        DB::ensure_table(&mut conn, self.table).await.map_err(|e| self.history(e))?;
-        let applied = DB::applied(&mut conn, self.table).await.map_err(|e| self.history(e))?;
+        // Reading changes nothing: no history table is a database at base.
+        let applied = if DB::has_table(&mut conn, self.table).await.map_err(|e| self.history(e))? {
+            DB::applied(&mut conn, self.table).await.map_err(|e| self.history(e))?
+        } else {
+            Vec::new()
+        };
         let entries = self
             .migrations
             .iter()

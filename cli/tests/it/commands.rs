@@ -385,3 +385,63 @@ fn a_failed_migration_is_shown_at_its_up_file_and_statement() {
         assert!(!out.contains(".down.sql") && !out.contains(" at line "), "{dialect}: {out}");
     }
 }
+
+/// A server that refuses the connection: strata gives up after `--connect-timeout` and says why
+/// (sqlx's pool alone says only that it timed out).
+#[test]
+fn an_unreachable_server_is_named_with_its_cause() {
+    for (dialect, url) in [
+        ("postgres", "postgres://app:hunter7@127.0.0.1:1/db"),
+        ("mysql", "mysql://app:hunter7@127.0.0.1:1/db"),
+    ] {
+        let p = Project::new(&format!("unreachable_{dialect}"), url.into());
+        p.ok(&["init", "--dialect", dialect]);
+        let out = p.strata(&["status", "--connect-timeout", "1"]);
+        let printed = text(&out);
+        assert!(!out.status.success(), "{printed}");
+        assert!(printed.contains("cannot reach the database at"), "{printed}");
+        assert!(
+            printed.contains("no connection within 1 s") && printed.contains("Connection refused"),
+            "{printed}"
+        );
+        assert!(!printed.contains("hunter7"), "{printed}");
+    }
+}
+
+/// Commands that read change nothing: `status` and `current` on a database without a history
+/// are at base and leave it without one; on a SQLite path that does not exist they say so and
+/// create no file; and a URL of another database than `strata.toml`'s is refused before
+/// anything runs.
+#[test]
+fn reading_commands_change_nothing() {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let missing = std::env::temp_dir().join(format!("strata-missing-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&missing);
+    let sqlite_url = format!("sqlite://{}", missing.display());
+    let p = Project::new("read_only", sqlite_url.clone());
+    p.ok(&["init", "--dialect", "sqlite"]);
+    for command in ["status", "current", "verify"] {
+        let out = p.fails(&[command], 2);
+        assert!(out.contains("there is no SQLite database at"), "{command}: {out}");
+        assert!(!missing.exists(), "`strata {command}` created {}", missing.display());
+    }
+    let out = p.fails(&["status", "--database-url", "postgres://postgres@127.0.0.1:1/x"], 2);
+    assert!(out.contains("the migrations are written for SQLite (`strata.toml`), but"), "{out}");
+    assert!(out.contains("is a PostgreSQL database"), "{out}");
+
+    let Some(mut conn) = rt.block_on(db::postgres("cli_read_only")) else { return };
+    let url = db::server_url(db::POSTGRES_URL, "cli_read_only").expect("a URL");
+    let p = Project::new("read_only_pg", url);
+    p.ok(&["init", "--dialect", "postgres"]);
+    assert!(p.ok(&["status"]).contains("at base"));
+    assert!(p.ok(&["current"]).contains("base"));
+    let tables: i64 = rt
+        .block_on(
+            sqlx::query_scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_one(&mut conn),
+        )
+        .expect("counts");
+    assert_eq!(tables, 0, "reading the status created a table");
+}

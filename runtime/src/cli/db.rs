@@ -12,12 +12,13 @@ use crate::Migrator;
 use crate::migrate::{Backend, Migration, Status, Target, create_table_sql, forget_sql, record_sql};
 
 /// Opens a one-connection pool for `url` by its scheme and evaluates `$body` with it, for
-/// whichever database the URL names (a SQLite file is created if missing).
+/// whichever database the URL names (a SQLite file is created if missing when `$create`).
+/// Connecting gives up after `$timeout`, with the cause.
 macro_rules! connect {
-    ($url:expr, $shown:expr, $pool:ident => $body:expr) => {{
-        let (url, shown): (&str, &str) = ($url, $shown);
-        let unreachable = |e: sqlx::Error| {
-            Failure::new(format!("cannot reach the database at `{shown}`: {}", redact(&e.to_string())))
+    ($url:expr, $shown:expr, $timeout:expr, $create:expr, $pool:ident => $body:expr) => {{
+        let (url, shown, timeout): (&str, &str, std::time::Duration) = ($url, $shown, $timeout);
+        let unreachable = |e: String| {
+            Failure::new(format!("cannot reach the database at `{shown}`: {}", redact(&e)))
                 .help("is it running, and is the URL right? (`--database-url`, or `DATABASE_URL` in the environment or `.env`)")
         };
         match dialect_of(url)? {
@@ -26,24 +27,28 @@ macro_rules! connect {
                 use std::str::FromStr;
                 let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(|e| Failure::new(format!("cannot read the database URL `{shown}`: {e}")))?
-                    .create_if_missing(true);
+                    .create_if_missing($create);
+                let file = options.get_filename();
+                if !$create && !url.contains(":memory:") && !url.contains("mode=memory") && !file.exists() {
+                    return Err(Failure::new(format!("there is no SQLite database at `{}`", file.display()))
+                        .help("`strata up` creates it; otherwise check the path in the URL"));
+                }
                 let $pool = sqlx::sqlite::SqlitePoolOptions::new()
                     .max_connections(1)
+                    .acquire_timeout(timeout)
                     .connect_with(options)
                     .await
-                    .map_err(unreachable)?;
+                    .map_err(|e| unreachable(e.to_string()))?;
                 $body
             }
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
-                let $pool =
-                    sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(url).await.map_err(unreachable)?;
+                let $pool = pool::<sqlx::Postgres>(url, timeout).await.map_err(unreachable)?;
                 $body
             }
             #[cfg(feature = "mysql")]
             Dialect::Mysql => {
-                let $pool =
-                    sqlx::mysql::MySqlPoolOptions::new().max_connections(1).connect(url).await.map_err(unreachable)?;
+                let $pool = pool::<sqlx::MySql>(url, timeout).await.map_err(unreachable)?;
                 $body
             }
             #[allow(unreachable_patterns)]
@@ -54,6 +59,42 @@ macro_rules! connect {
             .help(format!("build it with the `{}` feature of strata", d.name()))),
         }
     }};
+}
+
+/// How long connecting may take: `--connect-timeout`, else `STRATA_CONNECT_TIMEOUT`, else 5 s.
+pub(crate) fn connect_timeout(given: Option<u64>) -> std::time::Duration {
+    let seconds = given
+        .or_else(|| std::env::var("STRATA_CONNECT_TIMEOUT").ok().and_then(|s| s.trim().parse().ok()))
+        .unwrap_or(5);
+    std::time::Duration::from_secs(seconds.max(1))
+}
+
+/// A one-connection pool for a server at `url`, or why there is none. A pool that cannot connect
+/// retries until its time is up and then says only that it timed out: one direct attempt then
+/// gives the cause (refused, unknown host, wrong password).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn pool<DB: sqlx::Database>(url: &str, timeout: std::time::Duration) -> Result<sqlx::Pool<DB>, String> {
+    use sqlx::Connection;
+    use sqlx::pool::PoolOptions;
+    let options: <DB::Connection as Connection>::Options =
+        url.parse().map_err(|e: sqlx::Error| e.to_string())?;
+    let err = match PoolOptions::<DB>::new()
+        .max_connections(1)
+        .acquire_timeout(timeout)
+        .connect_with(options.clone())
+        .await
+    {
+        Ok(pool) => return Ok(pool),
+        Err(e) => e,
+    };
+    if !matches!(err, sqlx::Error::PoolTimedOut) {
+        return Err(err.to_string());
+    }
+    let waited = format!("no connection within {} s", timeout.as_secs());
+    match tokio::time::timeout(timeout, DB::Connection::connect_with(&options)).await {
+        Ok(Err(cause)) => Err(format!("{waited}: {cause}")),
+        _ => Err(format!("{waited} (`--connect-timeout` or `STRATA_CONNECT_TIMEOUT` waits longer)")),
+    }
 }
 
 pub(super) async fn execute(
@@ -79,14 +120,29 @@ pub(super) async fn execute(
     }
     let url = url(args)?;
     let shown = redact(&url);
+    // Migrations written for one database do not run on another: said before anything runs.
+    if let Some(written) = migrator.dialect() {
+        let given = dialect_of(&url)?;
+        if given != written {
+            return Err(Failure::new(format!(
+                "the migrations are written for {} (`strata.toml`), but `{shown}` is a {} database",
+                written.title(),
+                given.title()
+            ))
+            .help("check the URL (`--database-url`, or `DATABASE_URL` in the environment or `.env`)"));
+        }
+    }
+    // Only the commands that write a history may make a SQLite database file; a mistyped path
+    // given to one that reads is an error, not a new empty database.
+    let create = matches!(args.command, MigrateCommand::Up { .. } | MigrateCommand::Stamp { .. });
     let cx = Cx { migrator, models, dir, shown: &shown };
-    connect!(&url, &shown, pool => run(&cx, &args.command, &pool).await)
+    connect!(&url, &shown, connect_timeout(args.connect_timeout), create, pool => run(&cx, &args.command, &pool).await)
 }
 
 /// The live schema at `url` (the history table left out), and its dialect.
 pub(crate) async fn introspect(url: &str) -> Result<(Dialect, strata_schema::Schema), Failure> {
     let shown = redact(url);
-    connect!(url, &shown, pool => read_schema(&pool).await)
+    connect!(url, &shown, connect_timeout(None), false, pool => read_schema(&pool).await)
 }
 
 async fn read_schema<DB: Backend>(

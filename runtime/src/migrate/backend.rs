@@ -42,6 +42,13 @@ pub trait Backend: sqlx::Database + private::Sealed {
         table: &str,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
+    /// Whether the history table exists: what reading the history needs to know without
+    /// creating it.
+    fn has_table(
+        conn: &mut Self::Connection,
+        table: &str,
+    ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
     /// The history, oldest first.
     fn applied(
         conn: &mut Self::Connection,
@@ -105,6 +112,22 @@ pub(crate) fn history_sql(dialect: Dialect, table: &str) -> String {
         "SELECT version, {description}, {installed_on}, success, checksum, execution_time FROM {} ORDER BY version",
         quoted(dialect, table)
     )
+}
+
+/// `1` when the history table exists where an unqualified name finds it, else `0`.
+pub(super) fn has_table_sql(dialect: Dialect, table: &str) -> String {
+    let name = table.replace('\'', "''");
+    match dialect {
+        Dialect::Sqlite => {
+            format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'")
+        }
+        Dialect::Postgres => format!(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{name}'"
+        ),
+        Dialect::Mysql => format!(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{name}'"
+        ),
+    }
 }
 
 /// The table sqlx creates, in each database's types.

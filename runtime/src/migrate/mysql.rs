@@ -47,6 +47,11 @@ impl Backend for MySql {
         sqlx::raw_sql(AssertSqlSafe(create_table_sql(Dialect::Mysql, table))).execute(conn).await.map(drop)
     }
 
+    async fn has_table(conn: &mut MySqlConnection, table: &str) -> Result<bool, sqlx::Error> {
+        let sql = super::backend::has_table_sql(Dialect::Mysql, table);
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(conn).await.map(|n| n > 0)
+    }
+
     async fn applied(conn: &mut MySqlConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
         let rows: Vec<HistoryRow> =
             sqlx::query_as(AssertSqlSafe(history_sql(Dialect::Mysql, table))).fetch_all(conn).await?;

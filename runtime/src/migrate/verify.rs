@@ -54,7 +54,7 @@ impl std::fmt::Display for Verification {
 impl Migrator {
     /// Reads the live schema and compares it with the replay of the migrations the database
     /// has applied, and with `models` (usually [`crate::models()`]); tables listed as unmanaged
-    /// are left out. Changes nothing but creating the history table if there is none.
+    /// are left out. Changes nothing.
     pub async fn verify<DB: Backend>(
         &self,
         pool: &Pool<DB>,
