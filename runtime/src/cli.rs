@@ -73,6 +73,9 @@ pub enum MigrateCommand {
         /// Apply up to and including this version
         #[arg(long, value_name = "VERSION", conflicts_with = "target")]
         to: Option<String>,
+        /// Apply a pending migration even when a newer one is already applied
+        #[arg(long)]
+        out_of_order: bool,
     },
     /// Revert applied migrations: the newest (-1, the default), the newest N (-N), all of them
     /// (base), or every one after a version

@@ -70,13 +70,22 @@ pub struct Migrator {
     /// `[[effect]]` of `strata.toml`: `(version, line, sql)`, what a statement strata cannot see
     /// into does, for the replays `verify` and `round_trip` make.
     effects: &'static [(i64, u64, Option<&'static str>)],
+    /// Whether a pending migration older than the newest applied one may be applied.
+    out_of_order: bool,
 }
 
 impl Migrator {
     /// What `embed_migrations!` expands to; `migrations` must be in order.
     #[doc(hidden)]
     pub const fn new(migrations: &'static [Migration]) -> Self {
-        Migrator { migrations, table: DEFAULT_TABLE, unmanaged: &[], dialect: None, effects: &[] }
+        Migrator {
+            migrations,
+            table: DEFAULT_TABLE,
+            unmanaged: &[],
+            dialect: None,
+            effects: &[],
+            out_of_order: false,
+        }
     }
 
     /// The dialect the migrations are written in; `embed_migrations!` takes it from `strata.toml`.
@@ -149,6 +158,13 @@ impl Migrator {
             .with_unmanaged(Box::leak(unmanaged.into_boxed_slice()))
             .with_dialect(set.config.dialect)
             .with_effects(Box::leak(effects.into_boxed_slice()))
+    }
+
+    /// Lets a run apply a pending migration older than the newest one applied (two branches
+    /// merged the other way round). Off by default: such a migration would run in an order no
+    /// other database ran it, and the run refuses, naming both.
+    pub const fn allow_out_of_order(self, allow: bool) -> Self {
+        Migrator { out_of_order: allow, ..self }
     }
 
     /// Keeps the history in `table` rather than `_sqlx_migrations`.
@@ -286,6 +302,15 @@ impl Migrator {
                     pending.filter(|m| self.position(m.version) <= last).collect()
                 }
             };
+            let newest = done.iter().copied().max_by_key(|v| self.position(*v));
+            if let (false, Some(newest)) = (self.out_of_order, newest)
+                && let Some(older) = chosen.iter().find(|m| self.position(m.version) < self.position(newest))
+            {
+                return Err(MigrateError::OutOfOrder {
+                    name: older.name(),
+                    newest: self.find(newest).map_or_else(|| newest.to_string(), Migration::name),
+                });
+            }
             let total = chosen.len();
             for (index, m) in chosen.into_iter().enumerate() {
                 progress(Progress::Applying { migration: m, index, total });

@@ -231,7 +231,11 @@ fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, Discovery
 }
 
 fn split_name(path: &Path, stem: &str) -> Result<(String, String), DiscoveryError> {
-    let (version, description) = stem.split_once('_').unwrap_or((stem, ""));
+    // A name without a description (`123.up.sql`) is refused too: sqlx passes over such a file
+    // without a word, and applying it would surprise as much.
+    let Some((version, description)) = stem.split_once('_').filter(|(_, d)| !d.trim().is_empty()) else {
+        return Err(DiscoveryError::BadName { path: path.to_owned() });
+    };
     if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit()) {
         return Err(DiscoveryError::BadName { path: path.to_owned() });
     }
@@ -456,5 +460,12 @@ mod tests {
         d.file("strata.toml", "dialect = \"sqlite\"\ncolour = \"red\"");
         let e = MigrationSet::load(&d.0, None).expect_err("unknown key");
         assert!(e.to_string().contains("colour"), "{e}");
+        // A version alone, or with an empty description, is not a migration name.
+        for name in ["123.up.sql", "124.sql", "125_.up.sql"] {
+            let d = TempDir::new("bare");
+            d.file("1_a.up.sql", "").file(name, "");
+            let e = discover(&d.0).expect_err("a bare version");
+            assert!(matches!(e, DiscoveryError::BadName { .. }) && e.to_string().contains(name), "{e}");
+        }
     }
 }

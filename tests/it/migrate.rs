@@ -529,3 +529,25 @@ async fn a_generated_drop_column_goes_down_on_a_table_with_rows() {
         assert_eq!(drop_column_round!(pool, Dialect::Mysql, create, i32), [0, 0]);
     }
 }
+
+/// Two branches merged the other way round: migration 2 arrives after 3 was applied. The run
+/// refuses, naming both, and applies nothing; allowed, it applies 2 alone.
+#[tokio::test]
+async fn a_migration_older_than_the_applied_ones_is_refused() {
+    let pool = db::sqlite_pool("out_of_order").await;
+    let first = migrator(&[LOGGED[0], LOGGED[2]]);
+    first.run(&pool).await.expect("1 and 3 apply");
+    let merged = migrator(LOGGED);
+    let e = merged.run(&pool).await.expect_err("2 comes too late");
+    let message = e.to_string();
+    assert!(
+        message
+            .contains("migration 2_first is pending, but 3_second, which comes after it, is already applied"),
+        "{message}"
+    );
+    let logged: Vec<i64> =
+        sqlx::query_scalar("SELECT n FROM run_log ORDER BY n").fetch_all(&pool).await.expect("reads");
+    assert_eq!(logged, [3], "nothing was applied");
+    let report = merged.allow_out_of_order(true).run(&pool).await.expect("allowed");
+    assert_eq!(versions(&report.applied), [2]);
+}

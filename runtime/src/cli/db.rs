@@ -209,10 +209,12 @@ async fn run<DB: Backend>(
 ) -> Result<(), Failure> {
     let m = cx.migrator;
     match command {
-        MigrateCommand::Up { target, to } => {
+        MigrateCommand::Up { target, to, out_of_order } => {
             let target = up_target(m, to.as_deref().or(target.as_deref()))?;
             let mut bar = Bar::new("applying");
-            let report = m.run_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
+            let run = m.allow_out_of_order(*out_of_order);
+            let report =
+                run.run_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
             if report.applied.is_empty() {
                 outln!("nothing to apply: the database is at {}", at(m, pool).await?);
             } else {

@@ -91,6 +91,10 @@ impl From<crate::migrate::MigrateError> for Failure {
                 "`git log -p` on the migration's file shows the edit; a change that is wanted goes in a new migration (`strata generate`)".to_owned(),
             ),
             E::UnknownTarget(_) => Some(format!("`{} history` lists the versions", command())),
+            E::OutOfOrder { .. } => Some(format!(
+                "`strata renumber` gives the pending migration a version after the applied ones (on a branch not yet deployed anywhere); `{} up --out-of-order` applies it as it is",
+                command()
+            )),
             _ => None,
         };
         let failure = Failure::new(redact(&e.to_string()));

@@ -25,6 +25,10 @@ pub enum MigrateError {
         "migration {name} stopped partway on an earlier run (MySQL commits DDL statement by statement), so part of it may be in the database; compare the database with the migration, undo or finish its statements by hand, then run `DELETE FROM {table} WHERE version = {version}` and migrate again"
     )]
     Dirty { name: String, version: i64, table: String },
+    #[error(
+        "migration {name} is pending, but {newest}, which comes after it, is already applied: applying it now would run the two in an order no other database ran them (two branches merged?); nothing was applied"
+    )]
+    OutOfOrder { name: String, newest: String },
     #[error("migration {name} has no down SQL, so it cannot be reverted; the database stays at {at}")]
     Irreversible { name: String, at: String },
     #[error("no migration of this binary has version {0}")]
