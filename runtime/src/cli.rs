@@ -102,6 +102,9 @@ pub enum MigrateCommand {
         /// `head`, `base`, or a version
         #[arg(value_name = "TARGET")]
         target: String,
+        /// Record it even when the database does not hold what the migrations make there
+        #[arg(long)]
+        force: bool,
     },
     /// Print the SQL script of a range of migrations, history-table statements included, for a
     /// DBA to run (needs no database)

@@ -245,8 +245,14 @@ fn stamp_records_a_version_without_running_it() {
     p.ok(&["generate", "-m", "posts"]);
     let [users, posts] = <[String; 2]>::try_from(history(&p)).expect("two migrations");
 
-    // The database was made some other way, up to users: stamp says so, and runs nothing.
-    p.ok(&["stamp", &users]);
+    // A baseline is checked: the database has no `users`, so it is not at `users`.
+    let out = p.fails(&["stamp", &users], 1);
+    assert!(out.contains("the database does not hold what the migrations make at"), "{out}");
+    assert!(out.contains("table `users` is not in the database"), "{out}");
+    assert!(out.contains("--force` records it anyway"), "{out}");
+    assert_eq!(p.ok(&["current"]).trim(), "base (no migration applied)", "nothing recorded");
+    // Told it is meant (the database was made some other way): stamp records it, runs nothing.
+    p.ok(&["stamp", &users, "--force"]);
     assert_eq!(p.ok(&["current"]).trim(), users);
     let status: serde_json::Value = serde_json::from_str(&p.ok(&["status", "--json"])).expect("JSON");
     assert_eq!(status["pending"], 1, "{status}");
@@ -258,6 +264,9 @@ fn stamp_records_a_version_without_running_it() {
     assert_eq!(p.ok(&["current"]).trim(), "base (no migration applied)");
     p.ok(&["up"]);
     assert_eq!(p.ok(&["current"]).trim(), format!("{posts} (head)"));
+    // At head, the database matches head: stamping it there again needs no force.
+    p.ok(&["stamp", "base", "--force"]);
+    assert!(p.ok(&["stamp", "head"]).contains(&posts));
     let out = p.fails(&["stamp", "20990101000000"], 2);
     assert!(out.contains("no migration has version `20990101000000`"), "{out}");
     assert!(out.contains("`strata history` lists the migrations"), "{out}");

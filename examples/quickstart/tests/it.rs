@@ -115,7 +115,7 @@ fn the_binary_carries_the_migrate_commands() {
 
     ok(&["migrate", "up"]);
     assert_eq!(ok(&["migrate", "history"]).lines().count(), 3);
-    ok(&["migrate", "stamp", "base"]);
+    ok(&["migrate", "stamp", "base", "--force"]);
     assert_eq!(ok(&["migrate", "current"]).trim(), "base (no migration applied)");
 
     // The application itself, on a database of its own: migrates at start-up, then works.

@@ -12,7 +12,8 @@ use crate::Migrator;
 use crate::migrate::{Backend, Migration, Status, Target, create_table_sql, forget_sql, record_sql};
 
 /// Opens a one-connection pool for `url` by its scheme and evaluates `$body` with it, for
-/// whichever database the URL names (a SQLite file is created if missing when `$create`).
+/// whichever database the URL names (a SQLite file is created if missing when `$create`, or
+/// when the URL says `mode=rwc`).
 /// Connecting gives up after `$timeout`, with the cause.
 macro_rules! connect {
     ($url:expr, $shown:expr, $timeout:expr, $create:expr, $pool:ident => $body:expr) => {{
@@ -25,11 +26,15 @@ macro_rules! connect {
             #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {
                 use std::str::FromStr;
-                let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                    .map_err(|e| Failure::new(format!("cannot read the database URL `{shown}`: {e}")))?
-                    .create_if_missing($create);
+                let mut options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                    .map_err(|e| Failure::new(format!("cannot read the database URL `{shown}`: {e}")))?;
+                // A URL's own `mode=rwc` asks for the file whatever the command.
+                let asked = url.contains("mode=rwc");
+                if $create {
+                    options = options.create_if_missing(true);
+                }
                 let file = options.get_filename();
-                if !$create && !url.contains(":memory:") && !url.contains("mode=memory") && !file.exists() {
+                if !$create && !asked && !url.contains(":memory:") && !url.contains("mode=memory") && !file.exists() {
                     return Err(Failure::new(format!("there is no SQLite database at `{}`", file.display()))
                         .help("`strata up` creates it; otherwise check the path in the URL"));
                 }
@@ -244,12 +249,26 @@ async fn run<DB: Backend>(
             let status = m.status(pool).await?;
             outln!("{}", describe(m, status.current()));
         }
-        MigrateCommand::Stamp { target } => {
+        MigrateCommand::Stamp { target, force } => {
             let version = match target.as_str() {
                 "base" => None,
                 "head" => m.latest().map(|l| l.version),
                 v => Some(version(m, v)?.version),
             };
+            // A baseline is a claim about the schema: checked before it is recorded.
+            let differences = m.differences_at(pool, version).await?;
+            if !differences.is_empty() && !force {
+                let mut f = Failure::new(format!(
+                    "the database does not hold what the migrations make at {}, so it is not recorded as there; it differs in {} way(s):",
+                    describe(m, version),
+                    differences.len()
+                ))
+                .found();
+                f.notes.extend(differences);
+                return Err(f.help(format!(
+                    "bring the database there first, or stamp the version it does match; `stamp {target} --force` records it anyway"
+                )));
+            }
             let report = m.stamp(pool, version).await?;
             for s in &report.applied {
                 outln!("recorded  {}", s.name);

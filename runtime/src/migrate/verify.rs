@@ -73,19 +73,12 @@ impl Migrator {
         use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE, MODEL_VS_DATABASE};
         let dialect = DB::DIALECT;
         let status = self.status(pool).await?;
-        let mut replayed = replay(
+        let replayed = self.managed(replay(
             self,
             dialect,
             status.entries.iter().filter(|e| e.applied.is_some()).map(|e| e.migration),
-        )?;
-        let mut actual = {
-            let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
-            DB::introspect(&mut conn).await.map_err(MigrateError::Introspect)?
-        };
-        actual.remove_table(self.table);
-        for schema in [&mut replayed, &mut actual] {
-            schema.tables.retain(|_, t| !self.is_unmanaged(&t.name));
-        }
+        )?);
+        let actual = self.live(pool).await?;
         let mut v = Verification { version: status.current(), ..Verification::default() };
         if status.is_ahead() {
             v.notes.push(format!(
@@ -121,6 +114,43 @@ impl Migrator {
             }
         }
         Ok(v)
+    }
+}
+
+impl Migrator {
+    /// Where the live database differs from what the migrations make at `version` (base when
+    /// `None`), in words: what must be empty before a database is recorded as being there
+    /// (`stamp`). The history table and unmanaged tables are left out.
+    pub async fn differences_at<DB: Backend>(
+        &self,
+        pool: &Pool<DB>,
+        version: Option<i64>,
+    ) -> Result<Vec<String>, MigrateError> {
+        use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE};
+        let last = version.map(|v| self.position(v));
+        let upto = self.migrations.iter().filter(|m| last.is_some_and(|l| self.position(m.version) <= l));
+        let expected = self.managed(replay(self, DB::DIALECT, upto)?);
+        let actual = self.live(pool).await?;
+        Ok(diff::reported(diff::compare_schemas(DB::DIALECT, &MIGRATIONS_VS_DATABASE, &expected, &actual))
+            .into_iter()
+            .map(|d| d.message)
+            .collect())
+    }
+}
+
+impl Migrator {
+    /// The live schema, without the history table and the unmanaged tables.
+    async fn live<DB: Backend>(&self, pool: &Pool<DB>) -> Result<strata_schema::Schema, MigrateError> {
+        let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
+        let mut actual = DB::introspect(&mut conn).await.map_err(MigrateError::Introspect)?;
+        actual.remove_table(self.table);
+        Ok(self.managed(actual))
+    }
+
+    /// `schema` without the tables strata leaves alone.
+    fn managed(&self, mut schema: strata_schema::Schema) -> strata_schema::Schema {
+        schema.tables.retain(|_, t| !self.is_unmanaged(&t.name));
+        schema
     }
 }
 
