@@ -139,6 +139,7 @@ pub(super) async fn execute(
     }
     // Only the commands that write a history may make a SQLite database file; a mistyped path
     // given to one that reads is an error, not a new empty database.
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))]
     let create = matches!(args.command, MigrateCommand::Up { .. } | MigrateCommand::Stamp { .. });
     let cx = Cx { migrator, models, dir, shown: &shown };
     connect!(&url, &shown, connect_timeout(args.connect_timeout), create, pool => run(&cx, &args.command, &pool).await)

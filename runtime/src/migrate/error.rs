@@ -50,7 +50,9 @@ pub enum MigrateError {
 /// source that reads like a line of the migration.
 fn said(e: &sqlx::Error) -> String {
     let Some(d) = e.as_database_error() else { return e.to_string() };
+    #[allow(unused_mut)]
     let mut out = d.message().to_owned();
+    #[cfg(feature = "postgres")]
     if let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
         for (label, text) in [("detail", pg.detail()), ("hint", pg.hint())] {
             if let Some(t) = text {
@@ -63,6 +65,7 @@ fn said(e: &sqlx::Error) -> String {
 
 /// Where in `sql` (the text sent) the database located its error: 1-based line and column, from
 /// PostgreSQL's position (a character offset); `None` from a database that gives none.
+#[cfg(feature = "postgres")]
 pub fn error_position(e: &sqlx::Error, sql: &str) -> Option<(usize, usize)> {
     let d = e.as_database_error()?.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
     let sqlx::postgres::PgErrorPosition::Original(at) = d.position()? else { return None };
@@ -70,6 +73,12 @@ pub fn error_position(e: &sqlx::Error, sql: &str) -> Option<(usize, usize)> {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     Some((line, column))
+}
+
+/// Without PostgreSQL support, no database here gives a position.
+#[cfg(not(feature = "postgres"))]
+pub fn error_position(_: &sqlx::Error, _: &str) -> Option<(usize, usize)> {
+    None
 }
 
 /// One migration applied or reverted by a run.
