@@ -114,7 +114,7 @@ pub fn enum_assertion(
             "enum `{rust}` is not the PostgreSQL type `{n}` that the migrations give {at}\n= help: name it so: `#[strata(name = \"{n}\")]` on the enum"
         );
         quote::quote_spanned! {f.ty_span()=>
-            if !::strata::__private::same_str(<#ty as ::strata::DbEnum>::NAME, #n) {
+            if !::strata::__private::same_name(<#ty as ::strata::DbEnum>::NAME, #n) {
                 ::core::panic!("{}", #message);
             }
         }
