@@ -1,9 +1,10 @@
 // A Rust enum with `#[derive(DbEnum)]` matches the migrations' enum on each database: a
-// PostgreSQL enum type, a MySQL `ENUM(...)` column, a SQLite `CHECK (... IN (...))`.
+// PostgreSQL enum type, a MySQL `ENUM(...)` column, a SQLite `CHECK (... IN (...))`. It derives
+// `sqlx::Type` too, and strata reads sqlx's names (`type_name`, `rename_all`).
 use strata::{DbEnum, Model};
 
-#[derive(DbEnum, Debug, Clone, Copy, PartialEq, Eq)]
-#[strata(rename_all = "snake_case")]
+#[derive(DbEnum, sqlx::Type, Debug, Clone, Copy, PartialEq, Eq)]
+#[sqlx(type_name = "post_status", rename_all = "snake_case")]
 pub enum PostStatus {
     Draft,
     Published,
