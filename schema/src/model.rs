@@ -12,7 +12,7 @@ mod table;
 use proc_macro2::Span;
 
 pub use db_enum::{EnumDef, EnumType, enums_in_file};
-pub use table::{enum_check, enum_sql_type, enum_values_sql, type_key};
+pub use table::{enum_check, enum_sql_type, enum_values_of, enum_values_sql, type_key};
 
 /// A struct with `#[derive(Model)]`, read.
 #[derive(Debug, Clone)]

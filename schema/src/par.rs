@@ -14,13 +14,7 @@ pub(crate) const NESTING: usize = 20_000;
 
 /// Runs `f` on a thread with a [`STACK`]-sized stack.
 pub(crate) fn deep<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    std::thread::scope(|scope| {
-        let handle = std::thread::Builder::new()
-            .stack_size(STACK)
-            .spawn_scoped(scope, f)
-            .unwrap_or_else(|e| panic!("cannot start a thread for the replay: {e}"));
-        handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
+    std::thread::scope(|scope| spawn(scope, f).join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
 }
 
 /// A scoped thread with a [`STACK`]-sized stack.

@@ -676,14 +676,8 @@ fn refilled(
     let mut out = Vec::new();
     // An enum's first value, whatever keeps the column to its values.
     let first_value = |c: &crate::schema::Column| {
-        let values = match d {
-            Dialect::Postgres => enums.get(&c.ty.to_ascii_lowercase()).cloned(),
-            Dialect::Mysql => {
-                c.ty.strip_prefix("enum(").and_then(|v| v.strip_suffix(')')).map(crate::types::enum_values)
-            }
-            Dialect::Sqlite => model.checks.iter().find_map(|k| crate::expr::in_list(d, &k.expr, &c.name)),
-        };
-        values.and_then(|v| v.into_iter().next()).map(|v| format!("'{}'", v.replace('\'', "''")))
+        let values = crate::model::enum_values_of(d, enums, model, &c.name)?;
+        values.into_iter().next().map(|v| format!("'{}'", v.replace('\'', "''")))
     };
     for c in &model.columns {
         let back = old.column(before_rename(renames, &c.name)).is_none();

@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 
 use super::attr::{Seen, list, string, unraw};
 use super::{Ctxt, FieldDef, ModelDef, ModelError, snake_case};
-use crate::{Dialect, Schema, expr, types};
+use crate::{Dialect, Schema};
 
 const ENUM_KEYS: &[&str] = &["name", "rename_all"];
 const VARIANT_KEYS: &[&str] = &["rename"];
@@ -187,27 +187,20 @@ impl EnumType {
             return Err(format!("no migration creates {at}, the database enum `{rust}`\n{help}"));
         };
         let help = help(format!("alter {}.{}", model.table, f.column));
-        let not = |what: &str| Err(format!("{at} is `{}` in the migrations, {what}\n{help}", c.ty));
-        match dialect {
-            Dialect::Postgres => match schema.enums.get(&c.ty.to_ascii_lowercase()) {
-                Some(values) => Ok(EnumType { name: c.ty.clone(), values: values.clone() }),
-                None => not(&format!("not an enum type for `{rust}`")),
-            },
-            Dialect::Mysql => match c.ty.strip_prefix("enum(").and_then(|v| v.strip_suffix(')')) {
-                Some(inside) => Ok(EnumType { name: String::new(), values: types::enum_values(inside) }),
-                None => not(&format!("not an `ENUM(...)` of the values of `{rust}`")),
-            },
-            Dialect::Sqlite => {
-                let checks = table.map(|t| t.checks.as_slice()).unwrap_or_default();
-                match checks.iter().find_map(|k| expr::in_list(dialect, &k.expr, &c.name)) {
-                    Some(values) => Ok(EnumType { name: String::new(), values }),
-                    None => not(&format!(
-                        "with no `CHECK ({} IN (...))` to keep it to the values of `{rust}`",
-                        c.name
-                    )),
+        let values = table.and_then(|t| super::enum_values_of(dialect, &schema.enums, t, &c.name));
+        let Some(values) = values else {
+            let what = match dialect {
+                Dialect::Postgres => format!("not an enum type for `{rust}`"),
+                Dialect::Mysql => format!("not an `ENUM(...)` of the values of `{rust}`"),
+                Dialect::Sqlite => {
+                    format!("with no `CHECK ({} IN (...))` to keep it to the values of `{rust}`", c.name)
                 }
-            }
-        }
+            };
+            return Err(format!("{at} is `{}` in the migrations, {what}\n{help}", c.ty));
+        };
+        // Only PostgreSQL names the type; the other databases keep the values on the column.
+        let name = if dialect == Dialect::Postgres { c.ty.clone() } else { String::new() };
+        Ok(EnumType { name, values })
     }
 }
 

@@ -187,10 +187,28 @@ pub fn enum_sql_type(dialect: Dialect, e: &EnumType) -> String {
     }
 }
 
+/// The values of the enum column `column` of `table`, read back from what [`enum_sql_type`] and
+/// [`enum_check`] write: PostgreSQL's type (its values in `enums`, keyed by lowercased name),
+/// MySQL's `enum(...)`, SQLite's `CHECK (column IN (...))`. `None` for a column that is no enum.
+pub fn enum_values_of(
+    dialect: Dialect,
+    enums: &std::collections::BTreeMap<String, Vec<String>>,
+    table: &Table,
+    column: &str,
+) -> Option<Vec<String>> {
+    let c = table.column(column)?;
+    match dialect {
+        Dialect::Postgres => enums.get(&c.ty.to_ascii_lowercase()).cloned(),
+        Dialect::Mysql => {
+            c.ty.strip_prefix("enum(").and_then(|v| v.strip_suffix(')')).map(types::enum_values)
+        }
+        Dialect::Sqlite => table.checks.iter().find_map(|k| expr::in_list(dialect, &k.expr, &c.name)),
+    }
+}
+
 fn column(cx: &mut Ctxt, dialect: Dialect, f: &FieldDef, of_enum: Option<&EnumType>) -> Option<Column> {
-    use quote::ToTokens;
     let key = type_key(&f.ty);
-    let rust = f.ty.to_token_stream().to_string().replace(' ', "");
+    let rust = f.type_name();
     let is_string = matches!(key.as_deref(), Some("String" | "str"));
     if let (Some((_, ts)), Some((_, ls))) = (&f.sql_type, &f.max_length) {
         cx.error(
