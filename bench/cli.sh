@@ -13,12 +13,11 @@ alembic=yes
 cd "$(dirname "$0")/.."
 root=$PWD
 target=${CARGO_TARGET_DIR:-$root/target}
-work=${STRATA_BENCH_WORKLOAD:-$target/workload}
+. bench/project.sh
+work=$(reference_workload "$target")
 runs=21
-[ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
 cargo build -q --release -p strata-cli
 strata=$target/release/strata
-. bench/project.sh
 
 # Milliseconds of the median of $runs runs of "$@", with `reset` run (untimed) before each.
 # Every run must succeed.

@@ -11,10 +11,8 @@ rounds=${2:-15}
 cd "$(dirname "$0")/.."
 root=$PWD
 target=${CARGO_TARGET_DIR:-$root/target}
-work=${STRATA_BENCH_WORKLOAD:-$target/workload}
-[ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
-
 . bench/project.sh
+work=$(reference_workload "$target")
 old_tree=$target/bench-old-tree
 worktree_at "$rev" "$old_tree"
 (cd "$old_tree" && CARGO_TARGET_DIR=$target/bench-old-target cargo build -q --release -p strata-cli)

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-work=target/workload
-[ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
+. bench/project.sh
+work=$(reference_workload target)
 crate=target/bench-derive
 rm -rf "$crate" && mkdir -p "$crate/src"
 cp -r "$work/sqlite/migrations" "$crate/migrations"

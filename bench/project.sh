@@ -18,3 +18,11 @@ worktree_at() {
     git worktree add -q --detach "$2" "$1"
     trap "git worktree remove --force '$2' 2>/dev/null || true" EXIT
 }
+
+# `reference_workload <target dir>`: where the reference workload is (200 tables, 1000
+# migrations; `STRATA_BENCH_WORKLOAD` points elsewhere), generated on first use.
+reference_workload() {
+    local work=${STRATA_BENCH_WORKLOAD:-$1/workload}
+    [ -f "$work/manifest.json" ] || python3 ../shared/bench/gen_schema.py -n 200 -m 1000 --seed 42 -o "$work" >/dev/null
+    echo "$work"
+}
