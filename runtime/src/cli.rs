@@ -119,6 +119,23 @@ pub enum MigrateCommand {
     },
     /// Compare the live database with its migrations and the models
     Verify,
+    /// Record what you found or did about a migration that stopped partway (MySQL): it is in
+    /// (--done), it is not (--undone), or its first N statements are (--through N)
+    Mark {
+        /// The migration that stopped partway
+        #[arg(value_name = "VERSION")]
+        migration: String,
+        /// All of it is in the database: record it as applied
+        #[arg(long, group = "what")]
+        done: bool,
+        /// None of it is in the database: record it as not applied
+        #[arg(long, group = "what")]
+        undone: bool,
+        /// Its first N statements are in (of its down file, if it stopped while reverting):
+        /// the next run carries on from statement N + 1
+        #[arg(long, group = "what", value_name = "N")]
+        through: Option<usize>,
+    },
 }
 
 impl Migrate {

@@ -30,8 +30,13 @@ pub enum IntrospectError {
 }
 
 /// Tables strata's and other migrators' own bookkeeping keep; never part of a schema.
-pub const BOOKKEEPING_TABLES: &[&str] =
-    &["_sqlx_migrations", "__diesel_schema_migrations", "_strata_migrations"];
+pub const BOOKKEEPING_TABLES: &[&str] = &[
+    "_sqlx_migrations",
+    "__diesel_schema_migrations",
+    "_strata_migrations",
+    // Where strata records how far a MySQL migration got (`migrate::progress_table`).
+    "_sqlx_migrations_progress",
+];
 
 fn is_bookkeeping(name: &str) -> bool {
     BOOKKEEPING_TABLES.iter().any(|t| t.eq_ignore_ascii_case(name))

@@ -1,12 +1,17 @@
 //! Migrations embedded in the binary by [`embed_migrations!`](crate::embed_migrations), and
 //! the [`Migrator`] that applies and reverts them.
 
+// A `MigrateError` ends a run and is made at most once per run: its size (where and why a
+// statement failed) costs nothing.
+#![allow(clippy::result_large_err)]
+
 mod backend;
 mod error;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod resume;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod stamp;
@@ -19,8 +24,11 @@ use std::time::Duration;
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
-pub use backend::{Applied, Backend, create_table_sql, forget_sql, record_sql};
+pub use backend::{
+    Applied, Backend, Partial, RunError, create_table_sql, forget_sql, progress_table, record_sql,
+};
 pub use error::{MigrateError, Report, Step, error_position};
+pub use resume::Mark;
 pub use startup::{Policy, Startup};
 pub use status::{AppliedInfo, Entry, Status};
 pub use verify::Verification;
@@ -260,11 +268,15 @@ impl Migrator {
     pub async fn status<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Status, MigrateError> {
         let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
         // Reading changes nothing: no history table is a database at base.
-        let applied = if DB::has_table(&mut conn, self.table).await.map_err(|e| self.history(e))? {
-            DB::applied(&mut conn, self.table).await.map_err(|e| self.history(e))?
-        } else {
-            Vec::new()
-        };
+        let (applied, partials) =
+            if DB::has_table(&mut conn, self.table).await.map_err(|e| self.history(e))? {
+                (
+                    DB::applied(&mut conn, self.table).await.map_err(|e| self.history(e))?,
+                    DB::partials(&mut conn, self.table).await.map_err(|e| self.history(e))?,
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
         let entries = self
             .migrations
             .iter()
@@ -275,6 +287,7 @@ impl Migrator {
                     took: Duration::from_nanos(u64::try_from(a.execution_time).unwrap_or(0)),
                     checksum_matches: matches(m, &a.checksum),
                     success: a.success,
+                    partial: partials.iter().find(|p| p.version == m.version && !a.success).cloned(),
                 }),
             })
             .collect();
@@ -290,10 +303,25 @@ impl Migrator {
     ) -> Result<Report, MigrateError> {
         let (mut conn, applied) = self.open(pool).await?;
         let result = async {
-            self.check(&applied)?;
-            let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
+            let partials = DB::partials(&mut conn, self.table).await.map_err(|e| self.history(e))?;
+            self.check(&applied, &partials)?;
+            // A migration that stopped partway is carried on before anything else.
+            let mut half: Option<&'static Migration> = None;
+            for p in &partials {
+                let Some(m) = self.half_done(p, &applied) else { continue };
+                if p.reverting {
+                    return Err(self.unfinished::<DB>(m, p));
+                }
+                half = Some(m);
+            }
+            let mut done: Vec<i64> =
+                applied.iter().map(|a| a.version).filter(|v| half.is_none_or(|h| h.version != *v)).collect();
             let mut report = Report::default();
-            let pending = self.migrations.iter().filter(|m| !done.contains(&m.version));
+            let pending = half.into_iter().chain(
+                self.migrations
+                    .iter()
+                    .filter(|m| !done.contains(&m.version) && half.is_none_or(|h| h.version != m.version)),
+            );
             let chosen: Vec<&'static Migration> = match target {
                 Target::Steps(n) => pending.take(n).collect(),
                 Target::Version(None) => pending.collect(),
@@ -302,6 +330,14 @@ impl Migrator {
                     pending.filter(|m| self.position(m.version) <= last).collect()
                 }
             };
+            if let Some(h) = half {
+                let p = partials.iter().find(|p| p.version == h.version).expect("read above");
+                if !chosen.iter().any(|m| m.version == h.version) {
+                    return Err(self.unfinished::<DB>(h, p));
+                }
+                self.prepare_resume::<DB>(&mut conn, h, p, &applied).await?;
+            }
+            self.fits::<DB>(&mut conn, chosen.iter().map(|m| (*m, m.up))).await?;
             let newest = done.iter().copied().max_by_key(|v| self.position(*v));
             if let (false, Some(newest)) = (self.out_of_order, newest)
                 && let Some(older) = chosen.iter().find(|m| self.position(m.version) < self.position(newest))
@@ -320,13 +356,7 @@ impl Migrator {
                         report.applied.push(Step { version: m.version, name: m.name(), took });
                     }
                     Ok(None) => {}
-                    Err(source) => {
-                        return Err(MigrateError::Failed {
-                            name: m.name(),
-                            at: self.describe(&done),
-                            source,
-                        });
-                    }
+                    Err(e) => return Err(self.stopped::<DB>(m, false, e, &done)),
                 }
                 done.push(m.version);
             }
@@ -344,7 +374,16 @@ impl Migrator {
     ) -> Result<Report, MigrateError> {
         let (mut conn, applied) = self.open(pool).await?;
         let result = async {
-            self.check(&applied)?;
+            let partials = DB::partials(&mut conn, self.table).await.map_err(|e| self.history(e))?;
+            self.check(&applied, &partials)?;
+            let mut half: Option<(&'static Migration, &backend::Partial)> = None;
+            for p in &partials {
+                let Some(m) = self.half_done(p, &applied) else { continue };
+                if !p.reverting {
+                    return Err(self.unfinished::<DB>(m, p));
+                }
+                half = Some((m, p));
+            }
             let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
             // `check` made sure every applied version is one of ours.
             let mut newest_first: Vec<i64> = done.clone();
@@ -357,6 +396,14 @@ impl Migrator {
                     newest_first.into_iter().filter(|x| self.position(*x) > keep).collect()
                 }
             };
+            if let Some((m, p)) = half {
+                if !chosen.contains(&m.version) {
+                    return Err(self.unfinished::<DB>(m, p));
+                }
+                self.prepare_resume::<DB>(&mut conn, m, p, &applied).await?;
+            }
+            let reverted = chosen.iter().filter_map(|v| self.find(*v)).filter_map(|m| Some((m, m.down?)));
+            self.fits::<DB>(&mut conn, reverted).await?;
             let mut report = Report::default();
             let total = chosen.len();
             for (index, version) in chosen.into_iter().enumerate() {
@@ -370,13 +417,7 @@ impl Migrator {
                         progress(Progress::Done { migration: m, index, total, took });
                         report.reverted.push(Step { version, name: m.name(), took });
                     }
-                    Err(source) => {
-                        return Err(MigrateError::RevertFailed {
-                            name: m.name(),
-                            at: self.describe(&done),
-                            source,
-                        });
-                    }
+                    Err(e) => return Err(self.stopped::<DB>(m, true, e, &done)),
                 }
                 done.retain(|x| *x != version);
             }
@@ -422,8 +463,102 @@ impl Migrator {
         Ok(value)
     }
 
-    /// The history must be one this binary can build on.
-    fn check(&self, applied: &[Applied]) -> Result<(), MigrateError> {
+    /// The migration `p` records as stopped partway, if the history says so too.
+    fn half_done(&self, p: &backend::Partial, applied: &[Applied]) -> Option<&'static Migration> {
+        applied.iter().find(|a| a.version == p.version && !a.success)?;
+        self.find(p.version)
+    }
+
+    /// The refusal to run anything else while `m` is half done.
+    fn unfinished<DB: Backend>(&self, m: &Migration, p: &backend::Partial) -> MigrateError {
+        let sql = if p.reverting { m.down.unwrap_or("") } else { m.up };
+        let total = strata_schema::replay::statements(DB::DIALECT, sql).len();
+        MigrateError::Unfinished {
+            name: m.name(),
+            version: m.version,
+            reverting: p.reverting,
+            state: p.describe(total),
+        }
+    }
+
+    /// Every statement of `migrations` must fit in what the server takes at once; checked
+    /// before any runs.
+    async fn fits<DB: Backend>(
+        &self,
+        conn: &mut PoolConnection<DB>,
+        migrations: impl Iterator<Item = (&'static Migration, &'static str)>,
+    ) -> Result<(), MigrateError> {
+        let Some(limit) = DB::max_statement(conn).await.map_err(|e| self.history(e))? else { return Ok(()) };
+        // Room for what strata sends with a statement (the record of its progress).
+        const SLACK: usize = 1024;
+        for (m, sql) in migrations {
+            if (sql.len() + SLACK) as u64 <= limit {
+                continue;
+            }
+            let spans = strata_schema::replay::statement_spans(DB::DIALECT, sql);
+            for (k, r) in spans.iter().enumerate() {
+                if (r.len() + SLACK) as u64 > limit {
+                    return Err(MigrateError::TooLarge {
+                        name: m.name(),
+                        statement: (k + 1, spans.len()),
+                        size: r.len(),
+                        limit,
+                        position: Some(line_column(sql, r.start)),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The error of a migration that failed: where (statement, line and column), and whether
+    /// part of it stayed in.
+    fn stopped<DB: Backend>(
+        &self,
+        m: &Migration,
+        reverting: bool,
+        e: RunError,
+        done: &[i64],
+    ) -> MigrateError {
+        let (sql, whole) = if reverting {
+            (m.down.unwrap_or(""), !m.down_no_transaction)
+        } else {
+            (m.up, !m.no_transaction)
+        };
+        let spans = strata_schema::replay::statement_spans(DB::DIALECT, sql);
+        let position = match e.statement.and_then(|k| spans.get(k)) {
+            Some(r) => {
+                let (line, column) = line_column(sql, r.start);
+                Some(match error_position(&e.source, &sql[r.clone()]) {
+                    Some((1, c)) => (line, column + c - 1),
+                    Some((l, c)) => (line + l - 1, c),
+                    None => (line, column),
+                })
+            }
+            None if whole => error_position(&e.source, sql),
+            None => None,
+        };
+        let statement = e.statement.map(|k| (k + 1, spans.len()));
+        let (name, at) = (m.name(), self.describe(done));
+        match (e.committed, reverting) {
+            (Some(committed), _) => MigrateError::Stopped {
+                name,
+                version: m.version,
+                reverting,
+                statement: statement.unwrap_or((committed + 1, spans.len())),
+                committed,
+                lost: e.source.as_database_error().is_none(),
+                source: e.source,
+                position,
+            },
+            (None, false) => MigrateError::Failed { name, at, source: e.source, statement, position },
+            (None, true) => MigrateError::RevertFailed { name, at, source: e.source, statement, position },
+        }
+    }
+
+    /// The history must be one this binary can build on; a migration recorded as stopped
+    /// partway is one only where `partials` says how far it got.
+    fn check(&self, applied: &[Applied], partials: &[backend::Partial]) -> Result<(), MigrateError> {
         for a in applied {
             let Some(m) = self.find(a.version) else {
                 return Err(MigrateError::UnknownVersion {
@@ -431,14 +566,15 @@ impl Migrator {
                     description: a.description.clone(),
                 });
             };
-            if !a.success {
+            let recorded = partials.iter().any(|p| p.version == a.version);
+            if !a.success && !recorded {
                 return Err(MigrateError::Dirty {
                     name: m.name(),
                     version: a.version,
                     table: self.table.to_owned(),
                 });
             }
-            if !matches(m, &a.checksum) {
+            if a.success && !matches(m, &a.checksum) {
                 return Err(MigrateError::ChecksumMismatch { name: m.name(), table: self.table.to_owned() });
             }
         }
@@ -477,6 +613,13 @@ pub enum Progress<'a> {
     Reverting { migration: &'a Migration, index: usize, total: usize },
     /// Finished the `index`th of `total` migrations.
     Done { migration: &'a Migration, index: usize, total: usize, took: Duration },
+}
+
+/// The 1-based line and column (in characters) of a byte offset of `sql`.
+fn line_column(sql: &str, at: usize) -> (usize, usize) {
+    let before = &sql[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
 }
 
 /// sqlx records the checksum of the exact bytes; strata accepts that, or the one with line

@@ -145,6 +145,38 @@ fn list(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, DiscoveryError> {
     Ok(out)
 }
 
+/// SHA-384 of the statements of a migration that have run, each followed by `;`: what strata
+/// records of a migration that stopped partway, so that a fix of the statements not yet run can
+/// be told from a change to the ones that did (comments and spacing between them may change).
+#[derive(Clone, Default)]
+pub struct StatementsChecksum(Sha384);
+
+impl fmt::Debug for StatementsChecksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StatementsChecksum({})", hex(&self.value()))
+    }
+}
+
+impl StatementsChecksum {
+    pub fn push(&mut self, statement: &str) {
+        self.0.update(statement.as_bytes());
+        self.0.update(b";");
+    }
+
+    pub fn value(&self) -> [u8; 48] {
+        self.0.clone().finalize().into()
+    }
+
+    /// The checksum of the first `n` statements of `sql`, as [`crate::replay::statements`] splits it.
+    pub fn of_first(dialect: Dialect, sql: &str, n: usize) -> [u8; 48] {
+        let mut c = StatementsChecksum::default();
+        for s in crate::replay::statements(dialect, sql).into_iter().take(n) {
+            c.push(s);
+        }
+        c.value()
+    }
+}
+
 /// SHA-384 over the exact bytes, as sqlx's migrator records a migration.
 pub fn sqlx_checksum(sql: &str) -> [u8; 48] {
     Sha384::digest(sql.as_bytes()).into()

@@ -92,7 +92,13 @@ fn replay_until_here(set: &MigrationSet, version: Option<i64>) -> Result<Schema,
 /// together in one implicit transaction, which `-- no-transaction` files must avoid). The whole
 /// file as one when it does not tokenize: the database then reports what is wrong.
 pub fn statements(dialect: Dialect, sql: &str) -> Vec<&str> {
-    split::texts(dialect, sql).unwrap_or_else(|| vec![sql])
+    statement_spans(dialect, sql).into_iter().map(|r| &sql[r]).collect()
+}
+
+/// Where the statements of a file are: the byte range of each, from its first token to its last
+/// (the semicolon left out). The whole file as one when it does not tokenize.
+pub fn statement_spans(dialect: Dialect, sql: &str) -> Vec<std::ops::Range<usize>> {
+    split::spans(dialect, sql).unwrap_or_else(|| std::iter::once(0..sql.len()).collect())
 }
 
 /// Whether `sql` holds no statement at all: only white space, comments and semicolons (a

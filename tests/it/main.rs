@@ -1,7 +1,9 @@
 //! strata's workspace-level tests: one binary, one module per theme.
 
+mod crash;
 mod db;
 mod fixtures;
 mod migrate;
+mod resume;
 mod round_trip;
 mod ui;

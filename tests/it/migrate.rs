@@ -15,7 +15,7 @@ static POSTGRES: Migrator = strata::embed_migrations!("../migrate/postgres");
 static MYSQL: Migrator = strata::embed_migrations!("../migrate/mysql");
 
 /// A migrator over migrations written here, for histories no directory should hold.
-fn migrator(ms: &[(i64, &str, &str, Option<&str>)]) -> Migrator {
+pub(crate) fn migrator(ms: &[(i64, &str, &str, Option<&str>)]) -> Migrator {
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
     let migrations: Vec<Migration> = ms
         .iter()
@@ -121,30 +121,6 @@ async fn concurrent_migrators_apply_each_migration_once() {
         run_concurrently(&pool, "mysql", &url).await;
         logged!(&pool);
     }
-}
-
-/// MySQL commits DDL statement by statement: a migration that fails after its first statement
-/// is recorded as failed, `status` shows it, and the next run refuses with the way out.
-#[tokio::test]
-async fn mysql_records_a_migration_that_stopped_partway() {
-    let Some(pool) = db::mysql_pool("mig_dirty").await else { return };
-    let m = migrator(&[
-        (1, "ok", "CREATE TABLE ok_t (id INT)", Some("DROP TABLE ok_t")),
-        (
-            2,
-            "half",
-            "CREATE TABLE half_t (id INT);\nCREATE TABLE half_t (id INT);",
-            Some("DROP TABLE half_t"),
-        ),
-    ]);
-    let e = m.run(&pool).await.expect_err("the second statement fails");
-    assert!(e.to_string().contains("2_half"), "{e}");
-    let status = m.status(&pool).await.expect("status");
-    assert!(status.is_inconsistent() && status.to_string().contains("FAILED    2_half"), "{status}");
-    let e = m.run(&pool).await.expect_err("a half-applied migration stops the next run");
-    let text = e.to_string();
-    assert!(matches!(e, MigrateError::Dirty { version: 2, .. }), "{text}");
-    assert!(text.contains("DELETE FROM _sqlx_migrations WHERE version = 2"), "{text}");
 }
 
 /// The same checks on every database; `$tables` reads the table names of the database,

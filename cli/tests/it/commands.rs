@@ -454,3 +454,70 @@ fn reading_commands_change_nothing() {
         .expect("counts");
     assert_eq!(tables, 0, "reading the status created a table");
 }
+
+/// MySQL commits as it goes: a migration that fails at its third statement is shown at that
+/// statement, `status` and `current` show it half done and exit 1 (a deploy gate stops), the
+/// next `up` carries on from the statement that failed once it is fixed, and `mark` records
+/// what was done by hand.
+#[test]
+fn a_half_done_mysql_migration_is_shown_carried_on_and_marked() {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let Some(mut conn) = rt.block_on(db::mysql("cli_half")) else { return };
+    let p = Project::new("half_mysql", db::server_url(db::MYSQL_URL, "cli_half").expect("a URL"));
+    p.ok(&["init", "--dialect", "mysql"]);
+    let dir = p.root.join("migrations");
+    let up = dir.join("20260101000000_half.up.sql");
+    std::fs::write(&up, "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n\n  CREATE TABLE a (id INT);\nCREATE TABLE b (id INT);\n")
+        .expect("up");
+    std::fs::write(dir.join("20260101000000_half.down.sql"), "DROP TABLE b;\nDROP TABLE c;\nDROP TABLE a;\n")
+        .expect("down");
+    let out = p.fails(&["up"], 2);
+    assert!(out.contains("failed at statement 3 of 4: Table 'a' already exists"), "{out}");
+    assert!(out.contains("statements 1–2 are in the database, and recorded as in"), "{out}");
+    assert!(out.contains("--> migrations/20260101000000_half.up.sql:4:3"), "{out}");
+
+    let out = p.fails(&["status"], 1);
+    assert!(
+        out.contains("HALF     20260101000000_half")
+            && out.contains("statements 1–2 of 4 are in; statement 3 failed: Table 'a' already exists"),
+        "{out}"
+    );
+    assert!(out.contains("1 migration(s) half done"), "{out}");
+    let out = p.fails(&["current"], 1);
+    assert!(out.contains("20260101000000_half (half done: statements 1–2 of 4 are in"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(text(&p.strata(&["status", "--json"])).lines().next().expect("a line"))
+            .expect("JSON");
+    assert_eq!(json["migrations"][0]["partial"]["done"], 2, "{json}");
+
+    // Fixed: `up` carries on from statement 3; the INSERT ran once.
+    std::fs::write(&up, "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n\n  CREATE TABLE c (id INT);\nCREATE TABLE b (id INT);\n")
+        .expect("up");
+    let out = p.ok(&["up"]);
+    assert!(out.contains("the database is at 20260101000000_half (head)"), "{out}");
+    let n: i64 =
+        rt.block_on(sqlx::query_scalar("SELECT COUNT(*) FROM a").fetch_one(&mut conn)).expect("counts");
+    assert_eq!(n, 1);
+    p.ok(&["status"]);
+
+    // A down that stops at its second statement; undone by hand, then marked.
+    std::fs::write(
+        dir.join("20260101000000_half.down.sql"),
+        "DROP TABLE b;\nDROP TABLE nope;\nDROP TABLE c;\nDROP TABLE a;\n",
+    )
+    .expect("down");
+    let out = p.fails(&["down"], 2);
+    assert!(
+        out.contains("reverting migration 20260101000000_half failed at statement 2 of 4 of its down file"),
+        "{out}"
+    );
+    assert!(out.contains("--> migrations/20260101000000_half.down.sql:2:1"), "{out}");
+    let out = p.fails(&["up"], 2);
+    assert!(out.contains("reverting migration 20260101000000_half stopped partway"), "{out}");
+    let out = p.fails(&["mark", "20260101000000"], 2);
+    assert!(out.contains("`--done`, `--undone` or `--through N`"), "{out}");
+    rt.block_on(sqlx::raw_sql("DROP TABLE c; DROP TABLE a").execute(&mut conn)).expect("by hand");
+    let out = p.ok(&["mark", "20260101000000", "--undone"]);
+    assert!(out.contains("recorded 20260101000000_half as not applied (no SQL was run)"), "{out}");
+    assert!(p.ok(&["status"]).contains("1 pending"));
+}

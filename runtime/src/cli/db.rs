@@ -9,7 +9,7 @@ use strata_schema::{Dialect, Table};
 use super::output::{self, Bar, Failure, duration, out, outln, redact};
 use super::{Migrate, MigrateCommand};
 use crate::Migrator;
-use crate::migrate::{Backend, Migration, Status, Target, create_table_sql, forget_sql, record_sql};
+use crate::migrate::{Backend, Mark, Migration, Status, Target, create_table_sql, forget_sql, record_sql};
 
 /// Opens a one-connection pool for `url` by its scheme and evaluates `$body` with it, for
 /// whichever database the URL names (a SQLite file is created if missing when `$create`, or
@@ -245,10 +245,45 @@ async fn run<DB: Backend>(
             } else {
                 print_status(m, &status, cx.shown);
             }
+            inconsistent(&status)?;
         }
         MigrateCommand::Current => {
             let status = m.status(pool).await?;
-            outln!("{}", describe(m, status.current()));
+            let half = status.entries.iter().find(|e| e.applied.as_ref().is_some_and(|a| !a.success));
+            match half {
+                Some(e) => outln!("{} (half done: {})", e.migration.name(), half_state(e)),
+                None => outln!("{}", describe(m, status.current())),
+            }
+            inconsistent(&status)?;
+        }
+        MigrateCommand::Mark { migration: text, done, undone, through } => {
+            let x = version(m, text)?;
+            let mark = match (done, undone, through) {
+                (true, _, _) => Mark::Done,
+                (_, true, _) => Mark::Undone,
+                (_, _, Some(n)) => Mark::Through(*n),
+                _ => {
+                    return Err(Failure::new("say what to record: `--done`, `--undone` or `--through N`")
+                        .help(format!("`{} status` shows how far the migration got", output::command())));
+                }
+            };
+            let reverting = m.status(pool).await?.entries.iter().any(|e| {
+                e.migration.version == x.version
+                    && e.applied.as_ref().and_then(|a| a.partial.as_ref()).is_some_and(|p| p.reverting)
+            });
+            m.mark(pool, x.version, mark).await?;
+            match mark {
+                Mark::Done => outln!("recorded {} as applied (no SQL was run)", x.name()),
+                Mark::Undone => outln!("recorded {} as not applied (no SQL was run)", x.name()),
+                Mark::Through(n) => outln!(
+                    "recorded statements 1–{n} of {} as in; `{} {}` carries on from statement {}",
+                    x.name(),
+                    output::command(),
+                    if reverting { "down" } else { "up" },
+                    n + 1
+                ),
+            }
+            outln!("the database is at {}", at(m, pool).await?);
         }
         MigrateCommand::Stamp { target, force } => {
             let version = match target.as_str() {
@@ -321,27 +356,65 @@ async fn run<DB: Backend>(
     Ok(())
 }
 
+/// Status and current exit non-zero on a history that stops a deploy: a migration half done,
+/// or changed after it was applied.
+fn inconsistent(status: &Status) -> Result<(), Failure> {
+    let half = status.entries.iter().filter(|e| e.applied.as_ref().is_some_and(|a| !a.success)).count();
+    let changed = status
+        .entries
+        .iter()
+        .filter(|e| e.applied.as_ref().is_some_and(|a| a.success && !a.checksum_matches))
+        .count();
+    if half == 0 && changed == 0 {
+        return Ok(());
+    }
+    let mut parts = Vec::new();
+    if half > 0 {
+        parts.push(format!("{half} migration(s) half done"));
+    }
+    if changed > 0 {
+        parts.push(format!("{changed} changed after it was applied"));
+    }
+    Err(Failure::new(format!("the history cannot be built on as it is: {}", parts.join(", "))).found().help(if half > 0 {
+        format!("fix the statement that failed and run `{0} up` (it carries on), or record what you did by hand with `{0} mark`", output::command())
+    } else {
+        "restore the changed file as it was applied; a change that is wanted goes in a new migration".to_owned()
+    }))
+}
+
+/// How far a half-done migration got, in words.
+fn half_state(e: &crate::migrate::Entry) -> String {
+    let Some(a) = &e.applied else { return String::new() };
+    match &a.partial {
+        Some(p) => {
+            let sql = if p.reverting { e.migration.down.unwrap_or("") } else { e.migration.up };
+            // Only MySQL records a migration half done.
+            let total = strata_schema::replay::statements(Dialect::Mysql, sql).len();
+            format!("{}{}", if p.reverting { "reverting: " } else { "" }, p.describe(total))
+        }
+        None => "which of its statements are in was not recorded".to_owned(),
+    }
+}
+
 /// A run's error, pointing at the file of the migration (the up file, or the down file of a
-/// revert), at the line and column where the database located the error when it says.
+/// revert), at the line and column of the statement that failed, or where the database located
+/// the error when it says.
 fn failed(cx: &Cx<'_>, e: crate::migrate::MigrateError) -> Failure {
     use crate::migrate::MigrateError as E;
+    let located = |name: &str, down: bool, at: Option<(usize, usize)>| {
+        cx.file_of(name, down).map(|f| match at {
+            Some((line, column)) => format!("{}:{line}:{column}", f.display()),
+            None => f.display().to_string(),
+        })
+    };
     let file = match &e {
-        E::Failed { name, source, .. } | E::RevertFailed { name, source, .. } => {
-            let down = matches!(e, E::RevertFailed { .. });
-            let m = cx.migrator.migrations().iter().find(|m| m.name() == *name);
-            // Statements sent one by one have positions of their own, not of the file.
-            let sent = m.and_then(|m| match down {
-                false if !m.no_transaction => Some(m.up),
-                true if !m.down_no_transaction => m.down,
-                _ => None,
-            });
-            let at = sent.and_then(|sql| crate::migrate::error_position(source, sql));
-            cx.file_of(name, down).map(|f| match at {
-                Some((line, column)) => format!("{}:{line}:{column}", f.display()),
-                None => f.display().to_string(),
-            })
+        E::Failed { name, position, .. } | E::TooLarge { name, position, .. } => {
+            located(name, false, *position)
         }
-        E::ChecksumMismatch { name, .. } => cx.file_of(name, false).map(|f| f.display().to_string()),
+        E::RevertFailed { name, position, .. } => located(name, true, *position),
+        E::Stopped { name, position, reverting, .. } => located(name, *reverting, *position),
+        E::ChangedInPart { name, reverting, .. } => located(name, *reverting, None),
+        E::ChecksumMismatch { name, .. } => located(name, false, None),
         _ => None,
     };
     let failure = Failure::from(e);
@@ -441,7 +514,7 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
     outln!("database: {shown}");
     for e in &status.entries {
         let (state, when) = match &e.applied {
-            Some(a) if !a.success => ("FAILED ", a.installed_on.clone()),
+            Some(a) if !a.success => ("HALF   ", half_state(e)),
             Some(a) if !a.checksum_matches => ("CHANGED", a.installed_on.clone()),
             Some(a) => ("applied", format!("{} ({})", a.installed_on, duration(a.took))),
             None => ("pending", String::new()),
@@ -464,7 +537,7 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
         outln!("the database is ahead of these migrations: it has applied migrations that are not here");
     }
     if status.is_inconsistent() {
-        outln!("CHANGED: a migration was edited after it was applied; FAILED: it stopped partway (MySQL)");
+        outln!("CHANGED: a migration was edited after it was applied; HALF: it stopped partway (MySQL)");
     }
 }
 
@@ -481,6 +554,12 @@ fn status_json(status: &Status) -> serde_json::Value {
             "execution_ms": e.applied.as_ref().map(|a| a.took.as_millis() as u64),
             "checksum_matches": e.applied.as_ref().map(|a| a.checksum_matches),
             "success": e.applied.as_ref().map(|a| a.success),
+            "partial": e.applied.as_ref().and_then(|a| a.partial.as_ref()).map(|p| json!({
+                "reverting": p.reverting,
+                "done": p.done,
+                "running": p.running,
+                "failed": p.failed.as_ref().map(|(k, message)| json!({"statement": k, "error": message})),
+            })),
         })).collect::<Vec<_>>(),
         "unknown": status.unknown.iter().map(|u| json!({
             "version": u.version,

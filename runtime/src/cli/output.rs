@@ -87,6 +87,10 @@ impl From<crate::migrate::MigrateError> for Failure {
         use crate::migrate::MigrateError as E;
         let help = match &e {
             E::Failed { .. } => Some(format!("fix the migration's SQL, then run `{} up` again", command())),
+            E::Stopped { .. } | E::Unfinished { .. } | E::Dirty { .. } | E::Undecided { .. } => Some(format!(
+                "`{} status` shows which statements are in; `strata mark` records what you did by hand",
+                command()
+            )),
             E::ChecksumMismatch { .. } => Some(
                 "`git log -p` on the migration's file shows the edit; a change that is wanted goes in a new migration (`strata generate`)".to_owned(),
             ),

@@ -21,6 +21,42 @@ pub struct Applied {
     pub execution_time: i64,
 }
 
+/// A migration that stopped partway on a database that commits DDL as it goes (MySQL): which
+/// of its statements are in, as strata recorded them statement by statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial {
+    pub version: i64,
+    /// `true` when it stopped while being reverted (its down file ran partway).
+    pub reverting: bool,
+    /// How many statements are in the database (and recorded as such), from the first.
+    pub done: usize,
+    /// The statement (1-based) that was sent when the run stopped, if it stopped while one ran
+    /// that commits on its own (DDL): whether it is in is not recorded.
+    pub running: Option<usize>,
+    /// The statement (1-based) the database refused on the last run, and what it said.
+    pub failed: Option<(usize, String)>,
+    /// SHA-384 of the statements that are in ([`strata_schema::migrations::StatementsChecksum`]).
+    pub checksum: Vec<u8>,
+}
+
+/// Why applying or reverting one migration stopped.
+#[derive(Debug)]
+pub struct RunError {
+    pub source: sqlx::Error,
+    /// The statement (0-based, of [`strata_schema::replay::statements`]) that failed, when the
+    /// statements were sent one by one.
+    pub statement: Option<usize>,
+    /// The statements that are in the database and recorded as such, when some are though the
+    /// migration failed (MySQL commits as it goes); `None` when nothing of it stayed.
+    pub committed: Option<usize>,
+}
+
+impl From<sqlx::Error> for RunError {
+    fn from(source: sqlx::Error) -> Self {
+        RunError { source, statement: None, committed: None }
+    }
+}
+
 /// A database strata can migrate: SQLite, PostgreSQL, MySQL/MariaDB (by cargo feature).
 ///
 /// Every method works on one connection, which the migrator holds for the whole run.
@@ -56,12 +92,32 @@ pub trait Backend: sqlx::Database + private::Sealed {
     ) -> impl Future<Output = Result<Vec<Applied>, sqlx::Error>> + Send;
 
     /// Runs `m`'s up SQL and records it, in one transaction where the database allows.
-    /// `Ok(None)` when another migrator applied it first.
+    /// `Ok(None)` when another migrator applied it first. Where a migration can stop partway
+    /// ([`Partial`]), it carries on from the statements recorded as in.
     fn apply(
         conn: &mut Self::Connection,
         table: &str,
         m: &Migration,
-    ) -> impl Future<Output = Result<Option<Duration>, sqlx::Error>> + Send;
+    ) -> impl Future<Output = Result<Option<Duration>, RunError>> + Send;
+
+    /// The migrations that stopped partway, as recorded statement by statement; none on a
+    /// database that runs each migration in one transaction. Creates nothing.
+    fn partials(
+        conn: &mut Self::Connection,
+        table: &str,
+    ) -> impl Future<Output = Result<Vec<Partial>, sqlx::Error>> + Send {
+        let _ = (conn, table);
+        async { Ok(Vec::new()) }
+    }
+
+    /// The largest statement the server takes, in bytes (MySQL's `max_allowed_packet`), where
+    /// there is such a limit.
+    fn max_statement(
+        conn: &mut Self::Connection,
+    ) -> impl Future<Output = Result<Option<u64>, sqlx::Error>> + Send {
+        let _ = conn;
+        async { Ok(None) }
+    }
 
     /// The database's schema, read through its catalog and normalised (see [`crate::introspect`]).
     fn introspect(
@@ -80,7 +136,7 @@ pub trait Backend: sqlx::Database + private::Sealed {
         table: &str,
         m: &Migration,
         down: &str,
-    ) -> impl Future<Output = Result<Duration, sqlx::Error>> + Send;
+    ) -> impl Future<Output = Result<Duration, RunError>> + Send;
 }
 
 pub(crate) mod private {
@@ -152,17 +208,27 @@ pub fn create_table_sql(dialect: Dialect, table: &str) -> String {
 /// The statement that records `m` as applied, with its values written out: what `stamp` runs
 /// and what the offline script (`strata sql`) contains.
 pub fn record_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
-    let hex = strata_schema::migrations::hex(&m.sqlx_checksum);
-    let checksum = match dialect {
-        Dialect::Postgres => format!("'\\x{hex}'::bytea"),
-        _ => format!("X'{hex}'"),
-    };
+    let checksum = checksum_literal(dialect, &m.sqlx_checksum);
     format!(
         "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ({}, '{}', TRUE, {checksum}, 0);",
         quoted(dialect, table),
         m.version,
         m.description.replace('\'', "''")
     )
+}
+
+/// The table where MySQL records how far a running migration got (`<history>_progress`).
+pub fn progress_table(table: &str) -> String {
+    format!("{table}_progress")
+}
+
+/// A checksum written out as a literal of `dialect`.
+pub(crate) fn checksum_literal(dialect: Dialect, checksum: &[u8]) -> String {
+    let hex = strata_schema::migrations::hex(checksum);
+    match dialect {
+        Dialect::Postgres => format!("'\\x{hex}'::bytea"),
+        _ => format!("X'{hex}'"),
+    }
 }
 
 /// The statement that removes `version` from the history.

@@ -9,10 +9,72 @@ pub enum MigrateError {
     Connect(#[source] sqlx::Error),
     #[error("cannot read or write the migration history in `{table}`: {}", said(source))]
     History { table: String, source: sqlx::Error },
-    #[error("migration {name} failed, so the database stays at {at}: {}", said(source))]
-    Failed { name: String, at: String, source: sqlx::Error },
-    #[error("reverting migration {name} failed, so the database stays at {at}: {}", said(source))]
-    RevertFailed { name: String, at: String, source: sqlx::Error },
+    #[error("migration {name} failed{}, so the database stays at {at}: {}", of(*statement), said(source))]
+    Failed {
+        name: String,
+        at: String,
+        source: sqlx::Error,
+        /// The statement that failed and how many the file has, 1-based, when known.
+        statement: Option<(usize, usize)>,
+        /// Line and column in the file, when known.
+        position: Option<(usize, usize)>,
+    },
+    #[error("reverting migration {name} failed{}, so the database stays at {at}: {}", of(*statement), said(source))]
+    RevertFailed {
+        name: String,
+        at: String,
+        source: sqlx::Error,
+        statement: Option<(usize, usize)>,
+        position: Option<(usize, usize)>,
+    },
+    /// MySQL: a migration stopped partway, with some statements in, recorded as such.
+    #[error("{}", stopped(name, *version, *reverting, *statement, *committed, *lost, source))]
+    Stopped {
+        name: String,
+        version: i64,
+        /// It stopped while being reverted.
+        reverting: bool,
+        /// The statement it stopped at, and how many the file has, 1-based.
+        statement: (usize, usize),
+        /// How many statements are in, from the first.
+        committed: usize,
+        /// The connection was lost (the statement may be in), rather than the statement refused.
+        lost: bool,
+        source: sqlx::Error,
+        position: Option<(usize, usize)>,
+    },
+    #[error(
+        "{} migration {name} stopped partway on an earlier run ({state}), so {}",
+        if *reverting { "reverting" } else { "applying" },
+        if *reverting {
+            format!("it must be reverted to the end before anything else runs: `strata down` carries on from there; or restore its statements by hand and run `strata mark {version} --done`")
+        } else {
+            format!("it must be finished before anything else runs: fix the statement that failed and run `strata up`, which carries on from it; or undo its statements by hand and run `strata mark {version} --undone`")
+        }
+    )]
+    Unfinished { name: String, version: i64, reverting: bool, state: String },
+    #[error(
+        "statements 1–{done} of migration {name}{} ran on an earlier run and are in the database, and the file has changed them since; restore them as they ran: while the migration is half done only the statements after them may change",
+        if *reverting { "'s down file" } else { "" }
+    )]
+    ChangedInPart { name: String, done: usize, reverting: bool },
+    #[error(
+        "cannot tell whether statement {statement} of migration {name}{} is in the database: the run stopped while it ran, and {why}; look at the database, then run `strata mark {version} --through {statement}` if it is in or `strata mark {version} --through {}` if it is not, and carry on",
+        if *reverting { "'s down file" } else { "" },
+        statement - 1
+    )]
+    Undecided { name: String, version: i64, reverting: bool, statement: usize, why: String },
+    #[error(
+        "statement {} of {} of migration {name} is {} bytes, more than the server takes in one packet (`max_allowed_packet` = {limit}); nothing was run: raise the limit (`SET GLOBAL max_allowed_packet = ...` and in the server's configuration), or split the statement",
+        statement.0, statement.1, size
+    )]
+    TooLarge {
+        name: String,
+        statement: (usize, usize),
+        size: usize,
+        limit: u64,
+        position: Option<(usize, usize)>,
+    },
     #[error(
         "migration {name} was changed after it was applied: its checksum differs from the one recorded in `{table}`; restore the file as it was, and put the change in a new migration"
     )]
@@ -22,7 +84,7 @@ pub enum MigrateError {
     )]
     UnknownVersion { version: i64, description: String },
     #[error(
-        "migration {name} stopped partway on an earlier run (MySQL commits DDL statement by statement), so part of it may be in the database; compare the database with the migration, undo or finish its statements by hand, then run `DELETE FROM {table} WHERE version = {version}` and migrate again"
+        "migration {name} stopped partway on an earlier run, and which of its statements are in was not recorded (in `{table}` it has `success = false`, and nothing in `{table}_progress`: sqlx's migrator ran it); compare the database with the migration, finish or undo its statements by hand, then record which it is with `strata mark {version} --done` or `--undone`"
     )]
     Dirty { name: String, version: i64, table: String },
     #[error(
@@ -31,6 +93,12 @@ pub enum MigrateError {
     OutOfOrder { name: String, newest: String },
     #[error("migration {name} has no down SQL, so it cannot be reverted; the database stays at {at}")]
     Irreversible { name: String, at: String },
+    #[error(
+        "migration {name} is not half done (applied or reverted partway), so there is nothing to mark; `strata stamp` records a database as being at a version"
+    )]
+    NotHalfDone { name: String },
+    #[error("migration {name} has {total} statements, so there is no statement {statement}")]
+    NoSuchStatement { name: String, statement: usize, total: usize },
     #[error("no migration of this binary has version {0}")]
     UnknownTarget(i64),
     #[error("cannot replay the migrations: {0}")]
@@ -43,6 +111,48 @@ pub enum MigrateError {
         pending.join(", ")
     )]
     Pending { pending: Vec<String> },
+}
+
+/// " at statement 3 of 7", when known.
+fn of(statement: Option<(usize, usize)>) -> String {
+    statement.map_or_else(String::new, |(k, n)| format!(" at statement {k} of {n}"))
+}
+
+fn stopped(
+    name: &str,
+    version: i64,
+    reverting: bool,
+    (k, n): (usize, usize),
+    committed: usize,
+    lost: bool,
+    source: &sqlx::Error,
+) -> String {
+    let (doing, file, again, undo) = if reverting {
+        (
+            "reverting",
+            " of its down file",
+            "`strata down`",
+            format!("restore them by hand and run `strata mark {version} --done`"),
+        )
+    } else {
+        ("applying", "", "`strata up`", format!("undo them by hand and run `strata mark {version} --undone`"))
+    };
+    let r#in = match committed {
+        0 => "none of its statements is in".to_owned(),
+        1 => "statement 1 is in the database, and recorded as in".to_owned(),
+        c => format!("statements 1–{c} are in the database, and recorded as in"),
+    };
+    if lost {
+        format!(
+            "{doing} migration {name} stopped at statement {k} of {n}{file}: {}; {in} (MySQL commits as it goes); whether statement {k} is in, the next run finds out by comparing the database with the migrations, and carries on from there: run {again} again",
+            said(source)
+        )
+    } else {
+        format!(
+            "{doing} migration {name} failed at statement {k} of {n}{file}: {}; {in} (MySQL commits as it goes), so it is half done: fix statement {k} and run {again} again, which carries on from it and runs none of the others twice; or {undo}",
+            said(source)
+        )
+    }
 }
 
 /// What the database said, in its words: its message, and PostgreSQL's detail and hint. Not

@@ -6,7 +6,9 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 use strata_schema::Dialect;
 
 use super::Migration;
-use super::backend::{Applied, Backend, HistoryRow, create_table_sql, history_sql, lock_id, private, quoted};
+use super::backend::{
+    Applied, Backend, HistoryRow, RunError, create_table_sql, history_sql, lock_id, private, quoted,
+};
 
 impl private::Sealed for Postgres {}
 
@@ -54,9 +56,9 @@ impl Backend for Postgres {
         conn: &mut PgConnection,
         table: &str,
         m: &Migration,
-    ) -> Result<Option<Duration>, sqlx::Error> {
+    ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Postgres, table);
-        in_transaction(conn, !m.no_transaction, async |conn| {
+        Ok(in_transaction(conn, !m.no_transaction, async |conn| {
             let start = Instant::now();
             run(conn, m.up, m.no_transaction).await?;
             let took = start.elapsed();
@@ -71,7 +73,7 @@ impl Backend for Postgres {
             .await?;
             Ok(Some(took))
         })
-        .await
+        .await?)
     }
 
     async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {
@@ -83,9 +85,9 @@ impl Backend for Postgres {
         table: &str,
         m: &Migration,
         down: &str,
-    ) -> Result<Duration, sqlx::Error> {
+    ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Postgres, table);
-        in_transaction(conn, !m.down_no_transaction, async |conn| {
+        Ok(in_transaction(conn, !m.down_no_transaction, async |conn| {
             let start = Instant::now();
             run(conn, down, m.down_no_transaction).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = $1")))
@@ -94,7 +96,7 @@ impl Backend for Postgres {
                 .await?;
             Ok(start.elapsed())
         })
-        .await
+        .await?)
     }
 }
 

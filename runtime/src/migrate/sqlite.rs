@@ -7,7 +7,9 @@ use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection};
 use strata_schema::Dialect;
 
 use super::Migration;
-use super::backend::{Applied, Backend, HistoryRow, create_table_sql, history_sql, private, quoted};
+use super::backend::{
+    Applied, Backend, HistoryRow, RunError, create_table_sql, history_sql, private, quoted,
+};
 
 impl private::Sealed for Sqlite {}
 
@@ -48,7 +50,7 @@ impl Backend for Sqlite {
         conn: &mut SqliteConnection,
         table: &str,
         m: &Migration,
-    ) -> Result<Option<Duration>, sqlx::Error> {
+    ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Sqlite, table);
         let transactional = !m.no_transaction;
         if transactional {
@@ -70,7 +72,7 @@ impl Backend for Sqlite {
             Ok(Some(took))
         }
         .await;
-        finish(conn, transactional, result).await
+        Ok(finish(conn, transactional, result).await?)
     }
 
     async fn execute(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
@@ -82,7 +84,7 @@ impl Backend for Sqlite {
         table: &str,
         m: &Migration,
         down: &str,
-    ) -> Result<Duration, sqlx::Error> {
+    ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Sqlite, table);
         let transactional = !m.down_no_transaction;
         if transactional {
@@ -98,7 +100,7 @@ impl Backend for Sqlite {
             Ok(start.elapsed())
         }
         .await;
-        finish(conn, transactional, result).await
+        Ok(finish(conn, transactional, result).await?)
     }
 }
 

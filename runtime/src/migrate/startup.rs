@@ -49,7 +49,21 @@ impl Migrator {
                 Some(a) if !a.success => {
                     let (name, version, table) =
                         (e.migration.name(), e.migration.version, self.table.to_owned());
-                    return Err(MigrateError::Dirty { name, version, table });
+                    return Err(match &a.partial {
+                        Some(p) => {
+                            let sql =
+                                if p.reverting { e.migration.down.unwrap_or("") } else { e.migration.up };
+                            let total =
+                                strata_schema::replay::statements(strata_schema::Dialect::Mysql, sql).len();
+                            MigrateError::Unfinished {
+                                name,
+                                version,
+                                reverting: p.reverting,
+                                state: p.describe(total),
+                            }
+                        }
+                        None => MigrateError::Dirty { name, version, table },
+                    });
                 }
                 Some(a) if !a.checksum_matches => {
                     return Err(MigrateError::ChecksumMismatch {

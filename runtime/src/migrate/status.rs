@@ -29,6 +29,8 @@ pub struct AppliedInfo {
     pub checksum_matches: bool,
     /// `false` if it stopped partway (MySQL).
     pub success: bool,
+    /// How far it got, when it stopped partway and strata recorded its statements as they ran.
+    pub partial: Option<super::Partial>,
 }
 
 impl Status {
@@ -70,11 +72,27 @@ impl fmt::Display for Status {
                 None => writeln!(f, "pending   {}", e.migration.name())?,
                 Some(a) => {
                     let state = match (a.success, a.checksum_matches) {
-                        (false, _) => "FAILED  ",
+                        (false, _) => "HALF    ",
                         (true, false) => "CHANGED ",
                         (true, true) => "applied ",
                     };
-                    writeln!(f, "{state}  {}  ({}, {:.1?})", e.migration.name(), a.installed_on, a.took)?;
+                    match &a.partial {
+                        Some(p) => {
+                            let sql =
+                                if p.reverting { e.migration.down.unwrap_or("") } else { e.migration.up };
+                            // Only MySQL records a migration half done.
+                            let total =
+                                strata_schema::replay::statements(strata_schema::Dialect::Mysql, sql).len();
+                            writeln!(f, "{state}  {}  ({})", e.migration.name(), p.describe(total))?;
+                        }
+                        None => writeln!(
+                            f,
+                            "{state}  {}  ({}, {:.1?})",
+                            e.migration.name(),
+                            a.installed_on,
+                            a.took
+                        )?,
+                    }
                 }
             }
         }

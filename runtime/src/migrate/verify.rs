@@ -139,16 +139,25 @@ impl Migrator {
 }
 
 impl Migrator {
-    /// The live schema, without the history table and the unmanaged tables.
+    /// The live schema, without the history (and progress) table and the unmanaged tables.
     async fn live<DB: Backend>(&self, pool: &Pool<DB>) -> Result<strata_schema::Schema, MigrateError> {
         let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
-        let mut actual = DB::introspect(&mut conn).await.map_err(MigrateError::Introspect)?;
+        self.live_on(&mut conn).await
+    }
+
+    /// [`live`](Self::live), over a connection the caller holds (with the migration lock).
+    pub(crate) async fn live_on<DB: Backend>(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<DB>,
+    ) -> Result<strata_schema::Schema, MigrateError> {
+        let mut actual = DB::introspect(conn).await.map_err(MigrateError::Introspect)?;
         actual.remove_table(self.table);
+        actual.remove_table(&super::progress_table(self.table));
         Ok(self.managed(actual))
     }
 
     /// `schema` without the tables strata leaves alone.
-    fn managed(&self, mut schema: strata_schema::Schema) -> strata_schema::Schema {
+    pub(crate) fn managed(&self, mut schema: strata_schema::Schema) -> strata_schema::Schema {
         schema.tables.retain(|_, t| !self.is_unmanaged(&t.name));
         schema
     }

@@ -69,18 +69,27 @@ fn byte_offset(sql: &str, line: u64, column: u64) -> usize {
     line_start + in_line
 }
 
-/// The text of each statement of `sql`, from its first token to its last (the semicolon left
-/// out), for running them one at a time. `None` when `sql` does not tokenize.
-pub(crate) fn texts(dialect: Dialect, sql: &str) -> Option<Vec<&str>> {
+/// Where each statement of `sql` is, as byte ranges from its first token to its last (the
+/// semicolon left out), for running them one at a time. `None` when `sql` does not tokenize.
+pub(crate) fn spans(dialect: Dialect, sql: &str) -> Option<Vec<std::ops::Range<usize>>> {
     let statements = split(dialect, sql).ok()?;
+    // Where each line starts, once: looking each one up from the start of a large file would
+    // make the work grow with the square of its size.
+    let lines: Vec<usize> = std::iter::once(0).chain(sql.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let offset = |line: u64, column: u64| {
+        let start = lines.get(line.saturating_sub(1) as usize).copied().unwrap_or(sql.len());
+        start
+            + sql[start..].chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum::<usize>()
+    };
     Some(
         statements
             .iter()
             .filter_map(|s| {
                 let (first, last) = (s.tokens.first()?, s.tokens.last()?);
-                let start = byte_offset(sql, first.span.start.line, first.span.start.column);
-                let end = byte_offset(sql, last.span.end.line, last.span.end.column);
-                Some(&sql[start..end])
+                Some(
+                    offset(first.span.start.line, first.span.start.column)
+                        ..offset(last.span.end.line, last.span.end.column),
+                )
             })
             .collect(),
     )

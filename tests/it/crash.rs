@@ -1,0 +1,269 @@
+//! The migrator under crashes: `kill -9` of a process in the middle of `up`, and the server
+//! killing the migrator's connection (`KILL`, `pg_terminate_backend`), at random moments, on
+//! every database. After each, the documented recovery (run `up` again) must reach head with
+//! every statement run exactly once and the schema as the migrations make it.
+//!
+//! `STRATA_CRASH_TRIALS` sets the trials per kind and database (CI runs a few; the figures in
+//! `docs/reliability.md` come from a run with 200), `STRATA_CRASH_SEED` the first seed.
+
+use std::time::{Duration, Instant};
+
+use strata::Migrator;
+use strata::migrate::Backend;
+
+use crate::db;
+use crate::migrate::migrator;
+
+/// Eight migrations of DDL and data; each statement of data writes a key that may be written
+/// once only, so a statement run twice fails the recovery.
+fn trial() -> Migrator {
+    let mut ms: Vec<(i64, String, String, Option<String>)> = vec![(
+        1,
+        "log".into(),
+        "CREATE TABLE trial_log (step INT NOT NULL PRIMARY KEY)".into(),
+        Some("DROP TABLE trial_log".into()),
+    )];
+    for i in 2..=9 {
+        ms.push((
+            i,
+            format!("t{i}"),
+            format!(
+                "CREATE TABLE t{i} (id INT NOT NULL PRIMARY KEY, a INT);\n\
+                 INSERT INTO trial_log (step) VALUES ({i}01);\n\
+                 CREATE INDEX t{i}_a ON t{i} (a);\n\
+                 INSERT INTO t{i} (id, a) VALUES (1, 1), (2, 2);\n\
+                 ALTER TABLE t{i} ADD COLUMN b INT;\n\
+                 INSERT INTO trial_log (step) VALUES ({i}02);\n"
+            ),
+            Some(format!("DROP TABLE t{i};\nDELETE FROM trial_log WHERE step IN ({i}01, {i}02);\n")),
+        ));
+    }
+    let refs: Vec<(i64, &str, &str, Option<&str>)> =
+        ms.iter().map(|(v, d, u, down)| (*v, d.as_str(), u.as_str(), down.as_deref())).collect();
+    migrator(&refs)
+}
+
+/// The other half of the `kill -9` trials: run by the test binary in a child process, with the
+/// database in the environment; does nothing on its own.
+#[tokio::test]
+#[ignore = "run by the crash trials in child processes"]
+async fn child_up() {
+    let (Ok(dialect), Ok(url)) = (std::env::var("STRATA_CRASH_DIALECT"), std::env::var("STRATA_CRASH_URL"))
+    else {
+        return;
+    };
+    let m = trial();
+    let _ = match dialect.as_str() {
+        "sqlite" => m.run(&sqlx::SqlitePool::connect(&url).await.expect("connects")).await,
+        "postgres" => m.run(&sqlx::PgPool::connect(&url).await.expect("connects")).await,
+        _ => m.run(&sqlx::MySqlPool::connect(&url).await.expect("connects")).await,
+    };
+}
+
+fn trials() -> u64 {
+    std::env::var("STRATA_CRASH_TRIALS").ok().and_then(|n| n.parse().ok()).unwrap_or(5)
+}
+
+/// xorshift64*: the moments of the kills, the same for the same seed.
+struct Seeds(u64);
+
+impl Seeds {
+    fn start() -> Self {
+        let seed: u64 = std::env::var("STRATA_CRASH_SEED").ok().and_then(|n| n.parse().ok()).unwrap_or(1);
+        Seeds(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// A duration in `[0, most)`.
+    fn within(&mut self, most: Duration) -> Duration {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let r = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        most.mul_f64(r as f64 / (1u64 << 53) as f64)
+    }
+}
+
+/// What the trials found, for the figures.
+#[derive(Default, Debug)]
+struct Tally {
+    trials: u64,
+    /// Left with a migration half done (MySQL), carried on by the recovery.
+    half: u64,
+    /// Of those, stopped while a statement ran, decided by comparing with the replay.
+    running: u64,
+    /// Left at a version short of head (nothing half done).
+    between: u64,
+    /// Already at head (the kill came after the run).
+    at_head: u64,
+}
+
+/// After a crash: where it was left, then the recovery (`up` again) and the proof of head.
+async fn recover<DB: Backend>(pool: &sqlx::Pool<DB>, tally: &mut Tally, what: &str) {
+    let m = trial();
+    let status = m.status(pool).await.expect("status after the crash");
+    tally.trials += 1;
+    let half = status.entries.iter().find_map(|e| e.applied.as_ref().filter(|a| !a.success));
+    match half {
+        Some(a) => {
+            let p = a
+                .partial
+                .as_ref()
+                .unwrap_or_else(|| panic!("{what}: a half-done migration without its progress:\n{status}"));
+            tally.half += 1;
+            tally.running += u64::from(p.running.is_some());
+        }
+        None if status.is_up_to_date() => tally.at_head += 1,
+        None => tally.between += 1,
+    }
+    m.run(pool).await.unwrap_or_else(|e| panic!("{what}: the recovery fails: {e}\n{status}"));
+    let after = m.status(pool).await.expect("status");
+    assert!(after.is_up_to_date(), "{what}: {after}");
+    let differences = m.differences_at(pool, Some(9)).await.expect("compares");
+    assert!(differences.is_empty(), "{what}: {differences:?}");
+}
+
+/// [`recover`], then the proof that every data statement ran exactly once.
+macro_rules! recover {
+    ($pool:expr, $tally:expr, $what:expr) => {{
+        let what = $what;
+        recover($pool, $tally, &what).await;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM trial_log").fetch_one($pool).await.expect("counts");
+        assert_eq!(n, 16, "{what}: every data statement ran exactly once");
+    }};
+}
+
+/// Runs `up` in a child process and kills it (`SIGKILL`) at a random moment of its run.
+fn kill_9(dialect: &str, url: &str, at: Duration) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut child = std::process::Command::new(exe)
+        .args(["--exact", "crash::child_up", "--ignored", "--quiet"])
+        .env("STRATA_CRASH_DIALECT", dialect)
+        .env("STRATA_CRASH_URL", url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("a child process starts");
+    std::thread::sleep(at);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// How long a child's whole run takes, start-up included: the span the kills fall in.
+fn span(dialect: &str, url: &str) -> Duration {
+    let start = Instant::now();
+    let exe = std::env::current_exe().expect("the test binary");
+    let status = std::process::Command::new(exe)
+        .args(["--exact", "crash::child_up", "--ignored", "--quiet"])
+        .env("STRATA_CRASH_DIALECT", dialect)
+        .env("STRATA_CRASH_URL", url)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("a child process runs");
+    assert!(status.success(), "the child's run fails");
+    start.elapsed()
+}
+
+#[tokio::test]
+async fn kill_9_during_up_leaves_a_database_that_recovers() {
+    let mut seeds = Seeds::start();
+    let n = trials();
+
+    let mut tally = Tally::default();
+    let url = db::sqlite_url("crash_span");
+    let most = span("sqlite", &url).mul_f64(1.2);
+    for t in 0..n {
+        let url = db::sqlite_url("crash");
+        kill_9("sqlite", &url, seeds.within(most));
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+        recover!(&pool, &mut tally, format!("SQLite, trial {t}"));
+        pool.close().await;
+    }
+    eprintln!("kill -9, SQLite: {tally:?}");
+
+    if db::url(db::POSTGRES_URL).is_some() {
+        let mut tally = Tally::default();
+        let _ = db::postgres_pool("crash_span").await;
+        let most =
+            span("postgres", &db::server_url(db::POSTGRES_URL, "crash_span").expect("set")).mul_f64(1.2);
+        for t in 0..n {
+            let pool = db::postgres_pool("crash").await.expect("set");
+            kill_9("postgres", &db::server_url(db::POSTGRES_URL, "crash").expect("set"), seeds.within(most));
+            recover!(&pool, &mut tally, format!("PostgreSQL, trial {t}"));
+            pool.close().await;
+        }
+        eprintln!("kill -9, PostgreSQL: {tally:?}");
+    }
+
+    if db::url(db::MYSQL_URL).is_some() {
+        let mut tally = Tally::default();
+        let _ = db::mysql_pool("crash_span").await;
+        let most = span("mysql", &db::server_url(db::MYSQL_URL, "crash_span").expect("set")).mul_f64(1.2);
+        for t in 0..n {
+            let pool = db::mysql_pool("crash").await.expect("set");
+            kill_9("mysql", &db::server_url(db::MYSQL_URL, "crash").expect("set"), seeds.within(most));
+            recover!(&pool, &mut tally, format!("MariaDB, trial {t}"));
+            pool.close().await;
+        }
+        eprintln!("kill -9, MariaDB: {tally:?}");
+    }
+}
+
+/// The server kills the migrator's connection at a random moment of `up`.
+#[tokio::test]
+async fn a_connection_killed_by_the_server_leaves_a_database_that_recovers() {
+    let mut seeds = Seeds::start();
+    let n = trials();
+    if let Some(url) = db::server_url(db::POSTGRES_URL, "crash_conn") {
+        let mut tally = Tally::default();
+        let most = {
+            let pool = db::postgres_pool("crash_conn").await.expect("set");
+            let start = Instant::now();
+            trial().run(&pool).await.expect("runs");
+            start.elapsed().mul_f64(1.2)
+        };
+        for t in 0..n {
+            let pool = db::postgres_pool("crash_conn").await.expect("set");
+            let victim = sqlx::PgPool::connect(&url).await.expect("connects");
+            let run = tokio::spawn(async move { trial().run(&victim).await });
+            tokio::time::sleep(seeds.within(most)).await;
+            sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'strata_t_crash_conn' AND pid <> pg_backend_pid()")
+                .execute(&pool)
+                .await
+                .expect("kills");
+            let _ = run.await;
+            recover!(&pool, &mut tally, format!("PostgreSQL, trial {t}"));
+            pool.close().await;
+        }
+        eprintln!("connection killed, PostgreSQL: {tally:?}");
+    }
+    if let Some(url) = db::server_url(db::MYSQL_URL, "crash_conn") {
+        let mut tally = Tally::default();
+        let most = {
+            let pool = db::mysql_pool("crash_conn").await.expect("set");
+            let start = Instant::now();
+            trial().run(&pool).await.expect("runs");
+            start.elapsed().mul_f64(1.2)
+        };
+        for t in 0..n {
+            let pool = db::mysql_pool("crash_conn").await.expect("set");
+            let victim = sqlx::MySqlPool::connect(&url).await.expect("connects");
+            let run = tokio::spawn(async move { trial().run(&victim).await });
+            tokio::time::sleep(seeds.within(most)).await;
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM information_schema.processlist WHERE db = 'strata_t_crash_conn' AND id <> CONNECTION_ID()",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("lists");
+            for id in ids {
+                let _ =
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL CONNECTION {id}"))).execute(&pool).await;
+            }
+            let _ = run.await;
+            recover!(&pool, &mut tally, format!("MariaDB, trial {t}"));
+            pool.close().await;
+        }
+        eprintln!("connection killed, MariaDB: {tally:?}");
+    }
+}
