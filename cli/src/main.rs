@@ -68,6 +68,9 @@ enum Command {
     },
     /// After a merge: give this branch's migrations versions after the other branch's
     Renumber,
+    /// Record every migration in strata.sum as it is now, after an edit you mean (never run by
+    /// generate on its own)
+    Hash,
     /// Write #[derive(Model)] structs for the schema, to adopt an existing project
     Models {
         /// Read a live database (URL, or DATABASE_URL with no value) instead of the migrations
@@ -144,6 +147,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Hash => {
+            let p = Project::open(dir)?;
+            let recorded = project::hash(&p)?;
+            if recorded.is_empty() {
+                outln!("strata.sum already records every migration as it is; nothing changed");
+            } else {
+                for r in &recorded {
+                    outln!("recorded: {r}");
+                }
+                outln!("strata.sum records every migration as it is now");
+            }
+            Ok(())
+        }
         Command::Models { database, output } => {
             let text = match database {
                 Some(url) => {
@@ -169,6 +185,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Database(command) => {
             let p = Project::open(dir)?;
+            // Listing the history runs nothing; it helps most when the file is in conflict.
+            if !matches!(command, MigrateCommand::History) {
+                project::refuse_stale(&p, "nothing was run")?;
+            }
             let models = match &command {
                 MigrateCommand::Verify => {
                     let found = p.models()?;

@@ -119,6 +119,13 @@ pub enum MigrateCommand {
     },
     /// Compare the live database with its migrations and the models
     Verify,
+    /// Record in the history the checksum of each applied migration's file as it is now, after
+    /// an edit that changes nothing it does (line endings, spacing, comments)
+    Repair {
+        /// Repair even when the database does not hold what the migrations make now
+        #[arg(long)]
+        force: bool,
+    },
     /// Record what you found or did about a migration that stopped partway (MySQL): it is in
     /// (--done), it is not (--undone), or its first N statements are (--through N)
     Mark {

@@ -286,6 +286,7 @@ impl Migrator {
                     installed_on: a.installed_on.clone(),
                     took: Duration::from_nanos(u64::try_from(a.execution_time).unwrap_or(0)),
                     checksum_matches: matches(m, &a.checksum),
+                    exact: a.checksum[..] == m.sqlx_checksum[..],
                     success: a.success,
                     partial: partials.iter().find(|p| p.version == m.version && !a.success).cloned(),
                 }),

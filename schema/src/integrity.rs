@@ -11,7 +11,11 @@ pub const INTEGRITY_FILE: &str = "strata.sum";
 
 const HEADER: &str = "# strata: every migration of this directory, in order, with the SHA-384 of its up SQL.\n\
 # Two branches that each add a migration conflict here, on purpose: put the migrations in\n\
-# order, then record them again.\n";
+# order, then record them again. `open` instead of a checksum: written by `generate --empty`\n\
+# to be filled in; the next `strata generate` or `strata hash` records it.\n";
+
+/// What `generate --empty` records instead of a checksum: the migration is to be filled in.
+pub const OPEN: &str = "open";
 
 /// The line that records `m`.
 pub fn line(m: &Migration) -> String {
@@ -22,6 +26,11 @@ pub fn line(m: &Migration) -> String {
 /// of its up SQL (`migrations::checksum`) and its description.
 pub fn record(version: &str, checksum: &[u8; 48], description: &str) -> String {
     format!("{version} {} {}", crate::migrations::hex(checksum), description.replace(' ', "_"))
+}
+
+/// The line for a migration written empty, to be filled in (see [`OPEN`]).
+pub fn record_open(version: &str, description: &str) -> String {
+    format!("{version} {OPEN} {}", description.replace(' ', "_"))
 }
 
 /// The whole file for `set`.
@@ -85,11 +94,13 @@ fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
     }
     for (m, found) in set.migrations.iter().zip(&recorded_at) {
         match found {
-            None => problems.push(format!("migration `{}` is not recorded in `{file}`: add the line `{}`", m.name(), line(m))),
-            Some((at, checksum)) if *checksum != m.checksum_hex() => problems.push(format!(
-                "migration `{}` changed after `{file}` recorded it (line {at}); databases that applied it will refuse the new text: put the change in a new migration, or, if it was never applied anywhere, record it again as `{}`",
-                m.name(),
-                line(m)
+            None => problems.push(format!(
+                "migration `{}` is not recorded in `{file}`: `strata generate` records the migrations it writes; `strata hash` records one written by hand",
+                m.name()
+            )),
+            Some((at, checksum)) if *checksum != OPEN && *checksum != m.checksum_hex() => problems.push(format!(
+                "migration `{}` changed after `{file}` recorded it (line {at}); databases that applied it will refuse the new text: put the change in a new migration, or, if the edit is meant (it was never applied anywhere, or only fixes what a failed run left), record it again with `strata hash`",
+                m.name()
             )),
             Some(_) => {}
         }
@@ -138,6 +149,18 @@ mod tests {
         assert!(check_text(&s, &render(&s), Path::new("strata.sum")).is_empty());
     }
 
+    /// `generate --empty` records a migration open: filled in, it agrees with the file still;
+    /// rendering the directory again records its checksum.
+    #[test]
+    fn an_open_migration_is_filled_in_freely() {
+        let s = set(&[("1", "CREATE TABLE a (id INT);"), ("2", "INSERT INTO a VALUES (1);")]);
+        let text = format!("{HEADER}{}\n{}\n", line(&s.migrations[0]), record_open("2", "m"));
+        assert!(check_text(&s, &text, Path::new("strata.sum")).is_empty());
+        let rendered = render(&s);
+        assert!(rendered.contains(&line(&s.migrations[1])));
+        assert!(rendered.lines().filter(|l| !l.starts_with('#')).all(|l| !l.contains(OPEN)), "{rendered}");
+    }
+
     #[test]
     fn disagreements_are_named() {
         let recorded = set(&[("1", "CREATE TABLE a (id INT);"), ("3", "CREATE TABLE c (id INT);")]);
@@ -145,7 +168,8 @@ mod tests {
         let problems = check_text(&now, &render(&recorded), Path::new("strata.sum"));
         assert!(problems.iter().any(|p| p.contains("`1_m` changed after")), "{problems:?}");
         assert!(
-            problems.iter().any(|p| p.contains("`2_m` is not recorded") && p.contains("add the line `2 ")),
+            problems.iter().any(|p| p.contains("`2_m` is not recorded")
+                && p.contains("`strata hash` records one written by hand")),
             "{problems:?}"
         );
         assert!(

@@ -384,6 +384,7 @@ fn a_failed_migration_is_shown_at_its_up_file_and_statement() {
         )
         .expect("up");
         std::fs::write(dir.join("20260101000000_bad.down.sql"), "DROP TABLE t;\n").expect("down");
+        p.ok(&["hash"]);
         let out = p.fails(&["up"], 2);
         assert!(out.contains("migration 20260101000000_bad failed"), "{dialect}: {out}");
         let at = match dialect {
@@ -471,6 +472,7 @@ fn a_half_done_mysql_migration_is_shown_carried_on_and_marked() {
         .expect("up");
     std::fs::write(dir.join("20260101000000_half.down.sql"), "DROP TABLE b;\nDROP TABLE c;\nDROP TABLE a;\n")
         .expect("down");
+    p.ok(&["hash"]);
     let out = p.fails(&["up"], 2);
     assert!(out.contains("failed at statement 3 of 4: Table 'a' already exists"), "{out}");
     assert!(out.contains("statements 1–2 are in the database, and recorded as in"), "{out}");
@@ -490,9 +492,12 @@ fn a_half_done_mysql_migration_is_shown_carried_on_and_marked() {
             .expect("JSON");
     assert_eq!(json["migrations"][0]["partial"]["done"], 2, "{json}");
 
-    // Fixed: `up` carries on from statement 3; the INSERT ran once.
+    // Fixed, and the edit recorded as meant: `up` carries on from statement 3; the INSERT ran once.
     std::fs::write(&up, "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\n\n  CREATE TABLE c (id INT);\nCREATE TABLE b (id INT);\n")
         .expect("up");
+    let out = p.fails(&["up"], 2);
+    assert!(out.contains("changed after `strata.sum` recorded it"), "{out}");
+    p.ok(&["hash"]);
     let out = p.ok(&["up"]);
     assert!(out.contains("the database is at 20260101000000_half (head)"), "{out}");
     let n: i64 =
@@ -520,4 +525,67 @@ fn a_half_done_mysql_migration_is_shown_carried_on_and_marked() {
     let out = p.ok(&["mark", "20260101000000", "--undone"]);
     assert!(out.contains("recorded 20260101000000_half as not applied (no SQL was run)"), "{out}");
     assert!(p.ok(&["status"]).contains("1 pending"));
+}
+
+/// `strata.sum` is read by every command that runs migrations, `generate` never records an edit
+/// on its own (`strata hash` does, when asked), a migration written by `generate --empty` is
+/// filled in with no more ceremony, and `repair` records an applied migration's new checksum
+/// only when the edit changed nothing it does.
+#[test]
+fn the_integrity_file_is_enforced_and_recorded_only_when_asked() {
+    let p = Project::new("integrity", db::sqlite_url("cli_integrity"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    p.ok(&["generate", "--empty", "-m", "backfill"]);
+    let sum = || std::fs::read_to_string(p.root.join("migrations/strata.sum")).expect("strata.sum");
+    assert!(sum().lines().any(|l| l.ends_with(" open backfill")), "{}", sum());
+    // Filled in: nothing more to do.
+    let [users, backfill] = <[String; 2]>::try_from(history(&p)).expect("two migrations");
+    let backfill_up = p.root.join(format!("migrations/{backfill}.up.sql"));
+    std::fs::write(&backfill_up, "INSERT INTO users (email) VALUES ('a@example.com');\n").expect("fills in");
+    p.ok(&["check"]);
+    p.ok(&["up"]);
+
+    // An applied migration edited: every database command and `generate` stop, naming it.
+    let users_up = p.root.join(format!("migrations/{users}.up.sql"));
+    let original = std::fs::read_to_string(&users_up).expect("reads");
+    std::fs::write(&users_up, format!("{original}CREATE TABLE extra (id INTEGER);\n")).expect("edits");
+    let before = sum();
+    for command in [&["up"][..], &["status"], &["down"], &["current"], &["sql"]] {
+        let out = p.fails(command, 2);
+        assert!(
+            out.contains("the migrations do not match `strata.sum`, so nothing was run: 1 problem"),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("migration `{users}` changed after `strata.sum` recorded it")),
+            "{out}"
+        );
+        assert!(out.contains("--> migrations/strata.sum"), "{out}");
+    }
+    let out = p.fails(&["generate", "-m", "more"], 2);
+    assert!(out.contains("so nothing was written"), "{out}");
+    assert_eq!(sum(), before, "generate recorded nothing");
+
+    // Recorded when asked; the database still refuses the edited file, and `repair` will not
+    // record a checksum for an edit that changed what the migration does.
+    let out = p.ok(&["hash"]);
+    assert!(out.contains(&format!("recorded: {users} again (it changed since it was recorded)")), "{out}");
+    assert!(out.contains(&format!("recorded: {backfill} (it was open, to be filled in)")), "{out}");
+    assert!(p.ok(&["hash"]).contains("nothing changed"));
+    let out = p.fails(&["up"], 2);
+    assert!(out.contains(&format!("migration {users} was changed after it was applied")), "{out}");
+    let out = p.fails(&["repair"], 1);
+    assert!(out.contains("so the checksums of") && out.contains("table `extra`"), "{out}");
+
+    // An edit of line endings only: strata accepts it, sqlx would not; `repair` records the
+    // file's exact bytes, once.
+    std::fs::write(&users_up, original.replace('\n', "\r\n")).expect("CRLF");
+    p.ok(&["hash"]);
+    p.ok(&["status"]);
+    let out = p.ok(&["repair"]);
+    assert!(out.contains(&format!("repaired  {users}")), "{out}");
+    assert!(p.ok(&["repair"]).contains("nothing to repair"));
 }

@@ -256,6 +256,33 @@ async fn run<DB: Backend>(
             }
             inconsistent(&status)?;
         }
+        MigrateCommand::Repair { force } => {
+            let status = m.status(pool).await?;
+            let changed: Vec<&crate::migrate::Entry> = status
+                .entries
+                .iter()
+                .filter(|e| e.applied.as_ref().is_some_and(|a| a.success && !a.exact))
+                .collect();
+            if changed.is_empty() {
+                outln!("the history records every applied migration as its file is now; nothing to repair");
+                return Ok(());
+            }
+            // An edit that changes what a migration does is not repaired: it goes in a new one.
+            let differences = m.differences_at(pool, status.current()).await?;
+            if !differences.is_empty() && !force {
+                let mut f = Failure::new(format!(
+                    "the database does not hold what the migrations make now ({} difference(s)), so the checksums of {} are not repaired: an edit changed what a migration does",
+                    differences.len(),
+                    changed.iter().map(|e| e.migration.name()).collect::<Vec<_>>().join(", ")
+                ))
+                .found();
+                f.notes.extend(differences);
+                return Err(f.help("restore the edited files (`git log -p`), and put the change in a new migration; `repair --force` records the checksums anyway"));
+            }
+            for s in m.repair(pool).await? {
+                outln!("repaired  {} (the history records its file as it is now)", s.name);
+            }
+        }
         MigrateCommand::Mark { migration: text, done, undone, through } => {
             let x = version(m, text)?;
             let mark = match (done, undone, through) {

@@ -148,30 +148,30 @@ impl Migrator {
                 return Err(MigrateError::NotHalfDone { name: m.name() });
             }
             let t = quoted(DB::DIALECT, self.table);
-            let forget_progress = match partial {
-                Some(_) => format!("DELETE FROM {} WHERE version = {version};\n", quoted(DB::DIALECT, &progress_table(self.table))),
-                None => String::new(),
-            };
-            let (begin, commit) = match DB::DIALECT {
-                strata_schema::Dialect::Mysql => ("START TRANSACTION", "COMMIT"),
-                _ => ("BEGIN", "COMMIT"),
-            };
-            let sql = match mark {
+            let mut sql = vec![match mark {
                 Mark::Done => format!(
-                    "{begin};\nUPDATE {t} SET success = TRUE, checksum = {} WHERE version = {version};\n{forget_progress}{commit}",
+                    "UPDATE {t} SET success = TRUE, checksum = {} WHERE version = {version};",
                     super::backend::checksum_literal(DB::DIALECT, &m.sqlx_checksum)
                 ),
-                Mark::Undone => format!("{begin};\nDELETE FROM {t} WHERE version = {version};\n{forget_progress}{commit}"),
+                Mark::Undone => format!("DELETE FROM {t} WHERE version = {version};"),
                 Mark::Through(n) => {
                     let Some(p) = partial else { return Err(MigrateError::NotHalfDone { name: m.name() }) };
-                    let total = strata_schema::replay::statements(DB::DIALECT, Self::partial_sql(m, p.reverting)).len();
+                    let total =
+                        strata_schema::replay::statements(DB::DIALECT, Self::partial_sql(m, p.reverting))
+                            .len();
                     if n > total {
                         return Err(MigrateError::NoSuchStatement { name: m.name(), statement: n, total });
                     }
                     return self.record_through::<DB>(&mut conn, m, p.reverting, n).await;
                 }
-            };
-            DB::execute(&mut conn, &sql).await.map_err(|e| self.history(e))
+            }];
+            if partial.is_some() {
+                sql.push(format!(
+                    "DELETE FROM {} WHERE version = {version};",
+                    quoted(DB::DIALECT, &progress_table(self.table))
+                ));
+            }
+            self.record::<DB>(&mut conn, &sql).await
         }
         .await;
         self.close::<DB, _>(&mut conn, result).await

@@ -50,16 +50,65 @@ impl Migrator {
                     (false, None) => {}
                 }
             }
-            if !sql.is_empty() {
-                let script = match DB::DIALECT {
-                    Dialect::Mysql => format!("START TRANSACTION;\n{}\nCOMMIT;", sql.join("\n")),
-                    _ => format!("BEGIN;\n{}\nCOMMIT;", sql.join("\n")),
-                };
-                DB::execute(&mut conn, &script).await.map_err(|e| self.history(e))?;
-            }
+            self.record::<DB>(&mut conn, &sql).await?;
             Ok(report)
         }
         .await;
         self.close::<DB, _>(&mut conn, result).await
+    }
+
+    /// Records in the history the checksum of each applied migration's file as it is now, where
+    /// the history holds another: after an edit of an applied migration that changes nothing it
+    /// does (line endings, spacing, comments), as Flyway's `repair`. sqlx's migrator refuses a
+    /// database whose recorded checksum is not the one of the file's exact bytes (a file checked
+    /// out with other line endings); strata accepts line endings, but records what sqlx reads.
+    /// Returns the migrations repaired. Runs no migration SQL; whether the edit changed what a
+    /// migration does is for the caller to check first ([`differences_at`](Self::differences_at),
+    /// as `strata repair` does).
+    pub async fn repair<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Vec<Step>, MigrateError> {
+        let (mut conn, applied) = self.open(pool).await?;
+        let result = async {
+            let mut sql = Vec::new();
+            let mut repaired = Vec::new();
+            for a in applied.iter().filter(|a| a.success) {
+                let Some(m) = self.find(a.version) else {
+                    return Err(MigrateError::UnknownVersion {
+                        version: a.version,
+                        description: a.description.clone(),
+                    });
+                };
+                if a.checksum[..] != m.sqlx_checksum[..] {
+                    sql.push(format!(
+                        "UPDATE {} SET checksum = {} WHERE version = {};",
+                        super::backend::quoted(DB::DIALECT, self.table),
+                        super::backend::checksum_literal(DB::DIALECT, &m.sqlx_checksum),
+                        m.version
+                    ));
+                    repaired.push(Step {
+                        version: m.version,
+                        name: m.name(),
+                        took: std::time::Duration::ZERO,
+                    });
+                }
+            }
+            self.record::<DB>(&mut conn, &sql).await?;
+            Ok(repaired)
+        }
+        .await;
+        self.close::<DB, _>(&mut conn, result).await
+    }
+
+    /// Runs statements of the history (no migration SQL) in one transaction: all or none.
+    pub(crate) async fn record<DB: Backend>(
+        &self,
+        conn: &mut sqlx::pool::PoolConnection<DB>,
+        statements: &[String],
+    ) -> Result<(), MigrateError> {
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let begin = if DB::DIALECT == Dialect::Mysql { "START TRANSACTION" } else { "BEGIN" };
+        let script = format!("{begin};\n{}\nCOMMIT;", statements.join("\n"));
+        DB::execute(conn, &script).await.map_err(|e| self.history(e))
     }
 }

@@ -27,6 +27,9 @@ pub struct AppliedInfo {
     pub took: Duration,
     /// `false` if the file changed after it was applied.
     pub checksum_matches: bool,
+    /// The history holds the checksum of the file's exact bytes, which sqlx's migrator checks
+    /// (`false` after a change of line endings, which strata accepts).
+    pub exact: bool,
     /// `false` if it stopped partway (MySQL).
     pub success: bool,
     /// How far it got, when it stopped partway and strata recorded its statements as they ran.

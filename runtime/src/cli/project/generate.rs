@@ -22,7 +22,8 @@ pub struct Generate {
 
 /// Writes the migration; returns the files written (none when nothing changed).
 pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Failure> {
-    team::refuse_conflict(project)?;
+    // A changed migration is never recorded again on the way: that takes `strata hash`.
+    team::refuse_stale(project, "nothing was written")?;
     let (plan, changes) = if args.empty {
         let up = "-- Write the up SQL here (a data migration, say). `strata check` replays it.\n";
         let down = "-- Write the SQL that undoes the up here.\n";
@@ -92,7 +93,7 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         return Err(Failure::new("the message has no letters or digits to name the migration with")
             .help("`strata generate -m \"add phone to users\"`"));
     }
-    let written = write(project, &description, &plan)?;
+    let written = write(project, &description, &plan, args.empty)?;
     if changes {
         for c in &plan.changes {
             outln!("  {c}");
@@ -110,7 +111,8 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
 }
 
 /// The files in the directory's own layout, and `strata.sum` recorded again.
-fn write(project: &Project, description: &str, plan: &Plan) -> Result<Vec<PathBuf>, Failure> {
+/// A migration written `empty` is recorded open, to be filled in without recording it again.
+fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Result<Vec<PathBuf>, Failure> {
     let dir = &project.dir;
     let set = project.set()?;
     let layout = set.migrations.last().map_or(Layout::SqlxReversible, |m| m.layout);
@@ -151,11 +153,15 @@ fn write(project: &Project, description: &str, plan: &Plan) -> Result<Vec<PathBu
     }
     // The directory as read, and the new migration last (its version is the newest).
     let mut sum = strata_schema::integrity::render(set);
-    sum.push_str(&strata_schema::integrity::record(
-        &version.to_string(),
-        &strata_schema::migrations::checksum(&plan.up.sql),
-        description,
-    ));
+    sum.push_str(&if empty {
+        strata_schema::integrity::record_open(&version.to_string(), description)
+    } else {
+        strata_schema::integrity::record(
+            &version.to_string(),
+            &strata_schema::migrations::checksum(&plan.up.sql),
+            description,
+        )
+    });
     sum.push('\n');
     team::write_sum_text(dir, &sum)?;
     Ok(files.into_iter().map(|(p, _)| p).collect())

@@ -109,6 +109,66 @@ pub(super) fn refuse_conflict(project: &Project) -> Result<(), Failure> {
     }
 }
 
+/// `strata.sum` must record the directory as it is before anything is written from it or run
+/// from it: `generate`, and every command of a database. Stops with what `check` says, and
+/// changes nothing (a conflict is told as `check` tells it).
+pub fn refuse_stale(project: &Project, doing: &str) -> Result<(), Failure> {
+    refuse_conflict(project)?;
+    let problems = integrity::check(project.set()?);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut f = Failure::new(format!(
+        "the migrations do not match `{INTEGRITY_FILE}`, so {doing}: {} problem{}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    ))
+    .at(shown(&project.dir.join(INTEGRITY_FILE)));
+    f.notes.extend(problems);
+    Err(f.help(
+        "`strata check` says the same; `strata hash` records the directory as it is, once each edit is one you mean",
+    ))
+}
+
+/// `strata hash`: records every migration as it is in `strata.sum`, after edits the user
+/// means (a migration never applied anywhere, or one written by hand). Returns what it
+/// recorded anew, in words; empty when the file already recorded the directory.
+pub fn hash(project: &Project) -> Result<Vec<String>, Failure> {
+    refuse_conflict(project)?;
+    let set = project.set()?;
+    let before = std::fs::read_to_string(project.dir.join(INTEGRITY_FILE)).unwrap_or_default();
+    let recorded: std::collections::HashMap<&str, &str> = before
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            Some((parts.next()?, parts.next()?))
+        })
+        .collect();
+    let mut said = Vec::new();
+    for m in &set.migrations {
+        let number = m.version_number.to_string();
+        match recorded.get(m.version.as_str()).or_else(|| recorded.get(number.as_str())) {
+            None => said.push(format!("{} (it was not recorded)", m.name())),
+            Some(&integrity::OPEN) => said.push(format!("{} (it was open, to be filled in)", m.name())),
+            Some(c) if *c != m.checksum_hex() => {
+                said.push(format!("{} again (it changed since it was recorded)", m.name()))
+            }
+            Some(_) => {}
+        }
+    }
+    for v in recorded.keys() {
+        if !set.migrations.iter().any(|m| m.version == *v || m.version_number.to_string() == *v) {
+            said.push(format!("no line for {v} any more (no such migration in the directory)"));
+        }
+    }
+    if before != integrity::render(set) {
+        write_sum(set)?;
+    }
+    Ok(said)
+}
+
 fn find<'a>(set: &'a MigrationSet, v: &str) -> Option<&'a Migration> {
     set.migrations.iter().find(|m| m.version == v || m.version_number.to_string() == v)
 }
