@@ -101,6 +101,13 @@ pub fn statement_spans(dialect: Dialect, sql: &str) -> Vec<std::ops::Range<usize
     split::spans(dialect, sql).unwrap_or_else(|| std::iter::once(0..sql.len()).collect())
 }
 
+/// `sql` cut into pieces of whole statements of about `size` bytes, at semicolons outside
+/// strings, quoted names, comments and trigger bodies: what SQLite runs piece by piece, as it
+/// copies the rest of a script at every statement it reads.
+pub fn pieces(sql: &str, size: usize) -> Vec<&str> {
+    split::pieces(sql, size)
+}
+
 /// Whether `sql` holds no statement at all: only white space, comments and semicolons (a
 /// migration kept for its number, or a down with nothing to undo). MySQL refuses to run such
 /// text ("Query was empty"); there is nothing to run.

@@ -66,7 +66,7 @@ impl Backend for Sqlite {
                 return Ok(None);
             }
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            run(conn, m.up).await?;
             let took = start.elapsed();
             record(conn, &t, m, took).await?;
             Ok(Some(took))
@@ -92,7 +92,7 @@ impl Backend for Sqlite {
         }
         let result = async {
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            run(conn, down).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = ?")))
                 .bind(m.version)
                 .execute(&mut *conn)
@@ -102,6 +102,17 @@ impl Backend for Sqlite {
         .await;
         Ok(finish(conn, transactional, result).await?)
     }
+}
+
+/// Runs a script in pieces of whole statements: SQLite copies the rest of a script each time it
+/// reads a statement of it, which sent whole makes a large data migration take the square of its
+/// size (a 7 MB file: 7.6 s, against 0.26 s for `sqlite3`).
+async fn run(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
+    const PIECE: usize = 4096;
+    for piece in strata_schema::replay::pieces(sql, PIECE) {
+        sqlx::raw_sql(AssertSqlSafe(piece)).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn record(

@@ -449,3 +449,94 @@ fn name_after(s: &Statement, keywords: &[Keyword]) -> Option<sqlparser::tokenize
     }
     name
 }
+
+/// `sql` cut into pieces of whole statements, each about `size` bytes or more (one statement
+/// larger than that is a piece of its own), cut only at a semicolon outside strings, quoted
+/// names, comments and trigger bodies. For databases that read a script one statement at a
+/// time and copy the rest of it each time (SQLite's `prepare`): sent in pieces, the work grows
+/// with the script's size rather than its square. Reads bytes, not tokens: a 50 MB script is
+/// cut without holding its tokens.
+pub(crate) fn pieces(sql: &str, size: usize) -> Vec<&str> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    // The statement's leading words (enough to see `CREATE TEMP TRIGGER`), and the depth of
+    // `BEGIN`/`CASE` ... `END` inside a trigger's body.
+    let (mut words, mut block, mut depth) = (0usize, false, 0usize);
+    let skip_to = |from: usize, end: &[u8]| {
+        b[from..].windows(end.len()).position(|w| w == end).map_or(b.len(), |p| from + p + end.len())
+    };
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() {
+                    if b[i] == q {
+                        if b.get(i + 1) == Some(&q) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'[' => i = skip_to(i + 1, b"]"),
+            b'-' if b.get(i + 1) == Some(&b'-') => i = skip_to(i + 2, b"\n"),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_to(i + 2, b"*/"),
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let from = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$') {
+                    i += 1;
+                }
+                let word = &sql[from..i];
+                if words < 8 {
+                    words += 1;
+                    block = block || word.eq_ignore_ascii_case("TRIGGER");
+                }
+                if block {
+                    if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("CASE") {
+                        depth += 1;
+                    } else if word.eq_ignore_ascii_case("END") {
+                        depth = depth.saturating_sub(1);
+                    }
+                }
+            }
+            b';' if depth == 0 => {
+                i += 1;
+                (words, block) = (0, false);
+                if i - start >= size {
+                    out.push(&sql[start..i]);
+                    start = i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if start < b.len() {
+        out.push(&sql[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod pieces_tests {
+    use super::pieces;
+
+    #[test]
+    fn pieces_are_whole_statements_and_make_the_script() {
+        let sql = "CREATE TABLE t (a TEXT); -- a; comment\nINSERT INTO t VALUES ('x;''y'); /* ; */ INSERT INTO \"t;\" VALUES (1);\n\
+                   CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = CASE WHEN 1 THEN 'a;' END; DELETE FROM t; END;\nSELECT [a;b] FROM t;";
+        for size in [0, 1, 10, 60, 1000] {
+            let p = pieces(sql, size);
+            assert_eq!(p.concat(), sql, "size {size}");
+            for piece in &p[..p.len() - 1] {
+                assert!(piece.trim_end().ends_with(';'), "{piece:?}");
+            }
+        }
+        let p = pieces(sql, 0);
+        assert_eq!(p.len(), 5, "{p:#?}");
+        assert!(p[3].contains("CREATE TRIGGER") && p[3].trim_end().ends_with("END;"), "{p:#?}");
+    }
+}
