@@ -7,6 +7,8 @@ mod config;
 mod dialect;
 pub mod diff;
 pub mod expr;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod integrity;
 pub mod migrations;
 pub mod model;
