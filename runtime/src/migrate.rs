@@ -277,7 +277,7 @@ impl Migrator {
             } else {
                 (Vec::new(), Vec::new())
             };
-        let entries = self
+        let mut entries: Vec<Entry> = self
             .migrations
             .iter()
             .map(|m| Entry {
@@ -289,9 +289,22 @@ impl Migrator {
                     exact: a.checksum[..] == m.sqlx_checksum[..],
                     success: a.success,
                     partial: partials.iter().find(|p| p.version == m.version && !a.success).cloned(),
+                    out_of_order: None,
                 }),
             })
             .collect();
+        // A migration applied later than one that comes after it was applied out of order; the
+        // history's times say so (to the second, as the databases record them).
+        for i in 0..entries.len() {
+            let Some(when) = entries[i].applied.as_ref().map(|a| a.installed_on.clone()) else { continue };
+            let newer = entries[i + 1..]
+                .iter()
+                .find(|e| e.applied.as_ref().is_some_and(|a| a.installed_on < when))
+                .map(|e| e.migration.name());
+            if let Some(a) = entries[i].applied.as_mut() {
+                a.out_of_order = newer;
+            }
+        }
         let unknown = applied.into_iter().filter(|a| self.find(a.version).is_none()).collect();
         Ok(Status { entries, unknown })
     }

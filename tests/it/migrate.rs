@@ -524,6 +524,14 @@ async fn a_migration_older_than_the_applied_ones_is_refused() {
     let logged: Vec<i64> =
         sqlx::query_scalar("SELECT n FROM run_log ORDER BY n").fetch_all(&pool).await.expect("reads");
     assert_eq!(logged, [3], "nothing was applied");
+    // Allowed, it is applied, and the history shows it was applied out of order (by its time,
+    // which the databases record to the second).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let report = merged.allow_out_of_order(true).run(&pool).await.expect("allowed");
     assert_eq!(versions(&report.applied), [2]);
+    let status = merged.status(&pool).await.expect("status");
+    let two = status.entries[1].applied.as_ref().expect("applied");
+    assert_eq!(two.out_of_order.as_deref(), Some("3_second"), "{status}");
+    assert!(status.to_string().contains("out of order: after 3_second"), "{status}");
+    assert!(status.entries[2].applied.as_ref().expect("applied").out_of_order.is_none());
 }

@@ -543,7 +543,15 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
         let (state, when) = match &e.applied {
             Some(a) if !a.success => ("HALF   ", half_state(e)),
             Some(a) if !a.checksum_matches => ("CHANGED", a.installed_on.clone()),
-            Some(a) => ("applied", format!("{} ({})", a.installed_on, duration(a.took))),
+            Some(a) => (
+                "applied",
+                match &a.out_of_order {
+                    Some(newer) => {
+                        format!("{} ({}), out of order: after {newer}", a.installed_on, duration(a.took))
+                    }
+                    None => format!("{} ({})", a.installed_on, duration(a.took)),
+                },
+            ),
             None => ("pending", String::new()),
         };
         outln!("  {state}  {:<40} {when}", e.migration.name());
@@ -581,6 +589,7 @@ fn status_json(status: &Status) -> serde_json::Value {
             "execution_ms": e.applied.as_ref().map(|a| a.took.as_millis() as u64),
             "checksum_matches": e.applied.as_ref().map(|a| a.checksum_matches),
             "success": e.applied.as_ref().map(|a| a.success),
+            "out_of_order_after": e.applied.as_ref().and_then(|a| a.out_of_order.clone()),
             "partial": e.applied.as_ref().and_then(|a| a.partial.as_ref()).map(|p| json!({
                 "reverting": p.reverting,
                 "done": p.done,

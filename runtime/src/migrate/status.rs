@@ -34,6 +34,9 @@ pub struct AppliedInfo {
     pub success: bool,
     /// How far it got, when it stopped partway and strata recorded its statements as they ran.
     pub partial: Option<super::Partial>,
+    /// Applied out of order: after this migration, which comes after it (`up --out-of-order`),
+    /// as the times the history records show.
+    pub out_of_order: Option<String>,
 }
 
 impl Status {
@@ -88,13 +91,19 @@ impl fmt::Display for Status {
                                 strata_schema::replay::statements(strata_schema::Dialect::Mysql, sql).len();
                             writeln!(f, "{state}  {}  ({})", e.migration.name(), p.describe(total))?;
                         }
-                        None => writeln!(
-                            f,
-                            "{state}  {}  ({}, {:.1?})",
-                            e.migration.name(),
-                            a.installed_on,
-                            a.took
-                        )?,
+                        None => {
+                            let order = a
+                                .out_of_order
+                                .as_ref()
+                                .map_or(String::new(), |n| format!(", out of order: after {n}"));
+                            writeln!(
+                                f,
+                                "{state}  {}  ({}, {:.1?}{order})",
+                                e.migration.name(),
+                                a.installed_on,
+                                a.took
+                            )?
+                        }
                     }
                 }
             }
