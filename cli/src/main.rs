@@ -90,6 +90,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    strata::cli::redact_panics();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,

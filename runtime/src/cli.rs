@@ -38,7 +38,7 @@ pub mod project;
 
 use std::process::ExitCode;
 
-pub use output::{Failure, exit, redact, write_err, write_out};
+pub use output::{Failure, exit, redact, redact_panics, write_err, write_out};
 
 use crate::Migrator;
 
@@ -151,6 +151,7 @@ impl Migrate {
     /// returns the exit code.
     pub async fn run(&self, migrator: &Migrator) -> ExitCode {
         output::mounted_in_this_binary();
+        output::redact_panics();
         let models = crate::models().map(crate::TableDef::to_table).collect();
         output::exit(self.execute(migrator, models, None).await)
     }

@@ -362,6 +362,34 @@ fn passwords_never_reach_the_output() {
             assert!(!printed.contains(secret), "`strata {}` printed `{secret}`:\n{printed}", args.join(" "));
         }
     }
+    // From `.env`, percent-encoded, and a MySQL server that refuses the password.
+    let p = Project::new("secrets_dotenv", String::new());
+    p.ok(&["init", "--dialect", "postgres"]);
+    std::fs::write(p.root.join(".env"), format!("DATABASE_URL={}\n", with("hunter%2F7"))).expect(".env");
+    let out = p.strata_from_dotenv(&["status", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = p.strata_from_dotenv(&[
+        "up",
+        "--database-url",
+        "postgres://app:hunter8@127.0.0.1:1/x",
+        "--connect-timeout",
+        "1",
+    ]);
+    assert!(!out.status.success());
+    for secret in ["hunter", "%2F7"] {
+        assert!(
+            !text(&out).contains(secret) && !text(&p.strata_from_dotenv(&["current"])).contains(secret),
+            "{}",
+            text(&out)
+        );
+    }
+    if let Some(mysql) = db::server_url(db::MYSQL_URL, "cli_secrets") {
+        let p = Project::new("secrets_mysql", mysql.replacen("://root@", "://root:hunter10@", 1));
+        p.ok(&["init", "--dialect", "mysql"]);
+        let out = p.strata(&["status"]);
+        assert!(!out.status.success() && !text(&out).contains("hunter10"), "{}", text(&out));
+        assert!(text(&out).contains("root:***@"), "{}", text(&out));
+    }
 }
 
 /// A failing up is shown at the up file (not the down file beside it), at the line and column

@@ -50,6 +50,18 @@ impl Project {
             .expect("strata runs")
     }
 
+    /// Runs `strata <args>` in the project with no `DATABASE_URL` in the environment (a `.env`
+    /// file may give one).
+    pub fn strata_from_dotenv(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(args)
+            .current_dir(&self.root)
+            .env_remove("DATABASE_URL")
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .expect("strata runs")
+    }
+
     /// `strata <args>`, which must succeed; its standard output.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.strata(args);

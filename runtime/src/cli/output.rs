@@ -174,7 +174,7 @@ pub fn exit(result: Result<(), Failure>) -> ExitCode {
 }
 
 /// `text` with the password of every URL in it replaced by `***`: database URLs never reach a
-/// message whole. The password of the user-info (`user:***@host`, whatever characters it holds,
+/// message whole (see [`redact_panics`] for panics). The password of the user-info (`user:***@host`, whatever characters it holds,
 /// raw or percent-encoded, up to the last `@` before the query) and of the query parameters
 /// drivers read one from (`?password=***`).
 pub fn redact(text: &str) -> String {
@@ -276,8 +276,38 @@ pub(crate) fn duration(d: std::time::Duration) -> String {
     if d.as_secs() >= 1 { format!("{:.1} s", d.as_secs_f64()) } else { format!("{} ms", d.as_millis()) }
 }
 
+/// Makes a panic's message pass through [`redact`] before it is printed, as every other
+/// message does: what panics may quote a URL (a driver's message, a value shown by `expect`).
+/// The `strata` binary and [`Migrate::run`](super::Migrate::run) call it first.
+pub fn redact_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let _ = writeln!(std::io::stderr(), "{}", panic_text(info.payload(), info.location()));
+    }));
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send), at: Option<&std::panic::Location<'_>>) -> String {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned());
+    let at = at.map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+    format!(
+        "error: strata panicked{at}: {}\n   = note: this is a bug in strata; please report it",
+        redact(&message)
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_panic_prints_no_password() {
+        let payload: Box<dyn std::any::Any + Send> =
+            Box::new("called `Result::unwrap()` on `postgres://app:hunter9@db/prod`".to_owned());
+        let text = super::panic_text(payload.as_ref(), None);
+        assert!(text.contains("postgres://app:***@db/prod") && !text.contains("hunter9"), "{text}");
+    }
+
     use super::redact;
 
     #[test]
