@@ -53,11 +53,12 @@ async fn child_up() {
         return;
     };
     let m = trial();
-    let _ = match dialect.as_str() {
+    let result = match dialect.as_str() {
         "sqlite" => m.run(&sqlx::SqlitePool::connect(&url).await.expect("connects")).await,
         "postgres" => m.run(&sqlx::PgPool::connect(&url).await.expect("connects")).await,
         _ => m.run(&sqlx::MySqlPool::connect(&url).await.expect("connects")).await,
     };
+    result.expect("the child's run succeeds");
 }
 
 fn trials() -> u64 {
@@ -131,6 +132,73 @@ macro_rules! recover {
             sqlx::query_scalar("SELECT COUNT(*) FROM trial_log").fetch_one($pool).await.expect("counts");
         assert_eq!(n, 16, "{what}: every data statement ran exactly once");
     }};
+}
+
+/// `deployers` processes run `up` at once on one database, as many replicas of an application
+/// starting together: each succeeds, and each migration is applied once.
+fn deploy_at_once(dialect: &str, url: &str, deployers: usize) {
+    let exe = std::env::current_exe().expect("the test binary");
+    let children: Vec<std::process::Child> = (0..deployers)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args(["--exact", "crash::child_up", "--ignored", "--quiet"])
+                .env("STRATA_CRASH_DIALECT", dialect)
+                .env("STRATA_CRASH_URL", url)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("a child process starts")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("the child ends").success(), "{dialect}: a deployer failed");
+    }
+}
+
+fn deploy_trials() -> u64 {
+    std::env::var("STRATA_DEPLOY_TRIALS").ok().and_then(|n| n.parse().ok()).unwrap_or(2)
+}
+
+/// 16 deployers at once, `STRATA_DEPLOY_TRIALS` times per database (CI: 2; the figures in
+/// `docs/reliability.md`: 50).
+#[tokio::test]
+async fn sixteen_deployers_at_once_apply_each_migration_once() {
+    let n = deploy_trials();
+    let mut done = Vec::new();
+    for t in 0..n {
+        let url = db::sqlite_url("deploy");
+        deploy_at_once("sqlite", &url, 16);
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+        let mut tally = Tally::default();
+        recover!(&pool, &mut tally, format!("SQLite, trial {t}"));
+        assert_eq!(tally.at_head, 1, "SQLite, trial {t}: at head without recovery");
+    }
+    done.push("SQLite");
+    if db::url(db::POSTGRES_URL).is_some() {
+        for t in 0..n {
+            let pool = db::postgres_pool("deploy").await.expect("set");
+            deploy_at_once("postgres", &db::server_url(db::POSTGRES_URL, "deploy").expect("set"), 16);
+            let mut tally = Tally::default();
+            recover!(&pool, &mut tally, format!("PostgreSQL, trial {t}"));
+            assert_eq!(tally.at_head, 1, "PostgreSQL, trial {t}: at head without recovery");
+            pool.close().await;
+        }
+        done.push("PostgreSQL");
+    }
+    if db::url(db::MYSQL_URL).is_some() {
+        for t in 0..n {
+            let pool = db::mysql_pool("deploy").await.expect("set");
+            deploy_at_once("mysql", &db::server_url(db::MYSQL_URL, "deploy").expect("set"), 16);
+            let mut tally = Tally::default();
+            recover!(&pool, &mut tally, format!("MariaDB, trial {t}"));
+            assert_eq!(tally.at_head, 1, "MariaDB, trial {t}: at head without recovery");
+            pool.close().await;
+        }
+        done.push("MariaDB");
+    }
+    eprintln!(
+        "16 deployers x {n} trials: every deployer succeeded, each migration applied once, on {}",
+        done.join(", ")
+    );
 }
 
 /// Runs `up` in a child process and kills it (`SIGKILL`) at a random moment of its run.

@@ -106,9 +106,11 @@ impl Backend for Sqlite {
 
 /// Runs a script in pieces of whole statements: SQLite copies the rest of a script each time it
 /// reads a statement of it, which sent whole makes a large data migration take the square of its
-/// size (a 7 MB file: 7.6 s, against 0.26 s for `sqlite3`).
+/// size (a 7 MB file: 7.6 s, against 0.26 s for `sqlite3`; in pieces, 0.5 s).
 async fn run(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
-    const PIECE: usize = 4096;
+    // Small pieces copy little; each costs a call through sqlx. 1 KiB was the fastest of
+    // 256 B to 16 KiB on a 50 MB file of one-row INSERTs (`bench/large.sh`).
+    const PIECE: usize = 1024;
     for piece in strata_schema::replay::pieces(sql, PIECE) {
         sqlx::raw_sql(AssertSqlSafe(piece)).execute(&mut *conn).await?;
     }
