@@ -107,6 +107,20 @@ async fn mysql_forgets_a_migration_whose_first_statement_fails() {
     assert!(e.to_string().contains("so the database stays at version 1 (1_ok)"), "{e}");
     let status = m.status(&pool).await.expect("status");
     assert!(!status.is_inconsistent() && status.pending().count() == 1, "{status}");
+
+    // A syntax error is shown where MySQL found it: its line in the statement, and the column
+    // where the text it quotes starts.
+    let m = migrator(&[
+        ONE,
+        (
+            2,
+            "syntax",
+            "CREATE TABLE a1 (id INT);\nCREATE TABLE a2 (id INT,\n  name TEXT,\n  ,oops INT);",
+            None,
+        ),
+    ]);
+    let e = m.run(&pool).await.expect_err("fails");
+    assert!(matches!(e, MigrateError::Stopped { statement: (2, 2), position: Some((4, 4)), .. }), "{e:?}");
 }
 
 #[tokio::test]

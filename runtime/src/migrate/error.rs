@@ -174,21 +174,57 @@ fn said(e: &sqlx::Error) -> String {
 }
 
 /// Where in `sql` (the text sent) the database located its error: 1-based line and column, from
-/// PostgreSQL's position (a character offset); `None` from a database that gives none.
-#[cfg(feature = "postgres")]
+/// PostgreSQL's position (a character offset), or from MySQL's "near '...' at line N" (the
+/// line, and the column where the quoted text starts on it); `None` from a database that
+/// gives none.
 pub fn error_position(e: &sqlx::Error, sql: &str) -> Option<(usize, usize)> {
-    let d = e.as_database_error()?.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
-    let sqlx::postgres::PgErrorPosition::Original(at) = d.position()? else { return None };
-    let before: String = sql.chars().take(at.saturating_sub(1)).collect();
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let d = e.as_database_error()?;
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        let sqlx::postgres::PgErrorPosition::Original(at) = pg.position()? else { return None };
+        let before: String = sql.chars().take(at.saturating_sub(1)).collect();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        return Some((line, column));
+    }
+    #[cfg(feature = "mysql")]
+    if d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some() {
+        return mysql_position(d.message(), sql);
+    }
+    let _ = sql;
+    None
+}
+
+/// MySQL's syntax errors end in "near '<the text from there>' at line N", N counted in the
+/// statement sent.
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+fn mysql_position(message: &str, sql: &str) -> Option<(usize, usize)> {
+    let (rest, line) = message.rsplit_once(" at line ")?;
+    let line: usize = line.trim().parse().ok()?;
+    let text = sql.lines().nth(line.checked_sub(1)?)?;
+    // The quoted text runs on past the statement (into what was sent after it), and is cut
+    // short: it starts where the rest of the line is a beginning of it, or it of the line.
+    let near = rest.rsplit_once("near '").map_or("", |(_, n)| n.strip_suffix('\'').unwrap_or(n));
+    let column = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| !near.is_empty() && (near.starts_with(&text[i..]) || text[i..].starts_with(near)))
+        .map_or(1, |at| text[..at].chars().count() + 1);
     Some((line, column))
 }
 
-/// Without PostgreSQL support, no database here gives a position.
-#[cfg(not(feature = "postgres"))]
-pub fn error_position(_: &sqlx::Error, _: &str) -> Option<(usize, usize)> {
-    None
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mysql_syntax_errors_are_located() {
+        let sql = "CREATE TABLE x (id INT,\n  name TEXT,\n  ,oops INT)";
+        let message = "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near 'oops INT)' at line 3";
+        assert_eq!(super::mysql_position(message, sql), Some((3, 4)));
+        let on = message.replace("'oops INT)'", "'oops INT);\nUPDATE progress SET done = 2'");
+        assert_eq!(super::mysql_position(&on, sql), Some((3, 4)));
+        assert_eq!(super::mysql_position("near '' at line 1", "SELECT"), Some((1, 1)));
+        assert_eq!(super::mysql_position("Unknown data type: 'oops'", sql), None);
+    }
 }
 
 /// One migration applied or reverted by a run.
