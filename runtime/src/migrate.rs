@@ -11,6 +11,7 @@ mod error;
 mod mysql;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod progress;
 mod resume;
 #[cfg(feature = "sqlite")]
 mod sqlite;

@@ -10,13 +10,15 @@ use std::time::{Duration, Instant};
 
 use strata::Migrator;
 use strata::migrate::Backend;
+use strata::schema::Dialect;
 
 use crate::db;
 use crate::migrate::migrator;
 
 /// Eight migrations of DDL and data; each statement of data writes a key that may be written
-/// once only, so a statement run twice fails the recovery.
-fn trial() -> Migrator {
+/// once only, so a statement run twice fails the recovery. On PostgreSQL the fifth runs outside
+/// a transaction (`-- no-transaction`, its index made `CONCURRENTLY`), statement by statement.
+fn trial(dialect: Dialect) -> Migrator {
     let mut ms: Vec<(i64, String, String, Option<String>)> = vec![(
         1,
         "log".into(),
@@ -38,6 +40,11 @@ fn trial() -> Migrator {
             Some(format!("DROP TABLE t{i};\nDELETE FROM trial_log WHERE step IN ({i}01, {i}02);\n")),
         ));
     }
+    if dialect == Dialect::Postgres {
+        let (_, _, up, down) = &mut ms[4];
+        *up = format!("-- no-transaction\n{}", up.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY"));
+        *down = down.as_ref().map(|d| format!("-- no-transaction\n{d}"));
+    }
     let refs: Vec<(i64, &str, &str, Option<&str>)> =
         ms.iter().map(|(v, d, u, down)| (*v, d.as_str(), u.as_str(), down.as_deref())).collect();
     migrator(&refs)
@@ -52,7 +59,11 @@ async fn child_up() {
     else {
         return;
     };
-    let m = trial();
+    let m = trial(match dialect.as_str() {
+        "sqlite" => Dialect::Sqlite,
+        "postgres" => Dialect::Postgres,
+        _ => Dialect::Mysql,
+    });
     let result = match dialect.as_str() {
         "sqlite" => m.run(&sqlx::SqlitePool::connect(&url).await.expect("connects")).await,
         "postgres" => m.run(&sqlx::PgPool::connect(&url).await.expect("connects")).await,
@@ -100,7 +111,7 @@ struct Tally {
 
 /// After a crash: where it was left, then the recovery (`up` again) and the proof of head.
 async fn recover<DB: Backend>(pool: &sqlx::Pool<DB>, tally: &mut Tally, what: &str) {
-    let m = trial();
+    let m = trial(DB::DIALECT);
     let status = m.status(pool).await.expect("status after the crash");
     tally.trials += 1;
     let half = status.entries.iter().find_map(|e| e.applied.as_ref().filter(|a| !a.success));
@@ -144,13 +155,18 @@ fn deploy_at_once(dialect: &str, url: &str, deployers: usize) {
                 .args(["--exact", "crash::child_up", "--ignored", "--quiet"])
                 .env("STRATA_CRASH_DIALECT", dialect)
                 .env("STRATA_CRASH_URL", url)
-                .stdout(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
                 .spawn()
                 .expect("a child process starts")
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().expect("the child ends").success(), "{dialect}: a deployer failed");
+    for c in children {
+        let out = c.wait_with_output().expect("the child ends");
+        assert!(
+            out.status.success(),
+            "{dialect}: a deployer failed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }
 
@@ -287,13 +303,13 @@ async fn a_connection_killed_by_the_server_leaves_a_database_that_recovers() {
         let most = {
             let pool = db::postgres_pool("crash_conn").await.expect("set");
             let start = Instant::now();
-            trial().run(&pool).await.expect("runs");
+            trial(Dialect::Postgres).run(&pool).await.expect("runs");
             start.elapsed().mul_f64(1.2)
         };
         for t in 0..n {
             let pool = db::postgres_pool("crash_conn").await.expect("set");
             let victim = sqlx::PgPool::connect(&url).await.expect("connects");
-            let run = tokio::spawn(async move { trial().run(&victim).await });
+            let run = tokio::spawn(async move { trial(Dialect::Postgres).run(&victim).await });
             tokio::time::sleep(seeds.within(most)).await;
             sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'strata_t_crash_conn' AND pid <> pg_backend_pid()")
                 .execute(&pool)
@@ -310,13 +326,13 @@ async fn a_connection_killed_by_the_server_leaves_a_database_that_recovers() {
         let most = {
             let pool = db::mysql_pool("crash_conn").await.expect("set");
             let start = Instant::now();
-            trial().run(&pool).await.expect("runs");
+            trial(Dialect::Mysql).run(&pool).await.expect("runs");
             start.elapsed().mul_f64(1.2)
         };
         for t in 0..n {
             let pool = db::mysql_pool("crash_conn").await.expect("set");
             let victim = sqlx::MySqlPool::connect(&url).await.expect("connects");
-            let run = tokio::spawn(async move { trial().run(&victim).await });
+            let run = tokio::spawn(async move { trial(Dialect::Mysql).run(&victim).await });
             tokio::time::sleep(seeds.within(most)).await;
             let ids: Vec<i64> = sqlx::query_scalar(
                 "SELECT id FROM information_schema.processlist WHERE db = 'strata_t_crash_conn' AND id <> CONNECTION_ID()",

@@ -27,8 +27,8 @@ pub(crate) fn migrator(ms: &[(i64, &str, &str, Option<&str>)]) -> Migrator {
             down: down.map(leak),
             checksum: checksum(up),
             sqlx_checksum: sqlx_checksum(up),
-            no_transaction: false,
-            down_no_transaction: false,
+            no_transaction: strata::schema::migrations::says_no_transaction(up),
+            down_no_transaction: down.is_some_and(strata::schema::migrations::says_no_transaction),
         })
         .collect();
     Migrator::new(Box::leak(migrations.into_boxed_slice()))

@@ -266,3 +266,56 @@ async fn mysql_sends_a_large_migration_in_pieces_and_names_the_packet_limit() {
     assert!(e.to_string().contains(&format!("(`max_allowed_packet` = {limit}); nothing was run")), "{e}");
     assert!(tables(&pool).await.iter().all(|t| t.starts_with("_sqlx")), "nothing was created");
 }
+
+/// PostgreSQL runs a `-- no-transaction` migration statement by statement, each committed on its
+/// own (`CREATE INDEX CONCURRENTLY` refuses a transaction): it is recorded as it goes, as on
+/// MySQL, and a run that stops partway is carried on, never run twice.
+#[tokio::test]
+async fn postgres_carries_on_a_no_transaction_migration_that_stopped() {
+    let Some(pool) = db::postgres_pool("resume_pg").await else { return };
+    let up = |third: &str| {
+        format!(
+            "-- no-transaction\nCREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n{third};\nCREATE TABLE b (id INT);\n"
+        )
+    };
+    let down =
+        "-- no-transaction\nDROP TABLE b;\nDROP INDEX CONCURRENTLY a_id;\nDROP TABLE c;\nDROP TABLE a;\n";
+    let broken = migrator(&[ONE, (2, "half", &up("CREATE TABLE a (id INT)"), Some(down))]);
+    let e = broken.run(&pool).await.expect_err("statement 4 fails");
+    assert!(
+        matches!(
+            e,
+            MigrateError::Stopped {
+                statement: (4, 5),
+                committed: 3,
+                lost: false,
+                position: Some((5, 1)),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let status = broken.status(&pool).await.expect("status");
+    assert!(
+        status
+            .to_string()
+            .contains("statements 1–3 of 5 are in; statement 4 failed: relation \"a\" already exists"),
+        "{status}"
+    );
+    let fixed = migrator(&[ONE, (2, "half", &up("CREATE TABLE c (id INT)"), Some(down))]);
+    fixed.run(&pool).await.expect("carries on from statement 4");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM a").fetch_one(&pool).await.expect("counts");
+    assert_eq!(n, 1, "the INSERT ran once");
+    assert!(fixed.status(&pool).await.expect("status").is_up_to_date());
+    assert_eq!(fixed.differences_at(&pool, Some(2)).await.expect("compares"), Vec::<String>::new());
+    // Its down, the same way; the first statement failing leaves it applied, as before.
+    let bad_down = migrator(&[
+        ONE,
+        (2, "half", &up("CREATE TABLE c (id INT)"), Some("-- no-transaction\nDROP TABLE nothing;\n")),
+    ]);
+    let e = bad_down.undo(&pool, 1).await.expect_err("fails");
+    assert!(matches!(e, MigrateError::RevertFailed { statement: Some((1, 1)), .. }), "{e:?}");
+    assert!(fixed.status(&pool).await.expect("status").is_up_to_date());
+    fixed.undo(&pool, 1).await.expect("reverts");
+    assert_eq!(fixed.differences_at(&pool, Some(1)).await.expect("compares"), Vec::<String>::new());
+}

@@ -191,7 +191,7 @@ pub fn error_position(e: &sqlx::Error, sql: &str) -> Option<(usize, usize)> {
     if d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some() {
         return mysql_position(d.message(), sql);
     }
-    let _ = sql;
+    let _ = (sql, d);
     None
 }
 

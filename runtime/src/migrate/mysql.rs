@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, MySql, MySqlConnection};
 use strata_schema::Dialect;
-use strata_schema::migrations::{StatementsChecksum, hex};
 
 use super::Migration;
 use super::backend::{
     Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
     progress_table, quoted,
 };
+use super::progress::{self, Record};
 
 impl private::Sealed for MySql {}
 
@@ -30,23 +30,6 @@ const GROUP: usize = 1 << 20;
 async fn database_lock_id(conn: &mut MySqlConnection) -> Result<String, sqlx::Error> {
     let name: String = sqlx::query_scalar("SELECT CAST(DATABASE() AS CHAR)").fetch_one(conn).await?;
     Ok(format!("{:x}", lock_id(&name)))
-}
-
-/// The progress table: one row per migration that is running or stopped partway, removed in
-/// the transaction that records the migration as done (or as reverted).
-pub(crate) fn create_progress_sql(table: &str) -> String {
-    format!(
-        "CREATE TABLE IF NOT EXISTS {} (
-    version BIGINT PRIMARY KEY,
-    reverting BOOLEAN NOT NULL,
-    done INT NOT NULL,
-    running INT NULL,
-    failed INT NULL,
-    error TEXT NULL,
-    checksum BLOB NOT NULL
-)",
-        quoted(Dialect::Mysql, &progress_table(table))
-    )
 }
 
 impl Backend for MySql {
@@ -77,7 +60,11 @@ impl Backend for MySql {
     }
 
     async fn ensure_table(conn: &mut MySqlConnection, table: &str) -> Result<(), sqlx::Error> {
-        let sql = format!("{};\n{}", create_table_sql(Dialect::Mysql, table), create_progress_sql(table));
+        let sql = format!(
+            "{};\n{}",
+            create_table_sql(Dialect::Mysql, table),
+            progress::create_sql(Dialect::Mysql, table)
+        );
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
     }
 
@@ -93,29 +80,14 @@ impl Backend for MySql {
     }
 
     async fn partials(conn: &mut MySqlConnection, table: &str) -> Result<Vec<Partial>, sqlx::Error> {
-        let progress = progress_table(table);
-        if !Self::has_table(conn, &progress).await? {
+        if !Self::has_table(conn, &progress_table(table)).await? {
             return Ok(Vec::new());
         }
-        type Row = (i64, bool, i64, Option<i64>, Option<i64>, Option<String>, Vec<u8>);
-        let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT version, reverting, done, running, failed, CAST(error AS CHAR), checksum FROM {} ORDER BY version",
-            quoted(Dialect::Mysql, &progress)
-        )))
-        .fetch_all(conn)
-        .await?;
-        let count = |n: i64| usize::try_from(n).unwrap_or(0);
-        Ok(rows
-            .into_iter()
-            .map(|(version, reverting, done, running, failed, error, checksum)| Partial {
-                version,
-                reverting,
-                done: count(done),
-                running: running.map(count),
-                failed: failed.map(|f| (count(f), error.unwrap_or_default())),
-                checksum,
-            })
-            .collect())
+        let rows: Vec<progress::Row> =
+            sqlx::query_as(AssertSqlSafe(progress::partials_sql(Dialect::Mysql, table)))
+                .fetch_all(conn)
+                .await?;
+        Ok(rows.into_iter().map(progress::partial).collect())
     }
 
     async fn max_statement(conn: &mut MySqlConnection) -> Result<Option<u64>, sqlx::Error> {
@@ -128,8 +100,9 @@ impl Backend for MySql {
         table: &str,
         m: &Migration,
     ) -> Result<Option<Duration>, RunError> {
-        let (t, p) = (quoted(Dialect::Mysql, table), quoted(Dialect::Mysql, &progress_table(table)));
-        let from = match resumed(conn, &p, m.version, false).await? {
+        let t = quoted(Dialect::Mysql, table);
+        let r = Record::new(Dialect::Mysql, table, m.version);
+        let from = match resumed(conn, &r, false).await? {
             Some(done) => done,
             None => {
                 in_transaction(conn, async |conn| {
@@ -141,7 +114,7 @@ impl Backend for MySql {
                     .bind(&m.sqlx_checksum[..])
                     .execute(&mut *conn)
                     .await?;
-                    start_progress(conn, &p, m.version, false).await
+                    sqlx::raw_sql(AssertSqlSafe(r.start(false))).execute(conn).await.map(drop)
                 })
                 .await?;
                 0
@@ -150,7 +123,7 @@ impl Backend for MySql {
         let start = Instant::now();
         // Should nothing of it be in, the history is as if it had never run.
         let forget = format!("DELETE FROM {t} WHERE version = {}", m.version);
-        run(conn, &p, m.version, m.up, from, &forget).await?;
+        run(conn, &r, m.up, from, &forget).await?;
         let took = start.elapsed();
         in_transaction(conn, async |conn| {
             sqlx::query(AssertSqlSafe(format!(
@@ -161,7 +134,7 @@ impl Backend for MySql {
             .bind(m.version)
             .execute(&mut *conn)
             .await?;
-            end_progress(conn, &p, m.version).await
+            sqlx::raw_sql(AssertSqlSafe(r.end())).execute(conn).await.map(drop)
         })
         .await?;
         Ok(Some(took))
@@ -180,101 +153,59 @@ impl Backend for MySql {
         m: &Migration,
         down: &str,
     ) -> Result<Duration, RunError> {
-        let (t, p) = (quoted(Dialect::Mysql, table), quoted(Dialect::Mysql, &progress_table(table)));
-        let from = match resumed(conn, &p, m.version, true).await? {
+        let t = quoted(Dialect::Mysql, table);
+        let r = Record::new(Dialect::Mysql, table, m.version);
+        let from = match resumed(conn, &r, true).await? {
             Some(done) => done,
             None => {
-                in_transaction(conn, async |conn| {
-                    sqlx::query(AssertSqlSafe(format!("UPDATE {t} SET success = FALSE WHERE version = ?")))
-                        .bind(m.version)
-                        .execute(&mut *conn)
-                        .await?;
-                    start_progress(conn, &p, m.version, true).await
-                })
-                .await?;
+                let sql = format!("UPDATE {t} SET success = FALSE WHERE version = {}", m.version);
+                sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.start(true)])))
+                    .execute(&mut *conn)
+                    .await?;
                 0
             }
         };
         let start = Instant::now();
         // Should nothing of the down be in, the migration is applied, as before.
         let forget = format!("UPDATE {t} SET success = TRUE WHERE version = {}", m.version);
-        run(conn, &p, m.version, down, from, &forget).await?;
+        run(conn, &r, down, from, &forget).await?;
         let took = start.elapsed();
-        in_transaction(conn, async |conn| {
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = ?")))
-                .bind(m.version)
-                .execute(&mut *conn)
-                .await?;
-            end_progress(conn, &p, m.version).await
-        })
-        .await?;
+        let sql = format!("DELETE FROM {t} WHERE version = {}", m.version);
+        sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.end()]))).execute(&mut *conn).await?;
         Ok(took)
     }
 }
 
-/// How many statements of `version` are in, when a run of it (up, or down when `reverting`)
+/// How many statements are in, when a run of the migration (up, or down when `reverting`)
 /// stopped partway and is carried on now.
 async fn resumed(
     conn: &mut MySqlConnection,
-    p: &str,
-    version: i64,
+    r: &Record,
     reverting: bool,
 ) -> Result<Option<usize>, sqlx::Error> {
-    let done: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT done FROM {p} WHERE version = ? AND reverting = ?"
-    )))
-    .bind(version)
-    .bind(reverting)
-    .fetch_optional(conn)
-    .await?;
+    let done: Option<i64> =
+        sqlx::query_scalar(AssertSqlSafe(r.resumed(reverting))).fetch_optional(conn).await?;
     Ok(done.map(|d| usize::try_from(d).unwrap_or(0)))
 }
 
-async fn start_progress(
-    conn: &mut MySqlConnection,
-    p: &str,
-    version: i64,
-    reverting: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO {p} (version, reverting, done, checksum) VALUES (?, ?, 0, ?)"
-    )))
-    .bind(version)
-    .bind(reverting)
-    .bind(&StatementsChecksum::default().value()[..])
-    .execute(conn)
-    .await
-    .map(drop)
-}
-
-async fn end_progress(conn: &mut MySqlConnection, p: &str, version: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(AssertSqlSafe(format!("DELETE FROM {p} WHERE version = ?")))
-        .bind(version)
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
 /// Runs the statements of `sql` from the `from`th on (0-based), recording each as it goes in;
-/// `forget` undoes the record of the run when its first statement fails and nothing is in.
+/// `forget` undoes the record of the run when nothing of it is in.
 async fn run(
     conn: &mut MySqlConnection,
-    p: &str,
-    version: i64,
+    r: &Record,
     sql: &str,
     from: usize,
     forget: &str,
 ) -> Result<(), RunError> {
     let texts = strata_schema::replay::statements(Dialect::Mysql, sql);
-    let mut sum = StatementsChecksum::default();
     for s in &texts[..from.min(texts.len())] {
-        sum.push(s);
         // What a `SET` of the statements already in set lasted as long as their session: this
         // one needs it again (`SET FOREIGN_KEY_CHECKS = 0`, say).
         if sets_session(s) {
             sqlx::raw_sql(AssertSqlSafe(*s)).execute(&mut *conn).await?;
         }
     }
+    let mut sum = progress::sum_of(&texts, from);
     // Groups stay well under what the server takes in one packet.
     let most = if sql.len() > GROUP / 2 {
         let limit: u64 = sqlx::query_scalar("SELECT @@max_allowed_packet").fetch_one(&mut *conn).await?;
@@ -284,7 +215,8 @@ async fn run(
     };
     let mut i = from;
     while i < texts.len() {
-        let group = if commits_on_its_own(texts[i]) {
+        let alone = commits_on_its_own(texts[i]);
+        let group = if alone {
             i + 1
         } else {
             let mut end = i + 1;
@@ -299,49 +231,22 @@ async fn run(
         for s in &texts[i..group] {
             after.push(s);
         }
-        let done = format!(
-            "UPDATE {p} SET done = {group}, running = NULL, failed = NULL, error = NULL, checksum = X'{}' WHERE version = {version}",
-            hex(&after.value())
-        );
-        let batch = if commits_on_its_own(texts[i]) {
+        let done = r.done(group, &after);
+        let batch = if alone {
             // Marked as running first, in a commit of its own: if the run stops before `done`
             // is written, the migrator knows to look whether the statement is in.
-            format!("UPDATE {p} SET running = {} WHERE version = {version};\n{};\n{done}", i + 1, texts[i])
+            format!("{};\n{};\n{done}", r.running(i + 1), texts[i])
         } else {
-            format!("START TRANSACTION;\n{};\n{done};\nCOMMIT", texts[i..group].join(";\n"))
+            r.transaction(&[&texts[i..group].join(";\n"), &done])
         };
         if let Err(source) = sqlx::raw_sql(AssertSqlSafe(batch)).execute(&mut *conn).await {
-            let failed = if commits_on_its_own(texts[i]) {
+            let failed = if alone {
                 i
             } else {
                 let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
                 i + failing(conn, &texts[i..group]).await
             };
-            // The database refused it (not a lost connection): it is not in. Say so where the
-            // next run and `status` read it; when nothing at all is in, forget the run.
-            if let Some(d) = source.as_database_error() {
-                let message = d.message().to_owned();
-                let _ = if failed == 0 && i == 0 {
-                    in_transaction(conn, async |conn| {
-                        end_progress(&mut *conn, p, version).await?;
-                        sqlx::raw_sql(AssertSqlSafe(forget.to_owned())).execute(conn).await.map(drop)
-                    })
-                    .await
-                } else {
-                    sqlx::query(AssertSqlSafe(format!(
-                        "UPDATE {p} SET running = NULL, failed = ?, error = ? WHERE version = ?"
-                    )))
-                    .bind(i64::try_from(failed + 1).unwrap_or(i64::MAX))
-                    .bind(message)
-                    .bind(version)
-                    .execute(&mut *conn)
-                    .await
-                    .map(drop)
-                };
-                let committed = (i > 0).then_some(i);
-                return Err(RunError { source, statement: Some(failed), committed });
-            }
-            return Err(RunError { source, statement: Some(failed), committed: Some(i) });
+            return Err(progress::stop::<MySql>(conn, r, failed, i, source, forget).await);
         }
         sum = after;
         i = group;

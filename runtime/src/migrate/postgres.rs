@@ -7,8 +7,10 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, RunError, create_table_sql, history_sql, lock_id, private, quoted,
+    Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
+    progress_table, quoted,
 };
+use super::progress::{self, Record};
 
 impl private::Sealed for Postgres {}
 
@@ -21,9 +23,21 @@ impl Backend for Postgres {
     const DIALECT: Dialect = Dialect::Postgres;
     const SESSION_LOCK: bool = true;
 
+    /// The lock is tried, and tried again a tenth of a second later, rather than waited for in
+    /// one statement: a session waiting in `pg_advisory_lock` holds a snapshot for as long as it
+    /// waits, and `CREATE INDEX CONCURRENTLY` in the migrator that has the lock waits for every
+    /// such snapshot, so two deployers at once deadlock (PostgreSQL ends one of them with
+    /// "deadlock detected"). Between tries, nothing is held.
     async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         let id = database_lock_id(conn).await?;
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(id).execute(conn).await.map(drop)
+        loop {
+            let got: bool =
+                sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(id).fetch_one(&mut *conn).await?;
+            if got {
+                return Ok(());
+            }
+            sqlx::raw_sql("SELECT pg_sleep(0.1)").execute(&mut *conn).await?;
+        }
     }
 
     async fn unlock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
@@ -58,9 +72,12 @@ impl Backend for Postgres {
         m: &Migration,
     ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Postgres, table);
-        Ok(in_transaction(conn, !m.no_transaction, async |conn| {
+        if m.no_transaction {
+            return apply_one_by_one(conn, table, m).await.map(Some);
+        }
+        Ok(in_transaction(conn, true, async |conn| {
             let start = Instant::now();
-            run(conn, m.up, m.no_transaction).await?;
+            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
             let took = start.elapsed();
             sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)"
@@ -76,6 +93,17 @@ impl Backend for Postgres {
         .await?)
     }
 
+    async fn partials(conn: &mut PgConnection, table: &str) -> Result<Vec<Partial>, sqlx::Error> {
+        if !Self::has_table(conn, &progress_table(table)).await? {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<progress::Row> =
+            sqlx::query_as(AssertSqlSafe(progress::partials_sql(Dialect::Postgres, table)))
+                .fetch_all(conn)
+                .await?;
+        Ok(rows.into_iter().map(progress::partial).collect())
+    }
+
     async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
     }
@@ -87,9 +115,12 @@ impl Backend for Postgres {
         down: &str,
     ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Postgres, table);
-        Ok(in_transaction(conn, !m.down_no_transaction, async |conn| {
+        if m.down_no_transaction {
+            return revert_one_by_one(conn, table, m, down).await;
+        }
+        Ok(in_transaction(conn, true, async |conn| {
             let start = Instant::now();
-            run(conn, down, m.down_no_transaction).await?;
+            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = $1")))
                 .bind(m.version)
                 .execute(&mut *conn)
@@ -118,15 +149,86 @@ async fn in_transaction<T>(
     }
 }
 
-/// Runs a migration's SQL: at once in a transaction, or statement by statement outside one
-/// (sent together, PostgreSQL would wrap them in an implicit transaction, which `CREATE INDEX
-/// CONCURRENTLY` refuses).
-async fn run(conn: &mut PgConnection, sql: &str, no_transaction: bool) -> Result<(), sqlx::Error> {
-    if !no_transaction {
-        return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(drop);
-    }
-    for statement in strata_schema::replay::statements(Dialect::Postgres, sql) {
-        sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut *conn).await?;
-    }
-    Ok(())
+/// A `-- no-transaction` migration (`CREATE INDEX CONCURRENTLY` cannot run in one): its
+/// statements run one at a time, each committed on its own, with the record of how many are in
+/// kept in `<history>_progress` as they go (made when first needed). A run that stops partway
+/// leaves that record, and the next run carries on from the first statement not in, as on MySQL.
+async fn apply_one_by_one(conn: &mut PgConnection, table: &str, m: &Migration) -> Result<Duration, RunError> {
+    let t = quoted(Dialect::Postgres, table);
+    let r = Record::new(Dialect::Postgres, table, m.version);
+    let from = match resumed(conn, table, &r, false).await? {
+        Some(done) => done,
+        None => {
+            in_transaction(conn, true, async |conn| {
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ($1, $2, FALSE, $3, -1)"
+                )))
+                .bind(m.version)
+                .bind(m.description)
+                .bind(&m.sqlx_checksum[..])
+                .execute(&mut *conn)
+                .await?;
+                sqlx::raw_sql(AssertSqlSafe(r.start(false))).execute(conn).await.map(drop)
+            })
+            .await?;
+            0
+        }
+    };
+    let start = Instant::now();
+    let forget = format!("DELETE FROM {t} WHERE version = {}", m.version);
+    progress::run_one_by_one::<Postgres>(conn, &r, m.up, from, &forget).await?;
+    let took = start.elapsed();
+    in_transaction(conn, true, async |conn| {
+        sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {t} SET success = TRUE, checksum = $1, execution_time = $2 WHERE version = $3"
+        )))
+        .bind(&m.sqlx_checksum[..])
+        .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
+        .bind(m.version)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::raw_sql(AssertSqlSafe(r.end())).execute(conn).await.map(drop)
+    })
+    .await?;
+    Ok(took)
+}
+
+/// The down of [`apply_one_by_one`].
+async fn revert_one_by_one(
+    conn: &mut PgConnection,
+    table: &str,
+    m: &Migration,
+    down: &str,
+) -> Result<Duration, RunError> {
+    let t = quoted(Dialect::Postgres, table);
+    let r = Record::new(Dialect::Postgres, table, m.version);
+    let from = match resumed(conn, table, &r, true).await? {
+        Some(done) => done,
+        None => {
+            let sql = format!("UPDATE {t} SET success = FALSE WHERE version = {}", m.version);
+            sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.start(true)]))).execute(&mut *conn).await?;
+            0
+        }
+    };
+    let start = Instant::now();
+    let forget = format!("UPDATE {t} SET success = TRUE WHERE version = {}", m.version);
+    progress::run_one_by_one::<Postgres>(conn, &r, down, from, &forget).await?;
+    let took = start.elapsed();
+    let sql = format!("DELETE FROM {t} WHERE version = {}", m.version);
+    sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.end()]))).execute(&mut *conn).await?;
+    Ok(took)
+}
+
+/// How many statements are in, when a run of the migration stopped partway (the progress table
+/// is made here, the first time a migration runs outside a transaction).
+async fn resumed(
+    conn: &mut PgConnection,
+    table: &str,
+    r: &Record,
+    reverting: bool,
+) -> Result<Option<usize>, sqlx::Error> {
+    sqlx::raw_sql(AssertSqlSafe(progress::create_sql(Dialect::Postgres, table))).execute(&mut *conn).await?;
+    let done: Option<i64> =
+        sqlx::query_scalar(AssertSqlSafe(r.resumed(reverting))).fetch_optional(conn).await?;
+    Ok(done.map(|d| usize::try_from(d).unwrap_or(0)))
 }

@@ -3,9 +3,10 @@
 
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
-use strata_schema::migrations::{StatementsChecksum, hex};
+use strata_schema::migrations::StatementsChecksum;
 
 use super::backend::{Partial, progress_table, quoted};
+use super::progress::Record;
 use super::{Applied, Backend, MigrateError, Migration, Migrator};
 
 /// What `strata mark` records of a migration that stopped partway, after a person looked.
@@ -120,14 +121,9 @@ impl Migrator {
         reverting: bool,
         n: usize,
     ) -> Result<(), MigrateError> {
-        let sum = StatementsChecksum::of_first(DB::DIALECT, Self::partial_sql(m, reverting), n);
-        let sql = format!(
-            "UPDATE {} SET done = {n}, running = NULL, failed = NULL, error = NULL, checksum = X'{}' WHERE version = {}",
-            quoted(DB::DIALECT, &progress_table(self.table)),
-            hex(&sum),
-            m.version
-        );
-        DB::execute(conn, &sql).await.map_err(|e| self.history(e))
+        let texts = strata_schema::replay::statements(DB::DIALECT, Self::partial_sql(m, reverting));
+        let r = Record::new(DB::DIALECT, self.table, m.version);
+        DB::execute(conn, &r.done(n, &super::progress::sum_of(&texts, n))).await.map_err(|e| self.history(e))
     }
 
     /// Records what a person found or did about a migration that stopped partway (see [`Mark`]),

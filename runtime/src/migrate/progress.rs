@@ -1,0 +1,208 @@
+//! The record of a migration that runs statement by statement outside a transaction (every
+//! migration on MySQL, `-- no-transaction` ones on PostgreSQL): `<history>_progress` holds, while
+//! it runs and after it stops partway, how many of its statements are in. The SQL of that
+//! record for each database, and the steps every such run shares.
+
+// SQLite runs every migration in a transaction, or runs a script that holds its own.
+#![cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
+
+use strata_schema::Dialect;
+use strata_schema::migrations::StatementsChecksum;
+
+use super::backend::{Backend, Partial, RunError, progress_table, quoted};
+
+/// The progress table: one row per migration that is running or stopped partway, removed in
+/// the transaction that records the migration as done (or as reverted).
+pub(crate) fn create_sql(dialect: Dialect, table: &str) -> String {
+    let bytes = if dialect == Dialect::Postgres { "BYTEA" } else { "BLOB" };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (
+    version BIGINT PRIMARY KEY,
+    reverting BOOLEAN NOT NULL,
+    done BIGINT NOT NULL,
+    running BIGINT NULL,
+    failed BIGINT NULL,
+    error TEXT NULL,
+    checksum {bytes} NOT NULL
+)",
+        quoted(dialect, &progress_table(table))
+    )
+}
+
+/// A row of [`partials_sql`].
+pub(crate) type Row = (i64, bool, i64, Option<i64>, Option<i64>, Option<String>, Vec<u8>);
+
+pub(crate) fn partials_sql(dialect: Dialect, table: &str) -> String {
+    let error = if dialect == Dialect::Mysql { "CAST(error AS CHAR)" } else { "error" };
+    format!(
+        "SELECT version, reverting, done, running, failed, {error}, checksum FROM {} ORDER BY version",
+        quoted(dialect, &progress_table(table))
+    )
+}
+
+pub(crate) fn partial((version, reverting, done, running, failed, error, checksum): Row) -> Partial {
+    let count = |n: i64| usize::try_from(n).unwrap_or(0);
+    Partial {
+        version,
+        reverting,
+        done: count(done),
+        running: running.map(count),
+        failed: failed.map(|f| (count(f), error.unwrap_or_default())),
+        checksum,
+    }
+}
+
+/// The statements that keep the record of one migration's run.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    dialect: Dialect,
+    /// The progress table, quoted.
+    p: String,
+    version: i64,
+}
+
+impl Record {
+    pub(crate) fn new(dialect: Dialect, table: &str, version: i64) -> Self {
+        Record { dialect, p: quoted(dialect, &progress_table(table)), version }
+    }
+
+    fn bytes(&self, b: &[u8]) -> String {
+        super::backend::checksum_literal(self.dialect, b)
+    }
+
+    pub(crate) fn resumed(&self, reverting: bool) -> String {
+        format!("SELECT done FROM {} WHERE version = {} AND reverting = {reverting}", self.p, self.version)
+    }
+
+    pub(crate) fn start(&self, reverting: bool) -> String {
+        format!(
+            "INSERT INTO {} (version, reverting, done, checksum) VALUES ({}, {reverting}, 0, {})",
+            self.p,
+            self.version,
+            self.bytes(&StatementsChecksum::default().value())
+        )
+    }
+
+    pub(crate) fn end(&self) -> String {
+        format!("DELETE FROM {} WHERE version = {}", self.p, self.version)
+    }
+
+    /// Statement `statement` (1-based) is being sent and commits on its own.
+    pub(crate) fn running(&self, statement: usize) -> String {
+        format!("UPDATE {} SET running = {statement} WHERE version = {}", self.p, self.version)
+    }
+
+    /// The first `n` statements are in; `sum` is their checksum.
+    pub(crate) fn done(&self, n: usize, sum: &StatementsChecksum) -> String {
+        format!(
+            "UPDATE {} SET done = {n}, running = NULL, failed = NULL, error = NULL, checksum = {} WHERE version = {}",
+            self.p,
+            self.bytes(&sum.value()),
+            self.version
+        )
+    }
+
+    /// Statement `statement` (1-based) was refused with `message`.
+    pub(crate) fn failed(&self, statement: usize, message: &str) -> String {
+        let mut text: String = message.chars().filter(|c| !c.is_control() || *c == '\n').take(2000).collect();
+        if self.dialect == Dialect::Mysql {
+            text = text.replace('\\', "\\\\");
+        }
+        format!(
+            "UPDATE {} SET running = NULL, failed = {statement}, error = '{}' WHERE version = {}",
+            self.p,
+            text.replace('\'', "''"),
+            self.version
+        )
+    }
+
+    /// Statements of the history, in one transaction.
+    pub(crate) fn transaction(&self, statements: &[&str]) -> String {
+        let begin = if self.dialect == Dialect::Mysql { "START TRANSACTION" } else { "BEGIN" };
+        format!("{begin};\n{};\nCOMMIT", statements.join(";\n"))
+    }
+}
+
+/// The checksum of the first `n` of `texts`.
+pub(crate) fn sum_of(texts: &[&str], n: usize) -> StatementsChecksum {
+    let mut sum = StatementsChecksum::default();
+    for s in &texts[..n.min(texts.len())] {
+        sum.push(s);
+    }
+    sum
+}
+
+/// What a run does when statement `failed` (0-based) stops it, the first `committed` being in:
+/// a statement the database refused is not in, and is recorded as failed, with the database's
+/// words, for the next run and `status`; when nothing at all is in, the run is forgotten
+/// (`forget`: the history as it was before). A lost connection is left as the record says.
+pub(crate) async fn stop<DB: Backend>(
+    conn: &mut DB::Connection,
+    r: &Record,
+    failed: usize,
+    committed: usize,
+    source: sqlx::Error,
+    forget: &str,
+) -> RunError {
+    if let Some(d) = source.as_database_error() {
+        let message = d.message().to_owned();
+        let record =
+            if committed == 0 { r.transaction(&[&r.end(), forget]) } else { r.failed(failed + 1, &message) };
+        let _ = DB::execute(conn, &record).await;
+        return RunError { source, statement: Some(failed), committed: (committed > 0).then_some(committed) };
+    }
+    RunError { source, statement: Some(failed), committed: Some(committed) }
+}
+
+/// Runs the statements of `sql` from the `from`th on (0-based), one at a time, each in a
+/// transaction of its own with the record that it is in; a statement that refuses to run in a
+/// transaction (SQLSTATE 25001: PostgreSQL's `CREATE INDEX CONCURRENTLY`, `VACUUM`) runs on its
+/// own, recorded as running before it is sent and as in after. For migrations that must not run
+/// in one transaction as a whole (`-- no-transaction`).
+pub(crate) async fn run_one_by_one<DB: Backend>(
+    conn: &mut DB::Connection,
+    r: &Record,
+    sql: &str,
+    from: usize,
+    forget: &str,
+) -> Result<(), RunError> {
+    let texts = strata_schema::replay::statements(DB::DIALECT, sql);
+    let mut sum = sum_of(&texts, from);
+    for (i, text) in texts.iter().enumerate().skip(from) {
+        let lost = |source| RunError { source, statement: Some(i), committed: Some(i) };
+        let mut after = sum.clone();
+        after.push(text);
+        let done = r.done(i + 1, &after);
+        if let Err(source) = DB::execute(conn, &r.transaction(&[text, &done])).await {
+            let _ = DB::execute(conn, "ROLLBACK").await;
+            let refuses = source.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "25001");
+            if !refuses {
+                return Err(stop::<DB>(conn, r, i, i, source, forget).await);
+            }
+            DB::execute(conn, &r.running(i + 1)).await.map_err(lost)?;
+            if let Err(source) = DB::execute(conn, text).await {
+                return Err(stop::<DB>(conn, r, i, i, source, forget).await);
+            }
+            DB::execute(conn, &done).await.map_err(lost)?;
+        }
+        sum = after;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_message_is_a_literal_of_each_database() {
+        let r = Record::new(Dialect::Mysql, "_sqlx_migrations", 3);
+        assert_eq!(
+            r.failed(2, "it's a \\ bad\u{0} one"),
+            "UPDATE `_sqlx_migrations_progress` SET running = NULL, failed = 2, error = 'it''s a \\\\ bad one' WHERE version = 3"
+        );
+        let r = Record::new(Dialect::Postgres, "_sqlx_migrations", 3);
+        assert!(r.failed(2, "it's a \\ bad").contains("error = 'it''s a \\ bad'"));
+        assert!(r.done(1, &StatementsChecksum::default()).contains("checksum = '\\x"));
+    }
+}
