@@ -126,7 +126,8 @@ pub enum MigrateCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Record what you found or did about a migration that stopped partway (MySQL): it is in
+    /// Record what you found or did about a migration that stopped partway (MySQL, or
+    /// -- no-transaction on PostgreSQL): it is in
     /// (--done), it is not (--undone), or its first N statements are (--through N)
     Mark {
         /// The migration that stopped partway

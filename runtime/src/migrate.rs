@@ -289,7 +289,13 @@ impl Migrator {
                     checksum_matches: matches(m, &a.checksum),
                     exact: a.checksum[..] == m.sqlx_checksum[..],
                     success: a.success,
-                    partial: partials.iter().find(|p| p.version == m.version && !a.success).cloned(),
+                    partial: partials.iter().find(|p| p.version == m.version && !a.success).map(|p| {
+                        let sql = if p.reverting { m.down.unwrap_or("") } else { m.up };
+                        backend::Partial {
+                            statements: strata_schema::replay::statements(DB::DIALECT, sql).len(),
+                            ..p.clone()
+                        }
+                    }),
                     out_of_order: None,
                 }),
             })
@@ -487,12 +493,15 @@ impl Migrator {
     /// The refusal to run anything else while `m` is half done.
     fn unfinished<DB: Backend>(&self, m: &Migration, p: &backend::Partial) -> MigrateError {
         let sql = if p.reverting { m.down.unwrap_or("") } else { m.up };
-        let total = strata_schema::replay::statements(DB::DIALECT, sql).len();
+        let p = backend::Partial {
+            statements: strata_schema::replay::statements(DB::DIALECT, sql).len(),
+            ..p.clone()
+        };
         MigrateError::Unfinished {
             name: m.name(),
             version: m.version,
             reverting: p.reverting,
-            state: p.describe(total),
+            state: p.describe(),
         }
     }
 

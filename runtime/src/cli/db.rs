@@ -413,12 +413,7 @@ fn inconsistent(status: &Status) -> Result<(), Failure> {
 fn half_state(e: &crate::migrate::Entry) -> String {
     let Some(a) = &e.applied else { return String::new() };
     match &a.partial {
-        Some(p) => {
-            let sql = if p.reverting { e.migration.down.unwrap_or("") } else { e.migration.up };
-            // Only MySQL records a migration half done.
-            let total = strata_schema::replay::statements(Dialect::Mysql, sql).len();
-            format!("{}{}", if p.reverting { "reverting: " } else { "" }, p.describe(total))
-        }
+        Some(p) => format!("{}{}", if p.reverting { "reverting: " } else { "" }, p.describe()),
         None => "which of its statements are in was not recorded".to_owned(),
     }
 }
@@ -572,7 +567,9 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
         outln!("the database is ahead of these migrations: it has applied migrations that are not here");
     }
     if status.is_inconsistent() {
-        outln!("CHANGED: a migration was edited after it was applied; HALF: it stopped partway (MySQL)");
+        outln!(
+            "CHANGED: a migration was edited after it was applied; HALF: it stopped partway, with some statements in (MySQL, or -- no-transaction on PostgreSQL)"
+        );
     }
 }
 

@@ -21,8 +21,9 @@ pub struct Applied {
     pub execution_time: i64,
 }
 
-/// A migration that stopped partway on a database that commits DDL as it goes (MySQL): which
-/// of its statements are in, as strata recorded them statement by statement.
+/// A migration that stopped partway where its statements commit as they go (MySQL; PostgreSQL
+/// outside a transaction): which of its statements are in, as strata recorded them statement by
+/// statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partial {
     pub version: i64,
@@ -37,6 +38,9 @@ pub struct Partial {
     pub failed: Option<(usize, String)>,
     /// SHA-384 of the statements that are in ([`strata_schema::migrations::StatementsChecksum`]).
     pub checksum: Vec<u8>,
+    /// How many statements the file that ran has now (the down file while reverting); `0` until
+    /// the migrator, which knows the files, fills it in.
+    pub statements: usize,
 }
 
 /// Why applying or reverting one migration stopped.

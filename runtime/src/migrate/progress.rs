@@ -49,6 +49,7 @@ pub(crate) fn partial((version, reverting, done, running, failed, error, checksu
         running: running.map(count),
         failed: failed.map(|f| (count(f), error.unwrap_or_default())),
         checksum,
+        statements: 0,
     }
 }
 

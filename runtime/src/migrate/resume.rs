@@ -1,4 +1,4 @@
-//! Migrations that stopped partway (MySQL): carrying them on, deciding about the statement that
+//! Migrations that stopped partway (MySQL, `-- no-transaction` on PostgreSQL): carrying them on, deciding about the statement that
 //! was running when a run stopped, and recording by hand what a person did about one.
 
 use sqlx::Pool;
@@ -24,7 +24,8 @@ pub enum Mark {
 
 impl Partial {
     /// `statements 1–3 of 7 are in; statement 4 failed: ...`, for `status`.
-    pub fn describe(&self, total: usize) -> String {
+    pub fn describe(&self) -> String {
+        let total = self.statements;
         let file = if self.reverting { " of its down file" } else { "" };
         let mut out = match self.done {
             0 => format!("none of its {total} statements{file} is in"),

@@ -50,18 +50,12 @@ impl Migrator {
                     let (name, version, table) =
                         (e.migration.name(), e.migration.version, self.table.to_owned());
                     return Err(match &a.partial {
-                        Some(p) => {
-                            let sql =
-                                if p.reverting { e.migration.down.unwrap_or("") } else { e.migration.up };
-                            let total =
-                                strata_schema::replay::statements(strata_schema::Dialect::Mysql, sql).len();
-                            MigrateError::Unfinished {
-                                name,
-                                version,
-                                reverting: p.reverting,
-                                state: p.describe(total),
-                            }
-                        }
+                        Some(p) => MigrateError::Unfinished {
+                            name,
+                            version,
+                            reverting: p.reverting,
+                            state: p.describe(),
+                        },
                         None => MigrateError::Dirty { name, version, table },
                     });
                 }

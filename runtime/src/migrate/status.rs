@@ -30,7 +30,7 @@ pub struct AppliedInfo {
     /// The history holds the checksum of the file's exact bytes, which sqlx's migrator checks
     /// (`false` after a change of line endings, which strata accepts).
     pub exact: bool,
-    /// `false` if it stopped partway (MySQL).
+    /// `false` if it stopped partway (MySQL, or `-- no-transaction` on PostgreSQL).
     pub success: bool,
     /// How far it got, when it stopped partway and strata recorded its statements as they ran.
     pub partial: Option<super::Partial>,
@@ -83,14 +83,7 @@ impl fmt::Display for Status {
                         (true, true) => "applied ",
                     };
                     match &a.partial {
-                        Some(p) => {
-                            let sql =
-                                if p.reverting { e.migration.down.unwrap_or("") } else { e.migration.up };
-                            // Only MySQL records a migration half done.
-                            let total =
-                                strata_schema::replay::statements(strata_schema::Dialect::Mysql, sql).len();
-                            writeln!(f, "{state}  {}  ({})", e.migration.name(), p.describe(total))?;
-                        }
+                        Some(p) => writeln!(f, "{state}  {}  ({})", e.migration.name(), p.describe())?,
                         None => {
                             let order = a
                                 .out_of_order
