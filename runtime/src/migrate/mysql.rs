@@ -17,8 +17,8 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
-    progress_table, quoted,
+    Applied, Backend, HistoryRow, Partial, RunError, checksum_literal, create_table_sql, history_sql,
+    lock_id, private, progress_table, quoted,
 };
 use super::progress::{self, Record};
 
@@ -102,41 +102,32 @@ impl Backend for MySql {
     ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Mysql, table);
         let r = Record::new(Dialect::Mysql, table, m.version);
-        let from = match resumed(conn, &r, false).await? {
-            Some(done) => done,
-            None => {
-                in_transaction(conn, async |conn| {
-                    sqlx::query(AssertSqlSafe(format!(
-                        "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES (?, ?, FALSE, ?, -1)"
-                    )))
-                    .bind(m.version)
-                    .bind(m.description)
-                    .bind(&m.sqlx_checksum[..])
-                    .execute(&mut *conn)
-                    .await?;
-                    sqlx::raw_sql(AssertSqlSafe(r.start(false))).execute(conn).await.map(drop)
-                })
-                .await?;
-                0
-            }
+        let checksum = checksum_literal(Dialect::Mysql, &m.sqlx_checksum);
+        let (from, start) = match resumed(conn, &r, false).await? {
+            Some(done) => (done, Vec::new()),
+            None => (
+                0,
+                vec![
+                    format!(
+                        "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ({}, '{}', FALSE, {checksum}, -1)",
+                        m.version,
+                        m.description.replace('\\', "\\\\").replace('\'', "''")
+                    ),
+                    r.start(false),
+                ],
+            ),
         };
-        let start = Instant::now();
+        let begun = Instant::now();
         // Should nothing of it be in, the history is as if it had never run.
         let forget = format!("DELETE FROM {t} WHERE version = {}", m.version);
-        run(conn, &r, m.up, from, &forget).await?;
-        let took = start.elapsed();
-        in_transaction(conn, async |conn| {
-            sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {t} SET success = TRUE, checksum = ?, execution_time = ? WHERE version = ?"
-            )))
-            .bind(&m.sqlx_checksum[..])
-            .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
-            .bind(m.version)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::raw_sql(AssertSqlSafe(r.end())).execute(conn).await.map(drop)
-        })
-        .await?;
+        run(conn, &r, m.up, from, &forget, &start).await?;
+        let took = begun.elapsed();
+        let done = format!(
+            "UPDATE {t} SET success = TRUE, checksum = {checksum}, execution_time = {} WHERE version = {}",
+            i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
+            m.version
+        );
+        sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&done, &r.end()]))).execute(&mut *conn).await?;
         Ok(Some(took))
     }
 
@@ -155,21 +146,18 @@ impl Backend for MySql {
     ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Mysql, table);
         let r = Record::new(Dialect::Mysql, table, m.version);
-        let from = match resumed(conn, &r, true).await? {
-            Some(done) => done,
-            None => {
-                let sql = format!("UPDATE {t} SET success = FALSE WHERE version = {}", m.version);
-                sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.start(true)])))
-                    .execute(&mut *conn)
-                    .await?;
-                0
-            }
+        let (from, start) = match resumed(conn, &r, true).await? {
+            Some(done) => (done, Vec::new()),
+            None => (
+                0,
+                vec![format!("UPDATE {t} SET success = FALSE WHERE version = {}", m.version), r.start(true)],
+            ),
         };
-        let start = Instant::now();
+        let begun = Instant::now();
         // Should nothing of the down be in, the migration is applied, as before.
         let forget = format!("UPDATE {t} SET success = TRUE WHERE version = {}", m.version);
-        run(conn, &r, down, from, &forget).await?;
-        let took = start.elapsed();
+        run(conn, &r, down, from, &forget, &start).await?;
+        let took = begun.elapsed();
         let sql = format!("DELETE FROM {t} WHERE version = {}", m.version);
         sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.end()]))).execute(&mut *conn).await?;
         Ok(took)
@@ -189,13 +177,17 @@ async fn resumed(
 }
 
 /// Runs the statements of `sql` from the `from`th on (0-based), recording each as it goes in;
-/// `forget` undoes the record of the run when nothing of it is in.
+/// `start` (the record that the run begins, when it is not carried on) goes in the transaction
+/// of the first statements; `forget` undoes the record of the run when nothing of it is in. The
+/// last statement, when it commits on its own, is recorded as in by the record of the end that
+/// follows (a crash between them leaves it running, which the next run looks for).
 async fn run(
     conn: &mut MySqlConnection,
     r: &Record,
     sql: &str,
     from: usize,
     forget: &str,
+    start: &[String],
 ) -> Result<(), RunError> {
     let texts = strata_schema::replay::statements(Dialect::Mysql, sql);
     for s in &texts[..from.min(texts.len())] {
@@ -213,8 +205,13 @@ async fn run(
     } else {
         GROUP
     };
+    let start: Vec<&str> = start.iter().map(String::as_str).collect();
+    if texts.len() <= from && !start.is_empty() {
+        sqlx::raw_sql(AssertSqlSafe(r.transaction(&start))).execute(&mut *conn).await?;
+    }
     let mut i = from;
     while i < texts.len() {
+        let first = if i == from { start.as_slice() } else { &[] };
         let alone = commits_on_its_own(texts[i]);
         let group = if alone {
             i + 1
@@ -235,9 +232,16 @@ async fn run(
         let batch = if alone {
             // Marked as running first, in a commit of its own: if the run stops before `done`
             // is written, the migrator knows to look whether the statement is in.
-            format!("{};\n{};\n{done}", r.running(i + 1), texts[i])
+            let running = r.running(i + 1);
+            let marked = r.transaction(&[first, &[running.as_str()]].concat());
+            if group == texts.len() {
+                format!("{marked};\n{}", texts[i])
+            } else {
+                format!("{marked};\n{};\n{done}", texts[i])
+            }
         } else {
-            r.transaction(&[&texts[i..group].join(";\n"), &done])
+            let statements = texts[i..group].join(";\n");
+            r.transaction(&[first, &[statements.as_str(), done.as_str()]].concat())
         };
         if let Err(source) = sqlx::raw_sql(AssertSqlSafe(batch)).execute(&mut *conn).await {
             let failed = if alone {
@@ -296,20 +300,6 @@ fn sets_session(statement: &str) -> bool {
     !["GLOBAL", "PERSIST", "@@GLOBAL", "PASSWORD", "ROLE", "DEFAULT ROLE", "TRANSACTION"]
         .iter()
         .any(|w| rest.starts_with(w))
-}
-
-async fn in_transaction(
-    conn: &mut MySqlConnection,
-    work: impl AsyncFnOnce(&mut MySqlConnection) -> Result<(), sqlx::Error>,
-) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql("START TRANSACTION").execute(&mut *conn).await?;
-    match work(conn).await {
-        Ok(()) => sqlx::raw_sql("COMMIT").execute(conn).await.map(drop),
-        Err(e) => {
-            let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
-            Err(e)
-        }
-    }
 }
 
 #[cfg(test)]

@@ -160,6 +160,7 @@ pub(crate) async fn stop<DB: Backend>(
 /// transaction (SQLSTATE 25001: PostgreSQL's `CREATE INDEX CONCURRENTLY`, `VACUUM`) runs on its
 /// own, recorded as running before it is sent and as in after. For migrations that must not run
 /// in one transaction as a whole (`-- no-transaction`).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) async fn run_one_by_one<DB: Backend>(
     conn: &mut DB::Connection,
     r: &Record,
