@@ -210,6 +210,8 @@ async fn run(
         sqlx::raw_sql(AssertSqlSafe(r.transaction(&start))).execute(&mut *conn).await?;
     }
     let mut i = from;
+    // Whether statement `i` is already marked running (by the record of the ones before it).
+    let mut marked = false;
     while i < texts.len() {
         let first = if i == from { start.as_slice() } else { &[] };
         let alone = commits_on_its_own(texts[i]);
@@ -228,17 +230,23 @@ async fn run(
         for s in &texts[i..group] {
             after.push(s);
         }
-        let done = r.done(group, &after);
+        // A statement that commits on its own is marked running before it is sent, in a commit
+        // of its own: if the run stops before it is recorded as in, the migrator knows to look
+        // whether it is. The record of the statements before it marks it, when it follows them.
+        let next = (group < texts.len() && commits_on_its_own(texts[group])).then_some(group + 1);
+        let done = r.done_then(group, &after, next);
         let batch = if alone {
-            // Marked as running first, in a commit of its own: if the run stops before `done`
-            // is written, the migrator knows to look whether the statement is in.
-            let running = r.running(i + 1);
-            let marked = r.transaction(&[first, &[running.as_str()]].concat());
-            if group == texts.len() {
-                format!("{marked};\n{}", texts[i])
-            } else {
-                format!("{marked};\n{};\n{done}", texts[i])
+            let mut parts: Vec<String> = Vec::new();
+            if !marked {
+                let running = r.running(i + 1);
+                parts.push(r.transaction(&[first, &[running.as_str()]].concat()));
             }
+            parts.push(texts[i].to_owned());
+            // The last one is recorded by the record of the migration's end.
+            if group < texts.len() {
+                parts.push(done.clone());
+            }
+            parts.join(";\n")
         } else {
             let statements = texts[i..group].join(";\n");
             r.transaction(&[first, &[statements.as_str(), done.as_str()]].concat())
@@ -254,6 +262,7 @@ async fn run(
         }
         sum = after;
         i = group;
+        marked = next.is_some();
     }
     Ok(())
 }

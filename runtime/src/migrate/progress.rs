@@ -95,8 +95,15 @@ impl Record {
 
     /// The first `n` statements are in; `sum` is their checksum.
     pub(crate) fn done(&self, n: usize, sum: &StatementsChecksum) -> String {
+        self.done_then(n, sum, None)
+    }
+
+    /// The first `n` statements are in, and statement `running` (1-based), if any, is being sent
+    /// next and commits on its own: both in one write.
+    pub(crate) fn done_then(&self, n: usize, sum: &StatementsChecksum, running: Option<usize>) -> String {
+        let running = running.map_or("NULL".to_owned(), |r| r.to_string());
         format!(
-            "UPDATE {} SET done = {n}, running = NULL, failed = NULL, error = NULL, checksum = {} WHERE version = {}",
+            "UPDATE {} SET done = {n}, running = {running}, failed = NULL, error = NULL, checksum = {} WHERE version = {}",
             self.p,
             self.bytes(&sum.value()),
             self.version
