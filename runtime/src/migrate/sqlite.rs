@@ -108,9 +108,10 @@ impl Backend for Sqlite {
 /// reads a statement of it, which sent whole makes a large data migration take the square of its
 /// size (a 7 MB file: 7.6 s, against 0.26 s for `sqlite3`; in pieces, 0.5 s).
 async fn run(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
-    // Small pieces copy little; each costs a call through sqlx. 1 KiB was the fastest of
-    // 256 B to 16 KiB on a 50 MB file of one-row INSERTs (`bench/large.sh`).
-    const PIECE: usize = 1024;
+    // Small pieces copy little, and each costs a call through sqlx's worker thread (six system
+    // calls). On a 50 MB file of one-row INSERTs, on a calm machine: 1 KiB 2.9 s, 4 KiB 1.6 s,
+    // 8 KiB and 16 KiB 1.45 s, 64 KiB 1.7 s; `sqlite3` 1.2 s.
+    const PIECE: usize = 8192;
     for piece in strata_schema::replay::pieces(sql, PIECE) {
         sqlx::raw_sql(AssertSqlSafe(piece)).execute(&mut *conn).await?;
     }
