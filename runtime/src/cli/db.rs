@@ -277,7 +277,10 @@ async fn run<DB: Backend>(
                 ))
                 .found();
                 f.notes.extend(differences);
-                return Err(f.help("restore the edited files (`git log -p`), and put the change in a new migration; `repair --force` records the checksums anyway"));
+                return Err(f.help(format!(
+                    "restore the edited files (`git log -p`), and put the change in a new migration; `{} repair --force` records the checksums anyway",
+                    output::command()
+                )));
             }
             for s in m.repair(pool).await? {
                 outln!("repaired  {} (the history records its file as it is now)", s.name);
@@ -303,7 +306,12 @@ async fn run<DB: Backend>(
                 Mark::Done => outln!("recorded {} as applied (no SQL was run)", x.name()),
                 Mark::Undone => outln!("recorded {} as not applied (no SQL was run)", x.name()),
                 Mark::Through(n) => outln!(
-                    "recorded statements 1–{n} of {} as in; `{} {}` carries on from statement {}",
+                    "recorded {} of {} as in; `{} {}` carries on from statement {}",
+                    match n {
+                        0 => "none of the statements".to_owned(),
+                        1 => "statement 1".to_owned(),
+                        n => format!("statements 1–{n}"),
+                    },
                     x.name(),
                     output::command(),
                     if reverting { "down" } else { "up" },

@@ -1,5 +1,6 @@
-//! Migrations that stopped partway (MySQL, `-- no-transaction` on PostgreSQL): carrying them on, deciding about the statement that
-//! was running when a run stopped, and recording by hand what a person did about one.
+//! Migrations that stopped partway (MySQL, `-- no-transaction` on PostgreSQL): carrying them on,
+//! deciding about the statement that was running when a run stopped, and recording what a person
+//! did about one by hand.
 
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
