@@ -142,14 +142,20 @@ fn stopped(
         1 => "statement 1 is in the database, and recorded as in".to_owned(),
         c => format!("statements 1–{c} are in the database, and recorded as in"),
     };
+    if k > n {
+        return format!(
+            "{doing} migration {name}: all {n} statements{file} are in, but recording that failed: {}; the next run records it: run {again} again",
+            said(source)
+        );
+    }
     if lost {
         format!(
-            "{doing} migration {name} stopped at statement {k} of {n}{file}: {}; {in} (MySQL commits as it goes); whether statement {k} is in, the next run finds out by comparing the database with the migrations, and carries on from there: run {again} again",
+            "{doing} migration {name} stopped at statement {k} of {n}{file}: {}; {in} (its statements commit as they go); whether statement {k} is in, the next run finds out by comparing the database with the migrations, and carries on from there: run {again} again",
             said(source)
         )
     } else {
         format!(
-            "{doing} migration {name} failed at statement {k} of {n}{file}: {}; {in} (MySQL commits as it goes), so it is half done: fix statement {k} and run {again} again, which carries on from it and runs none of the others twice; or {undo}",
+            "{doing} migration {name} failed at statement {k} of {n}{file}: {}; {in} (its statements commit as they go), so it is half done: fix statement {k} and run {again} again, which carries on from it and runs none of the others twice; or {undo}",
             said(source)
         )
     }
@@ -215,6 +221,28 @@ fn mysql_position(message: &str, sql: &str) -> Option<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
+    /// Every statement went in, and the record of the end did not: the message says so, not
+    /// that the database stays where it was.
+    #[test]
+    fn a_lost_record_of_the_end_is_said_as_such() {
+        let e = super::MigrateError::Stopped {
+            name: "2_x".into(),
+            version: 2,
+            reverting: false,
+            statement: (3, 2),
+            committed: 2,
+            lost: true,
+            source: sqlx::Error::PoolClosed,
+            position: None,
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("applying migration 2_x: all 2 statements are in, but recording that failed"),
+            "{text}"
+        );
+        assert!(text.contains("run `strata up` again"), "{text}");
+    }
+
     #[test]
     fn mysql_syntax_errors_are_located() {
         let sql = "CREATE TABLE x (id INT,\n  name TEXT,\n  ,oops INT)";

@@ -127,7 +127,7 @@ impl Backend for MySql {
             i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
             m.version
         );
-        sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&done, &r.end()]))).execute(&mut *conn).await?;
+        progress::finish::<MySql>(conn, &r, m.up, &done).await?;
         Ok(Some(took))
     }
 
@@ -158,8 +158,8 @@ impl Backend for MySql {
         let forget = format!("UPDATE {t} SET success = TRUE WHERE version = {}", m.version);
         run(conn, &r, down, from, &forget, &start).await?;
         let took = begun.elapsed();
-        let sql = format!("DELETE FROM {t} WHERE version = {}", m.version);
-        sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.end()]))).execute(&mut *conn).await?;
+        let reverted = format!("DELETE FROM {t} WHERE version = {}", m.version);
+        progress::finish::<MySql>(conn, &r, down, &reverted).await?;
         Ok(took)
     }
 }

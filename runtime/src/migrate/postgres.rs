@@ -7,8 +7,8 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
-    progress_table, quoted,
+    Applied, Backend, HistoryRow, Partial, RunError, checksum_literal, create_table_sql, history_sql,
+    lock_id, private, progress_table, quoted,
 };
 use super::progress::{self, Record};
 
@@ -178,18 +178,13 @@ async fn apply_one_by_one(conn: &mut PgConnection, table: &str, m: &Migration) -
     let forget = format!("DELETE FROM {t} WHERE version = {}", m.version);
     progress::run_one_by_one::<Postgres>(conn, &r, m.up, from, &forget).await?;
     let took = start.elapsed();
-    in_transaction(conn, true, async |conn| {
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE {t} SET success = TRUE, checksum = $1, execution_time = $2 WHERE version = $3"
-        )))
-        .bind(&m.sqlx_checksum[..])
-        .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
-        .bind(m.version)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::raw_sql(AssertSqlSafe(r.end())).execute(conn).await.map(drop)
-    })
-    .await?;
+    let done = format!(
+        "UPDATE {t} SET success = TRUE, checksum = {}, execution_time = {} WHERE version = {}",
+        checksum_literal(Dialect::Postgres, &m.sqlx_checksum),
+        i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
+        m.version
+    );
+    progress::finish::<Postgres>(conn, &r, m.up, &done).await?;
     Ok(took)
 }
 
@@ -214,8 +209,8 @@ async fn revert_one_by_one(
     let forget = format!("UPDATE {t} SET success = TRUE WHERE version = {}", m.version);
     progress::run_one_by_one::<Postgres>(conn, &r, down, from, &forget).await?;
     let took = start.elapsed();
-    let sql = format!("DELETE FROM {t} WHERE version = {}", m.version);
-    sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.end()]))).execute(&mut *conn).await?;
+    let reverted = format!("DELETE FROM {t} WHERE version = {}", m.version);
+    progress::finish::<Postgres>(conn, &r, down, &reverted).await?;
     Ok(took)
 }
 

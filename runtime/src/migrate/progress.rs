@@ -162,6 +162,22 @@ pub(crate) async fn stop<DB: Backend>(
     RunError { source, statement: Some(failed), committed: Some(committed) }
 }
 
+/// Records the end of a run whose statements (of `sql`) are all in: `history` (the migration
+/// applied, or reverted) and the progress row gone, in one transaction. Should that fail, the
+/// error says that every statement is in and only the record is missing, which the next run
+/// writes.
+pub(crate) async fn finish<DB: Backend>(
+    conn: &mut DB::Connection,
+    r: &Record,
+    sql: &str,
+    history: &str,
+) -> Result<(), RunError> {
+    DB::execute(conn, &r.transaction(&[history, &r.end()])).await.map_err(|source| {
+        let all = strata_schema::replay::statements(DB::DIALECT, sql).len();
+        RunError { source, statement: Some(all), committed: Some(all) }
+    })
+}
+
 /// Runs the statements of `sql` from the `from`th on (0-based), one at a time, each in a
 /// transaction of its own with the record that it is in; a statement that refuses to run in a
 /// transaction (SQLSTATE 25001: PostgreSQL's `CREATE INDEX CONCURRENTLY`, `VACUUM`) runs on its
