@@ -226,6 +226,14 @@ pub fn progress_table(table: &str) -> String {
     format!("{table}_progress")
 }
 
+/// `statements` in one transaction of `dialect`, as one script (a `;` that ends one is not
+/// doubled).
+pub(crate) fn transaction(dialect: Dialect, statements: &[&str]) -> String {
+    let begin = if dialect == Dialect::Mysql { "START TRANSACTION" } else { "BEGIN" };
+    let body: Vec<&str> = statements.iter().map(|s| s.trim_end().trim_end_matches(';')).collect();
+    format!("{begin};\n{};\nCOMMIT", body.join(";\n"))
+}
+
 /// A checksum written out as a literal of `dialect`.
 pub(crate) fn checksum_literal(dialect: Dialect, checksum: &[u8]) -> String {
     let hex = strata_schema::migrations::hex(checksum);

@@ -17,8 +17,8 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, Partial, RunError, checksum_literal, create_table_sql, history_sql,
-    lock_id, private, progress_table, quoted,
+    Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
+    progress_table,
 };
 use super::progress::{self, Record};
 
@@ -100,35 +100,7 @@ impl Backend for MySql {
         table: &str,
         m: &Migration,
     ) -> Result<Option<Duration>, RunError> {
-        let t = quoted(Dialect::Mysql, table);
-        let r = Record::new(Dialect::Mysql, table, m.version);
-        let checksum = checksum_literal(Dialect::Mysql, &m.sqlx_checksum);
-        let (from, start) = match resumed(conn, &r, false).await? {
-            Some(done) => (done, Vec::new()),
-            None => (
-                0,
-                vec![
-                    format!(
-                        "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ({}, '{}', FALSE, {checksum}, -1)",
-                        m.version,
-                        m.description.replace('\\', "\\\\").replace('\'', "''")
-                    ),
-                    r.start(false),
-                ],
-            ),
-        };
-        let begun = Instant::now();
-        // Should nothing of it be in, the history is as if it had never run.
-        let forget = format!("DELETE FROM {t} WHERE version = {}", m.version);
-        run(conn, &r, m.up, from, &forget, &start).await?;
-        let took = begun.elapsed();
-        let done = format!(
-            "UPDATE {t} SET success = TRUE, checksum = {checksum}, execution_time = {} WHERE version = {}",
-            i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
-            m.version
-        );
-        progress::finish::<MySql>(conn, &r, m.up, &done).await?;
-        Ok(Some(took))
+        run_migration(conn, table, m, m.up, false).await.map(Some)
     }
 
     async fn execute(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
@@ -144,24 +116,29 @@ impl Backend for MySql {
         m: &Migration,
         down: &str,
     ) -> Result<Duration, RunError> {
-        let t = quoted(Dialect::Mysql, table);
-        let r = Record::new(Dialect::Mysql, table, m.version);
-        let (from, start) = match resumed(conn, &r, true).await? {
-            Some(done) => (done, Vec::new()),
-            None => (
-                0,
-                vec![format!("UPDATE {t} SET success = FALSE WHERE version = {}", m.version), r.start(true)],
-            ),
-        };
-        let begun = Instant::now();
-        // Should nothing of the down be in, the migration is applied, as before.
-        let forget = format!("UPDATE {t} SET success = TRUE WHERE version = {}", m.version);
-        run(conn, &r, down, from, &forget, &start).await?;
-        let took = begun.elapsed();
-        let reverted = format!("DELETE FROM {t} WHERE version = {}", m.version);
-        progress::finish::<MySql>(conn, &r, down, &reverted).await?;
-        Ok(took)
+        run_migration(conn, table, m, down, true).await
     }
+}
+
+/// Runs `sql`, the up of `m` or its down (`reverting`), carrying on a run of it that stopped
+/// partway, and records the end.
+async fn run_migration(
+    conn: &mut MySqlConnection,
+    table: &str,
+    m: &Migration,
+    sql: &str,
+    reverting: bool,
+) -> Result<Duration, RunError> {
+    let r = Record::new(Dialect::Mysql, table, m.version);
+    let (from, start) = match resumed(conn, &r, reverting).await? {
+        Some(done) => (done, Vec::new()),
+        None => (0, r.begin(m, reverting)),
+    };
+    let begun = Instant::now();
+    run(conn, &r, sql, from, &r.forget(reverting), &start).await?;
+    let took = begun.elapsed();
+    progress::finish::<MySql>(conn, &r, sql, &r.ended(m, reverting, took)).await?;
+    Ok(took)
 }
 
 /// How many statements are in, when a run of the migration (up, or down when `reverting`)

@@ -7,8 +7,8 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, Partial, RunError, checksum_literal, create_table_sql, history_sql,
-    lock_id, private, progress_table, quoted,
+    Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
+    progress_table, quoted,
 };
 use super::progress::{self, Record};
 
@@ -73,9 +73,9 @@ impl Backend for Postgres {
     ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Postgres, table);
         if m.no_transaction {
-            return apply_one_by_one(conn, table, m).await.map(Some);
+            return one_by_one(conn, table, m, m.up, false).await.map(Some);
         }
-        Ok(in_transaction(conn, true, async |conn| {
+        Ok(in_transaction(conn, async |conn| {
             let start = Instant::now();
             sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
             let took = start.elapsed();
@@ -116,9 +116,9 @@ impl Backend for Postgres {
     ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Postgres, table);
         if m.down_no_transaction {
-            return revert_one_by_one(conn, table, m, down).await;
+            return one_by_one(conn, table, m, down, true).await;
         }
-        Ok(in_transaction(conn, true, async |conn| {
+        Ok(in_transaction(conn, async |conn| {
             let start = Instant::now();
             sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = $1")))
@@ -133,12 +133,8 @@ impl Backend for Postgres {
 
 async fn in_transaction<T>(
     conn: &mut PgConnection,
-    transactional: bool,
     work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
 ) -> Result<T, sqlx::Error> {
-    if !transactional {
-        return work(conn).await;
-    }
     sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
     match work(conn).await {
         Ok(v) => sqlx::raw_sql("COMMIT").execute(conn).await.map(|_| v),
@@ -149,68 +145,32 @@ async fn in_transaction<T>(
     }
 }
 
-/// A `-- no-transaction` migration (`CREATE INDEX CONCURRENTLY` cannot run in one): its
-/// statements run one at a time, each committed on its own, with the record of how many are in
-/// kept in `<history>_progress` as they go (made when first needed). A run that stops partway
-/// leaves that record, and the next run carries on from the first statement not in, as on MySQL.
-async fn apply_one_by_one(conn: &mut PgConnection, table: &str, m: &Migration) -> Result<Duration, RunError> {
-    let t = quoted(Dialect::Postgres, table);
-    let r = Record::new(Dialect::Postgres, table, m.version);
-    let from = match resumed(conn, table, &r, false).await? {
-        Some(done) => done,
-        None => {
-            in_transaction(conn, true, async |conn| {
-                sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ($1, $2, FALSE, $3, -1)"
-                )))
-                .bind(m.version)
-                .bind(m.description)
-                .bind(&m.sqlx_checksum[..])
-                .execute(&mut *conn)
-                .await?;
-                sqlx::raw_sql(AssertSqlSafe(r.start(false))).execute(conn).await.map(drop)
-            })
-            .await?;
-            0
-        }
-    };
-    let start = Instant::now();
-    let forget = format!("DELETE FROM {t} WHERE version = {}", m.version);
-    progress::run_one_by_one::<Postgres>(conn, &r, m.up, from, &forget).await?;
-    let took = start.elapsed();
-    let done = format!(
-        "UPDATE {t} SET success = TRUE, checksum = {}, execution_time = {} WHERE version = {}",
-        checksum_literal(Dialect::Postgres, &m.sqlx_checksum),
-        i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
-        m.version
-    );
-    progress::finish::<Postgres>(conn, &r, m.up, &done).await?;
-    Ok(took)
-}
-
-/// The down of [`apply_one_by_one`].
-async fn revert_one_by_one(
+/// A `-- no-transaction` migration (`CREATE INDEX CONCURRENTLY` cannot run in one), up or down
+/// (`reverting`): its statements run one at a time, each committed on its own, with the record
+/// of how many are in kept in `<history>_progress` as they go (made when first needed). A run
+/// that stops partway leaves that record, and the next run carries on from the first statement
+/// not in, as on MySQL.
+async fn one_by_one(
     conn: &mut PgConnection,
     table: &str,
     m: &Migration,
-    down: &str,
+    sql: &str,
+    reverting: bool,
 ) -> Result<Duration, RunError> {
-    let t = quoted(Dialect::Postgres, table);
     let r = Record::new(Dialect::Postgres, table, m.version);
-    let from = match resumed(conn, table, &r, true).await? {
+    let from = match resumed(conn, table, &r, reverting).await? {
         Some(done) => done,
         None => {
-            let sql = format!("UPDATE {t} SET success = FALSE WHERE version = {}", m.version);
-            sqlx::raw_sql(AssertSqlSafe(r.transaction(&[&sql, &r.start(true)]))).execute(&mut *conn).await?;
+            let begin = r.begin(m, reverting);
+            let begin: Vec<&str> = begin.iter().map(String::as_str).collect();
+            sqlx::raw_sql(AssertSqlSafe(r.transaction(&begin))).execute(&mut *conn).await?;
             0
         }
     };
     let start = Instant::now();
-    let forget = format!("UPDATE {t} SET success = TRUE WHERE version = {}", m.version);
-    progress::run_one_by_one::<Postgres>(conn, &r, down, from, &forget).await?;
+    progress::run_one_by_one::<Postgres>(conn, &r, sql, from, &r.forget(reverting)).await?;
     let took = start.elapsed();
-    let reverted = format!("DELETE FROM {t} WHERE version = {}", m.version);
-    progress::finish::<Postgres>(conn, &r, down, &reverted).await?;
+    progress::finish::<Postgres>(conn, &r, sql, &r.ended(m, reverting, took)).await?;
     Ok(took)
 }
 

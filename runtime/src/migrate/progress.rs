@@ -9,6 +9,7 @@
 use strata_schema::Dialect;
 use strata_schema::migrations::StatementsChecksum;
 
+use super::Migration;
 use super::backend::{Backend, Partial, RunError, progress_table, quoted};
 
 /// The progress table: one row per migration that is running or stopped partway, removed in
@@ -53,10 +54,13 @@ pub(crate) fn partial((version, reverting, done, running, failed, error, checksu
     }
 }
 
-/// The statements that keep the record of one migration's run.
+/// The statements that keep the record of one migration's run: its row in the history and in
+/// the progress table.
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
     dialect: Dialect,
+    /// The history table, quoted.
+    t: String,
     /// The progress table, quoted.
     p: String,
     version: i64,
@@ -64,11 +68,60 @@ pub(crate) struct Record {
 
 impl Record {
     pub(crate) fn new(dialect: Dialect, table: &str, version: i64) -> Self {
-        Record { dialect, p: quoted(dialect, &progress_table(table)), version }
+        Record { dialect, t: quoted(dialect, table), p: quoted(dialect, &progress_table(table)), version }
     }
 
     fn bytes(&self, b: &[u8]) -> String {
         super::backend::checksum_literal(self.dialect, b)
+    }
+
+    /// `text` as a string literal of the database (MySQL reads backslashes as escapes).
+    fn text(&self, text: &str) -> String {
+        let text = if self.dialect == Dialect::Mysql { text.replace('\\', "\\\\") } else { text.to_owned() };
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
+    /// What records that a run of `m` (its down when `reverting`) begins: the history says it
+    /// did not succeed (yet), and the progress table has its row.
+    pub(crate) fn begin(&self, m: &Migration, reverting: bool) -> Vec<String> {
+        let history = if reverting {
+            format!("UPDATE {} SET success = FALSE WHERE version = {}", self.t, self.version)
+        } else {
+            format!(
+                "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ({}, {}, FALSE, {}, -1)",
+                self.t,
+                self.version,
+                self.text(m.description),
+                self.bytes(&m.sqlx_checksum)
+            )
+        };
+        vec![history, self.start(reverting)]
+    }
+
+    /// What puts the history back as before a run of which nothing is in: the migration not
+    /// applied (up), or applied still (down).
+    pub(crate) fn forget(&self, reverting: bool) -> String {
+        if reverting {
+            format!("UPDATE {} SET success = TRUE WHERE version = {}", self.t, self.version)
+        } else {
+            format!("DELETE FROM {} WHERE version = {}", self.t, self.version)
+        }
+    }
+
+    /// The history once every statement is in: `m` applied, having taken `took` (up), or gone
+    /// (down).
+    pub(crate) fn ended(&self, m: &Migration, reverting: bool, took: std::time::Duration) -> String {
+        if reverting {
+            format!("DELETE FROM {} WHERE version = {}", self.t, self.version)
+        } else {
+            format!(
+                "UPDATE {} SET success = TRUE, checksum = {}, execution_time = {} WHERE version = {}",
+                self.t,
+                self.bytes(&m.sqlx_checksum),
+                i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
+                self.version
+            )
+        }
     }
 
     pub(crate) fn resumed(&self, reverting: bool) -> String {
@@ -112,22 +165,18 @@ impl Record {
 
     /// Statement `statement` (1-based) was refused with `message`.
     pub(crate) fn failed(&self, statement: usize, message: &str) -> String {
-        let mut text: String = message.chars().filter(|c| !c.is_control() || *c == '\n').take(2000).collect();
-        if self.dialect == Dialect::Mysql {
-            text = text.replace('\\', "\\\\");
-        }
+        let text: String = message.chars().filter(|c| !c.is_control() || *c == '\n').take(2000).collect();
         format!(
-            "UPDATE {} SET running = NULL, failed = {statement}, error = '{}' WHERE version = {}",
+            "UPDATE {} SET running = NULL, failed = {statement}, error = {} WHERE version = {}",
             self.p,
-            text.replace('\'', "''"),
+            self.text(&text),
             self.version
         )
     }
 
     /// Statements of the history, in one transaction.
     pub(crate) fn transaction(&self, statements: &[&str]) -> String {
-        let begin = if self.dialect == Dialect::Mysql { "START TRANSACTION" } else { "BEGIN" };
-        format!("{begin};\n{};\nCOMMIT", statements.join(";\n"))
+        super::backend::transaction(self.dialect, statements)
     }
 }
 

@@ -1,7 +1,6 @@
 //! Recording a version without running SQL: for a database brought to a version by other means.
 
 use sqlx::Pool;
-use strata_schema::Dialect;
 
 use super::backend::{forget_sql, record_sql};
 use super::{Backend, MigrateError, Migrator, Report, Step};
@@ -107,8 +106,8 @@ impl Migrator {
         if statements.is_empty() {
             return Ok(());
         }
-        let begin = if DB::DIALECT == Dialect::Mysql { "START TRANSACTION" } else { "BEGIN" };
-        let script = format!("{begin};\n{}\nCOMMIT;", statements.join("\n"));
+        let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+        let script = super::backend::transaction(DB::DIALECT, &statements);
         DB::execute(conn, &script).await.map_err(|e| self.history(e))
     }
 }
