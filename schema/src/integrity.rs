@@ -51,6 +51,20 @@ pub fn check(set: &MigrationSet) -> Vec<String> {
     check_text(set, &text, &path)
 }
 
+/// The lines of the file that record a migration, numbered from 1: its version and its checksum
+/// (or [`OPEN`]), or `None` for a line that is not `<version> <checksum> <name>`. Comments and
+/// blank lines are left out.
+pub fn records(text: &str) -> impl Iterator<Item = (usize, Option<(&str, &str)>)> {
+    text.lines().enumerate().filter_map(|(i, l)| {
+        let l = l.trim();
+        if l.is_empty() || l.starts_with('#') {
+            return None;
+        }
+        let mut parts = l.split_whitespace();
+        Some((i + 1, parts.next().zip(parts.next())))
+    })
+}
+
 fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
     let file = path.file_name().and_then(|n| n.to_str()).unwrap_or(INTEGRITY_FILE);
     // A merge conflict says everything there is to say; the lines inside it would only repeat it.
@@ -68,15 +82,10 @@ fn check_text(set: &MigrationSet, text: &str, path: &Path) -> Vec<String> {
     }
     let mut recorded: Vec<(usize, &str, &str)> = Vec::new(); // line number, version, checksum
     let mut problems = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        let l = l.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let mut parts = l.split_whitespace();
-        match (parts.next(), parts.next()) {
-            (Some(v), Some(c)) => recorded.push((i + 1, v, c)),
-            _ => problems.push(format!("`{file}` line {} is not `<version> <checksum> <name>`", i + 1)),
+    for (at, record) in records(text) {
+        match record {
+            Some((v, c)) => recorded.push((at, v, c)),
+            None => problems.push(format!("`{file}` line {at} is not `<version> <checksum> <name>`")),
         }
     }
     // Both spellings of each version (diesel's `2024-01-01-120000` is recorded as written).

@@ -137,15 +137,8 @@ pub fn hash(project: &Project) -> Result<Vec<String>, Failure> {
     refuse_conflict(project)?;
     let set = project.set()?;
     let before = std::fs::read_to_string(project.dir.join(INTEGRITY_FILE)).unwrap_or_default();
-    let recorded: std::collections::HashMap<&str, &str> = before
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            Some((parts.next()?, parts.next()?))
-        })
-        .collect();
+    let recorded: std::collections::HashMap<&str, &str> =
+        integrity::records(&before).filter_map(|(_, record)| record).collect();
     let mut said = Vec::new();
     for m in &set.migrations {
         let number = m.version_number.to_string();
@@ -159,7 +152,7 @@ pub fn hash(project: &Project) -> Result<Vec<String>, Failure> {
         }
     }
     for v in recorded.keys() {
-        if !set.migrations.iter().any(|m| m.version == *v || m.version_number.to_string() == *v) {
+        if find(set, v).is_none() {
             said.push(format!("no line for {v} any more (no such migration in the directory)"));
         }
     }
