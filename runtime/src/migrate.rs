@@ -512,6 +512,11 @@ impl Migrator {
         conn: &mut PoolConnection<DB>,
         migrations: impl Iterator<Item = (&'static Migration, &'static str)>,
     ) -> Result<(), MigrateError> {
+        // Nothing to run (a start-up at head) asks the server nothing.
+        let migrations: Vec<(&'static Migration, &'static str)> = migrations.collect();
+        if migrations.is_empty() {
+            return Ok(());
+        }
         let Some(limit) = DB::max_statement(conn).await.map_err(|e| self.history(e))? else { return Ok(()) };
         // Room for what strata sends with a statement (the record of its progress).
         const SLACK: usize = 1024;
