@@ -55,7 +55,7 @@ fn trial(dialect: Dialect) -> Migrator {
 #[tokio::test]
 #[ignore = "run by the crash trials in child processes"]
 async fn child_up() {
-    let (Ok(dialect), Ok(url)) = (std::env::var("STRATA_CRASH_DIALECT"), std::env::var("STRATA_CRASH_URL"))
+    let (Ok(dialect), Ok(url)) = (std::env::var("STRATA_CHILD_DIALECT"), std::env::var("STRATA_CHILD_URL"))
     else {
         return;
     };
@@ -148,13 +148,9 @@ macro_rules! recover {
 /// `deployers` processes run `up` at once on one database, as many replicas of an application
 /// starting together: each succeeds, and each migration is applied once.
 fn deploy_at_once(dialect: &str, url: &str, deployers: usize) {
-    let exe = std::env::current_exe().expect("the test binary");
     let children: Vec<std::process::Child> = (0..deployers)
         .map(|_| {
-            std::process::Command::new(&exe)
-                .args(["--exact", "crash::child_up", "--ignored", "--quiet"])
-                .env("STRATA_CRASH_DIALECT", dialect)
-                .env("STRATA_CRASH_URL", url)
+            db::child("crash::child_up", dialect, url)
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .expect("a child process starts")
@@ -219,11 +215,7 @@ async fn sixteen_deployers_at_once_apply_each_migration_once() {
 
 /// Runs `up` in a child process and kills it (`SIGKILL`) at a random moment of its run.
 fn kill_9(dialect: &str, url: &str, at: Duration) {
-    let exe = std::env::current_exe().expect("the test binary");
-    let mut child = std::process::Command::new(exe)
-        .args(["--exact", "crash::child_up", "--ignored", "--quiet"])
-        .env("STRATA_CRASH_DIALECT", dialect)
-        .env("STRATA_CRASH_URL", url)
+    let mut child = db::child("crash::child_up", dialect, url)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -236,11 +228,7 @@ fn kill_9(dialect: &str, url: &str, at: Duration) {
 /// How long a child's whole run takes, start-up included: the span the kills fall in.
 fn span(dialect: &str, url: &str) -> Duration {
     let start = Instant::now();
-    let exe = std::env::current_exe().expect("the test binary");
-    let status = std::process::Command::new(exe)
-        .args(["--exact", "crash::child_up", "--ignored", "--quiet"])
-        .env("STRATA_CRASH_DIALECT", dialect)
-        .env("STRATA_CRASH_URL", url)
+    let status = db::child("crash::child_up", dialect, url)
         .stdout(std::process::Stdio::null())
         .status()
         .expect("a child process runs");
@@ -293,61 +281,78 @@ async fn kill_9_during_up_leaves_a_database_that_recovers() {
     }
 }
 
+/// `n` trials on one database: the migrator runs `up` on a connection of its own, and at a
+/// random moment `$kill` (given the test's own pool as `$p`) has the server kill it.
+macro_rules! killed_connections {
+    ($seeds:expr, $n:expr, $url:expr, $pool:path, $Pool:ty, $dialect:expr, $name:literal, |$p:ident| $kill:expr) => {{
+        let mut tally = Tally::default();
+        let most = {
+            let pool = $pool("crash_conn").await.expect("set");
+            let start = Instant::now();
+            trial($dialect).run(&pool).await.expect("runs");
+            start.elapsed().mul_f64(1.2)
+        };
+        for t in 0..$n {
+            let pool = $pool("crash_conn").await.expect("set");
+            let victim = <$Pool>::connect(&$url).await.expect("connects");
+            let run = tokio::spawn(async move { trial($dialect).run(&victim).await });
+            tokio::time::sleep($seeds.within(most)).await;
+            {
+                let $p = &pool;
+                $kill
+            }
+            let _ = run.await;
+            recover!(&pool, &mut tally, format!("{}, trial {t}", $name));
+            pool.close().await;
+        }
+        eprintln!("connection killed, {}: {tally:?}", $name);
+    }};
+}
+
 /// The server kills the migrator's connection at a random moment of `up`.
 #[tokio::test]
 async fn a_connection_killed_by_the_server_leaves_a_database_that_recovers() {
     let mut seeds = Seeds::start();
     let n = trials();
     if let Some(url) = db::server_url(db::POSTGRES_URL, "crash_conn") {
-        let mut tally = Tally::default();
-        let most = {
-            let pool = db::postgres_pool("crash_conn").await.expect("set");
-            let start = Instant::now();
-            trial(Dialect::Postgres).run(&pool).await.expect("runs");
-            start.elapsed().mul_f64(1.2)
-        };
-        for t in 0..n {
-            let pool = db::postgres_pool("crash_conn").await.expect("set");
-            let victim = sqlx::PgPool::connect(&url).await.expect("connects");
-            let run = tokio::spawn(async move { trial(Dialect::Postgres).run(&victim).await });
-            tokio::time::sleep(seeds.within(most)).await;
-            sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'strata_t_crash_conn' AND pid <> pg_backend_pid()")
-                .execute(&pool)
+        killed_connections!(
+            seeds,
+            n,
+            url,
+            db::postgres_pool,
+            sqlx::PgPool,
+            Dialect::Postgres,
+            "PostgreSQL",
+            |pool| {
+                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'strata_t_crash_conn' AND pid <> pg_backend_pid()")
+                .execute(pool)
                 .await
                 .expect("kills");
-            let _ = run.await;
-            recover!(&pool, &mut tally, format!("PostgreSQL, trial {t}"));
-            pool.close().await;
-        }
-        eprintln!("connection killed, PostgreSQL: {tally:?}");
+            }
+        );
     }
     if let Some(url) = db::server_url(db::MYSQL_URL, "crash_conn") {
-        let mut tally = Tally::default();
-        let most = {
-            let pool = db::mysql_pool("crash_conn").await.expect("set");
-            let start = Instant::now();
-            trial(Dialect::Mysql).run(&pool).await.expect("runs");
-            start.elapsed().mul_f64(1.2)
-        };
-        for t in 0..n {
-            let pool = db::mysql_pool("crash_conn").await.expect("set");
-            let victim = sqlx::MySqlPool::connect(&url).await.expect("connects");
-            let run = tokio::spawn(async move { trial(Dialect::Mysql).run(&victim).await });
-            tokio::time::sleep(seeds.within(most)).await;
-            let ids: Vec<i64> = sqlx::query_scalar(
+        killed_connections!(
+            seeds,
+            n,
+            url,
+            db::mysql_pool,
+            sqlx::MySqlPool,
+            Dialect::Mysql,
+            "MariaDB",
+            |pool| {
+                let ids: Vec<i64> = sqlx::query_scalar(
                 "SELECT id FROM information_schema.processlist WHERE db = 'strata_t_crash_conn' AND id <> CONNECTION_ID()",
             )
-            .fetch_all(&pool)
+            .fetch_all(pool)
             .await
             .expect("lists");
-            for id in ids {
-                let _ =
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL CONNECTION {id}"))).execute(&pool).await;
+                for id in ids {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL CONNECTION {id}")))
+                        .execute(pool)
+                        .await;
+                }
             }
-            let _ = run.await;
-            recover!(&pool, &mut tally, format!("MariaDB, trial {t}"));
-            pool.close().await;
-        }
-        eprintln!("connection killed, MariaDB: {tally:?}");
+        );
     }
 }

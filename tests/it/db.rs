@@ -125,3 +125,14 @@ pub async fn fresh_mysql(name: &str) -> Option<MySqlConnectOptions> {
     admin.close().await.ok();
     Some(admin_options.database(&db))
 }
+
+/// This test binary, to run only the ignored test `test` in a child process (the other half of a
+/// test that needs processes of its own), with the database in its environment as
+/// `STRATA_CHILD_DIALECT` and `STRATA_CHILD_URL`.
+pub fn child(test: &str, dialect: &str, url: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(std::env::current_exe().expect("the test binary"));
+    c.args(["--exact", test, "--ignored", "--quiet"])
+        .env("STRATA_CHILD_DIALECT", dialect)
+        .env("STRATA_CHILD_URL", url);
+    c
+}

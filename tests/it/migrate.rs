@@ -66,13 +66,9 @@ async fn child_migrator() {
 /// Four migrators on their own connections in this process, and four in child processes,
 /// all at once.
 async fn run_concurrently<DB: strata::migrate::Backend>(pool: &sqlx::Pool<DB>, dialect: &str, url: &str) {
-    let exe = std::env::current_exe().expect("the test binary");
     let children: Vec<std::process::Child> = (0..4)
         .map(|_| {
-            std::process::Command::new(&exe)
-                .args(["--exact", "migrate::child_migrator", "--ignored", "--quiet"])
-                .env("STRATA_CHILD_DIALECT", dialect)
-                .env("STRATA_CHILD_URL", url)
+            db::child("migrate::child_migrator", dialect, url)
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .expect("a child process starts")
