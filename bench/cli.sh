@@ -40,13 +40,9 @@ for dialect in sqlite postgres mysql; do
     reset() { :; }
     check=$(median "$strata" check)
 
-    # One model change: a nullable column at the end of the first model. Each run writes the
-    # migration; `reset` removes what the run before wrote, so every run plans the same change.
-    sed -i '0,/^}$/s//    pub bench_extra: Option<i64>,\n}/' src/models.rs
-    ls migrations > before.txt
-    reset() {
-        comm -13 before.txt <(ls migrations) | sed 's|^|migrations/|' | xargs -r rm -rf
-    }
+    # One model change: a nullable column at the end of the first model; each run writes the
+    # migration, `reset` takes it back.
+    one_model_change
     generate=$(median "$strata" generate -m bench)
     reset
     "$strata" generate -m bench | grep -q "+ column account_000.bench_extra" \

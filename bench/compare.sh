@@ -20,19 +20,7 @@ cargo build -q --release -p strata-cli
 old=$target/bench-old-target/release/strata
 new=$target/release/strata
 
-# Microseconds of one run of "$@" (which must succeed).
-once() {
-    local s e
-    s=$(date +%s%N)
-    "$@" > /dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    e=$(date +%s%N)
-    echo $(( (e - s) / 1000 ))
-}
 median() { sort -n | sed -n "$(( (rounds + 1) / 2 ))p"; }
-instructions() {
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null \
-        | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
 
 printf "%-8s %12s %12s %7s %16s %16s %7s\n" dialect "$rev ms" "this ms" ratio "$rev instr" "this instr" ratio
 for dialect in sqlite postgres mysql; do
@@ -42,8 +30,8 @@ for dialect in sqlite postgres mysql; do
     done
     a=() b=()
     for i in $(seq "$rounds"); do
-        if (( i % 2 )); then a+=("$(once "$old" check)"); b+=("$(once "$new" check)")
-        else b+=("$(once "$new" check)"); a+=("$(once "$old" check)"); fi
+        if (( i % 2 )); then a+=("$(once_us "$old" check)"); b+=("$(once_us "$new" check)")
+        else b+=("$(once_us "$new" check)"); a+=("$(once_us "$old" check)"); fi
     done
     ma=$(printf '%s\n' "${a[@]}" | median)
     mb=$(printf '%s\n' "${b[@]}" | median)

@@ -123,7 +123,12 @@ fn migrator(set: &MigrationSet) -> TokenStream {
             None => quote!(::core::option::Option::None),
         };
         let checksum = m.checksum.iter();
-        let sqlx_checksum = strata_schema::migrations::sqlx_checksum(&m.up.sql);
+        // The same bytes hashed, unless a line ends in `\r\n`: one hash per file at compile time.
+        let sqlx_checksum = if m.up.sql.contains('\r') {
+            strata_schema::migrations::sqlx_checksum(&m.up.sql)
+        } else {
+            m.checksum
+        };
         let sqlx_checksum = sqlx_checksum.iter();
         let (no_transaction, down_no_transaction) = (m.no_transaction, m.down_no_transaction);
         quote! {

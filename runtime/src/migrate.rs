@@ -151,7 +151,12 @@ impl Migrator {
                 up: leak(&m.up.sql),
                 down: m.down.as_ref().map(|d| leak(&d.sql)),
                 checksum: m.checksum,
-                sqlx_checksum: strata_schema::migrations::sqlx_checksum(&m.up.sql),
+                // The same bytes hashed, unless a line ends in `\r\n`.
+                sqlx_checksum: if m.up.sql.contains('\r') {
+                    strata_schema::migrations::sqlx_checksum(&m.up.sql)
+                } else {
+                    m.checksum
+                },
                 no_transaction: m.no_transaction,
                 down_no_transaction: m.down_no_transaction,
             })

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::Schema;
 use crate::migrations::{DiscoveryError, MigrationSet};
 use crate::replay::ReplayError;
-use crate::{Schema, replay};
 
 /// A directory read and replayed.
 #[derive(Debug)]
@@ -79,7 +79,9 @@ pub fn replayed(dir: &Path) -> Arc<Result<Replayed, LoadError>> {
 fn load(dir: &Path) -> Result<Replayed, LoadError> {
     REPLAYS.fetch_add(1, Ordering::Relaxed);
     let set = MigrationSet::load(dir, None)?;
-    let mut schema = replay(&set)?;
+    // Stored between compiler processes: a crate rebuilt after a model edit reads the replay
+    // its last build made of the same migrations.
+    let mut schema = crate::stored::replay(&set, crate::stored::store_of_compiler().as_deref())?;
     schema.normalize(set.config.dialect);
     Ok(Replayed { set, schema })
 }

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod render;
 pub mod replay;
 mod schema;
+pub mod stored;
 pub mod types;
 
 pub use config::{CONFIG_FILE, Config, Effect, is_unmanaged};

@@ -5,7 +5,7 @@
 //! [`ReplayError`] at the statement's file, line and column.
 
 mod apply;
-pub(crate) use apply::pg_name;
+mod owners;
 mod rewrite;
 mod split;
 
@@ -13,6 +13,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sqlparser::parser::Parser;
+
+pub(crate) use apply::pg_name;
+use owners::IndexOwners;
 
 use crate::migrations::MigrationSet;
 use crate::{Dialect, Schema};
@@ -72,6 +75,7 @@ fn replay_until_here(set: &MigrationSet, version: Option<i64>) -> Result<Schema,
     let files: Vec<_> =
         set.migrations.iter().take_while(|m| version.is_none_or(|v| m.version_number <= v)).collect();
     let mut schema = Schema::default();
+    let mut owners = IndexOwners::default();
     let effects = |m: &crate::Migration| -> Vec<(u64, Option<&str>)> {
         set.config
             .effects
@@ -83,7 +87,7 @@ fn replay_until_here(set: &MigrationSet, version: Option<i64>) -> Result<Schema,
     crate::par::pipeline(
         &files,
         |m| parse(dialect, &m.up.path, &m.up.sql, &effects(m)),
-        |m, steps| apply_steps(dialect, &mut schema, &m.up.path, &m.up.sql, steps),
+        |m, steps| apply_steps(dialect, &mut schema, &mut owners, &m.up.path, &m.up.sql, steps),
     )?;
     Ok(schema)
 }
@@ -136,7 +140,10 @@ pub fn apply_sql_with(
     sql: &str,
     effects: &[(u64, Option<&str>)],
 ) -> Result<(), ReplayError> {
-    crate::par::deep(|| apply_steps(dialect, schema, path, sql, parse(dialect, path, sql, effects)))
+    crate::par::deep(|| {
+        let mut owners = IndexOwners::new(schema);
+        apply_steps(dialect, schema, &mut owners, path, sql, parse(dialect, path, sql, effects))
+    })
 }
 
 /// One statement of a file, parsed and ready to apply.
@@ -333,6 +340,7 @@ fn parse(dialect: Dialect, path: &Path, sql: &str, effects: &[(u64, Option<&str>
 fn apply_steps(
     dialect: Dialect,
     schema: &mut Schema,
+    owners: &mut IndexOwners,
     path: &Path,
     sql: &str,
     steps: Vec<Step>,
@@ -342,14 +350,16 @@ fn apply_steps(
         match step {
             Step::Error(e) => return Err(e),
             Step::Said { steps, text, line } => {
-                apply_steps(dialect, schema, Path::new("strata.toml"), &text, steps).map_err(|mut e| {
-                    e.message = format!(
-                        "in the `[[effect]]` strata.toml gives for line {line} of `{}`: {}",
-                        path.display(),
-                        e.message
-                    );
-                    e
-                })?;
+                apply_steps(dialect, schema, owners, Path::new("strata.toml"), &text, steps).map_err(
+                    |mut e| {
+                        e.message = format!(
+                            "in the `[[effect]]` strata.toml gives for line {line} of `{}`: {}",
+                            path.display(),
+                            e.message
+                        );
+                        e
+                    },
+                )?;
             }
             Step::ConstraintExists { table, name, span, line, column } => {
                 let table = apply::object_name(
@@ -399,15 +409,17 @@ fn apply_steps(
             Step::Ddl { ast, line, column, guard } => {
                 if guard == rewrite::Guard::IfIndexExists
                     && let sqlparser::ast::Statement::AlterIndex { name, .. } = &*ast
-                    && schema.table_of_index(&apply::object_name(dialect, name)).is_none()
+                    && owners.owner(schema, &apply::object_name(dialect, name)).is_none()
                 {
                     continue;
                 }
-                let mut cx = apply::Context { dialect, schema, temp_tables: &temp_tables };
+                owners.before(dialect, schema, &ast);
+                let mut cx = apply::Context { dialect, schema, owners, temp_tables: &temp_tables };
                 cx.apply(*ast).map_err(|(l, c, message)| {
                     let (l, c) = if l == 0 { (line, column) } else { (l, c) };
                     located(path, sql, l, c, message)
                 })?;
+                owners.after(schema);
             }
         }
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// A whole database schema: its tables and, on PostgreSQL, its enum types.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Schema {
     /// Keyed by the lowercased table name.
     pub tables: BTreeMap<String, Table>,
@@ -26,7 +26,7 @@ pub struct Schema {
 
 /// A view or materialized view: a name beside the tables', the columns its query reads, and,
 /// materialized, its indexes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct View {
     pub name: String,
     pub materialized: bool,
@@ -125,7 +125,7 @@ pub(crate) fn key(name: &str) -> String {
 }
 
 /// One table.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
@@ -234,7 +234,7 @@ impl Table {
 }
 
 /// One column. `ty` is the dialect's canonical spelling (see [`crate::types::canonical`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: String,
     pub ty: String,
@@ -246,20 +246,20 @@ pub struct Column {
     pub auto_increment: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unique {
     /// The constraint's or index's name, when the SQL gave one.
     pub name: Option<String>,
     pub columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, Eq)]
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     pub name: String,
     /// Column names, or normalised expressions when `expression` is set.
@@ -294,7 +294,7 @@ impl PartialEq for Index {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
@@ -304,7 +304,7 @@ pub struct ForeignKey {
     pub on_update: Action,
 }
 
-#[derive(Debug, Clone, Eq)]
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     pub name: Option<String>,
     /// The normalised boolean expression.
@@ -322,7 +322,7 @@ impl PartialEq for Check {
 }
 
 /// A referential action of a foreign key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     #[default]
     NoAction,

@@ -118,7 +118,8 @@ impl Project {
 
     /// The schema as the replay leaves it, before normalising: what the planner starts from.
     pub fn replayed_raw(&self) -> Result<Schema, Failure> {
-        let schema = strata_schema::replay(self.set()?).map_err(|e| {
+        let store = strata_schema::stored::store_for(&self.crate_dir);
+        let schema = strata_schema::stored::replay(self.set()?, store.as_deref()).map_err(|e| {
             let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
             let number = e.line.to_string();
             let pad = " ".repeat(number.len());

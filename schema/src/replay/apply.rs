@@ -18,6 +18,7 @@ pub(crate) type Result<T> = std::result::Result<T, (u64, u64, String)>;
 pub(crate) struct Context<'a> {
     pub dialect: Dialect,
     pub schema: &'a mut Schema,
+    pub owners: &'a super::IndexOwners,
     pub temp_tables: &'a [String],
 }
 

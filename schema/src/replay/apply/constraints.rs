@@ -291,9 +291,9 @@ impl Context<'_> {
             None if dialect == Dialect::Postgres => {
                 let parts: Vec<String> =
                     ci.columns.iter().map(|c| pg_index_column_name(dialect, &c.column.expr)).collect();
-                let schema = &*self.schema;
+                let (schema, owners) = (&*self.schema, self.owners);
                 pg_free_name(&table_name, &parts.join("_"), "idx", |n| {
-                    schema.table_of_index(n).is_some()
+                    owners.owner(schema, n).is_some()
                         || schema.table(n).is_some()
                         || schema.tables.values().any(|t| {
                             t.primary_key.as_ref().and_then(|p| p.name.as_deref()).is_some_and(|p| p == n)
@@ -304,7 +304,7 @@ impl Context<'_> {
                 return Err(at(name_span(&ci.table_name), "an index needs a name in this dialect"));
             }
         };
-        if self.schema.table_of_index(&name).is_some() {
+        if self.owners.owner(self.schema, &name).is_some() {
             if ci.if_not_exists {
                 return Ok(());
             }

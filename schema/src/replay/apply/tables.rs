@@ -422,7 +422,7 @@ impl Context<'_> {
             ObjectType::Index => {
                 let owner = match on {
                     Some(t) => Some(object_name(dialect, t)),
-                    None => self.schema.table_of_index(&n).map(str::to_owned),
+                    None => self.owners.owner(self.schema, &n).map(str::to_owned),
                 };
                 let view = owner.as_ref().and_then(|o| self.schema.views.get_mut(&o.to_ascii_lowercase()));
                 let dropped = match view {
