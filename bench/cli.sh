@@ -16,6 +16,8 @@ target=${CARGO_TARGET_DIR:-$root/target}
 . bench/project.sh
 work=$(reference_workload "$target")
 runs=21
+# Cold: no replay stored between runs (bench/alembic.sh and bench/scale.sh measure both).
+export STRATA_STORE=off
 cargo build -q --release -p strata-cli
 strata=$target/release/strata
 

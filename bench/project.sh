@@ -1,4 +1,16 @@
-# Sourced by the bench scripts: `project <strata> <workload> <dialect> <dir>` makes <dir> a
+# Sourced by the bench scripts, from the checkout's root.
+
+# `bench_setup`: sets root (the checkout), target (CARGO_TARGET_DIR or target/), work (the
+# reference workload) and strata (the release binary, built).
+bench_setup() {
+    root=$PWD
+    target=${CARGO_TARGET_DIR:-$root/target}
+    work=$(reference_workload "$target")
+    cargo build -q --release -p strata-cli
+    strata=$target/release/strata
+}
+
+# `project <strata> <workload> <dialect> <dir>` makes <dir> a
 # strata project over the workload's migrations for <dialect>, with the models `strata models`
 # writes and the strata.sum a project keeps (`renumber` records the directory), and enters it.
 project() {

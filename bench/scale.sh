@@ -4,7 +4,7 @@
 # proportion: 200, 1000, 4000), SQLite, no database server. Per size: the median and range of
 # the wall time over ROUNDS runs, the instructions of one run (callgrind), the peak memory, and
 # the SQL text's size, so that memory reads as a multiple of it. `check` and `generate` are
-# measured cold (no stored replay: `STRATA_REPLAY_STORE=off`, the first run after the
+# measured cold (nothing stored: `STRATA_STORE=off`, the first run after the
 # migrations change, and every run in a fresh CI checkout) and warm (the replay stored under
 # target/ by the run before: every run after a model edit). Writes the section `scale` of
 # bench/RESULTS.md.
@@ -41,21 +41,21 @@ for m in $sizes; do
     store=$target/bench-scale-$m-store
     rm -rf "$store"
 
-    export STRATA_REPLAY_STORE=off
+    export STRATA_STORE=off
     check_cold=$(timed "$strata" check)
     check_cold_i=$(minstr "$strata" check)
     check_cold_m=$(peak_kib "$strata" check)
-    export STRATA_REPLAY_STORE=$store
+    export STRATA_STORE=$store
     "$strata" check > /dev/null
     check_warm=$(timed "$strata" check)
     check_warm_i=$(minstr "$strata" check)
     check_warm_m=$(peak_kib "$strata" check)
 
     one_model_change
-    export STRATA_REPLAY_STORE=off
+    export STRATA_STORE=off
     gen_cold=$(timed "$strata" generate -m bench)
     reset; gen_cold_i=$(minstr "$strata" generate -m bench)
-    export STRATA_REPLAY_STORE=$store
+    export STRATA_STORE=$store
     gen_warm=$(timed "$strata" generate -m bench)
     reset; gen_warm_i=$(minstr "$strata" generate -m bench)
     reset; gen_warm_m=$(peak_kib "$strata" generate -m bench)
@@ -69,7 +69,7 @@ for m in $sizes; do
     noop=$(timed "$strata" up --database-url "sqlite://$db")
     noop_i=$(minstr "$strata" up --database-url "sqlite://$db")
     noop_m=$(peak_kib "$strata" up --database-url "sqlite://$db")
-    unset STRATA_REPLAY_STORE
+    unset STRATA_STORE
     cd "$root"
     rows+=("| $m | $n | $sql_kib KiB | $check_cold | $check_cold_i | $check_cold_m KiB | $check_warm | $check_warm_i | $check_warm_m KiB | $gen_cold | $gen_cold_i | $gen_warm | $gen_warm_i | $gen_warm_m KiB | $noop | $noop_i | $noop_m KiB |")
     echo "${rows[-1]}"

@@ -81,7 +81,7 @@ fn load(dir: &Path) -> Result<Replayed, LoadError> {
     let set = MigrationSet::load(dir, None)?;
     // Stored between compiler processes: a crate rebuilt after a model edit reads the replay
     // its last build made of the same migrations.
-    let mut schema = crate::stored::replay(&set, crate::stored::store_of_compiler().as_deref())?;
+    let mut schema = crate::stored::replay(&set, crate::stored::Store::of_compiler().as_ref())?;
     schema.normalize(set.config.dialect);
     Ok(Replayed { set, schema })
 }

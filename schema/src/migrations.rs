@@ -179,7 +179,12 @@ impl StatementsChecksum {
 
 /// SHA-384 over the exact bytes, as sqlx's migrator records a migration.
 pub fn sqlx_checksum(sql: &str) -> [u8; 48] {
-    Sha384::digest(sql.as_bytes()).into()
+    sqlx_checksum_bytes(sql.as_bytes())
+}
+
+/// SHA-384 of `bytes` as they are.
+pub fn sqlx_checksum_bytes(bytes: &[u8]) -> [u8; 48] {
+    Sha384::digest(bytes).into()
 }
 
 /// Lists and reads the migrations in `dir`, ordered.

@@ -61,6 +61,8 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 /// Produces `produce(item)` for every item on worker threads while the calling thread consumes
 /// the results strictly in order; the first error from `consume` stops the workers and is
 /// returned. For the replay: parsing (parallel) overlaps applying (sequential, in history order).
+/// The workers stay a few items ahead of the consumer, never more: a long history's parsed
+/// statements would otherwise pile up in memory whenever applying is the slower half.
 pub(crate) fn pipeline<T: Sync, R: Send, E>(
     items: &[T],
     produce: impl Fn(&T) -> R + Sync,
@@ -75,7 +77,7 @@ pub(crate) fn pipeline<T: Sync, R: Send, E>(
     let stop = std::sync::atomic::AtomicBool::new(false);
     let (produce, next, stop) = (&produce, &next, &stop);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, R)>(threads * 4);
         for _ in 0..threads {
             let tx = tx.clone();
             spawn(scope, move || {

@@ -22,7 +22,7 @@ use crate::schema::{ForeignKey, Schema, Table};
 use crate::{Dialect, ModelError, ReplayError, is_unmanaged};
 
 /// A table as the models want it, with the names it had before.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub table: Table,
     /// `#[strata(renamed_from = "...")]` on the struct.
@@ -32,6 +32,18 @@ pub struct Target {
 }
 
 impl Target {
+    /// How the schema `current` differs from this table, as `check` and the build report it.
+    pub fn drift(&self, dialect: Dialect, current: &Schema) -> Vec<crate::diff::Difference> {
+        crate::diff::reported(crate::diff::compare(
+            dialect,
+            &crate::diff::MODEL_VS_MIGRATIONS,
+            &self.table,
+            self.renamed_from.as_deref(),
+            &self.column_renames,
+            current,
+        ))
+    }
+
     /// The target a model describes in `dialect`, with `enums` saying what its `db_enum`
     /// fields hold (see [`ModelDef::to_table_with`]).
     pub fn from_model(

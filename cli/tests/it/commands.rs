@@ -203,6 +203,66 @@ fn check_json_says_what_drifted_and_where() {
     assert_eq!(problem["notes"][0], "the SQL it needs: ALTER TABLE users ADD COLUMN age INTEGER;");
 }
 
+/// What a run stores for the next (the replay, the models as read) stands for that work only
+/// while its inputs are the same, and a store that no longer agrees never hides a finding.
+#[test]
+fn check_reads_what_the_run_before_stored_only_while_nothing_changed() {
+    let p = Project::new("stored", db::sqlite_url("stored"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    let store = p.root.join("store");
+    let check = |code: i32| {
+        let out = p.strata_with(&["check"], &[("STRATA_STORE", &store)]);
+        assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+        text(&out)
+    };
+    let stored = |kind: &str| -> Vec<std::path::PathBuf> {
+        let dir = store.join(kind);
+        let mut files: Vec<_> =
+            std::fs::read_dir(&dir).map_or(Vec::new(), |d| d.flatten().map(|e| e.path()).collect());
+        files.sort();
+        files
+    };
+    assert!(check(0).starts_with("ok:"));
+    let (replays, models) = (stored("replays"), stored("models"));
+    assert_eq!((replays.len(), models.len()), (1, 1), "{replays:?} {models:?}");
+
+    // Read back: both stored files say `people` where the truth says `users`, and agree with
+    // each other, so the check that reads them finds nothing; parsing the models would.
+    for f in [&replays[0], &models[0]] {
+        let text = std::fs::read_to_string(f).expect("stored").replace("\"users\"", "\"people\"");
+        std::fs::write(f, text).expect("writes");
+    }
+    assert!(check(0).starts_with("ok:"));
+    // Stored models that disagree with the replay are not believed: the models are parsed.
+    let text = std::fs::read_to_string(&models[0]).expect("stored").replace("\"people\"", "\"users\"");
+    std::fs::write(&models[0], text).expect("writes");
+    let said = check(1);
+    assert!(said.contains("table `users` is not created by any migration"), "{said}");
+    std::fs::remove_dir_all(&store).expect("removes");
+    assert!(check(0).starts_with("ok:"));
+
+    // A new migration: the models as stored are read, disagree with the new replay, and the
+    // finding is said at the model as always.
+    std::fs::write(
+        p.root.join("migrations/29990101000000_age.up.sql"),
+        "ALTER TABLE users ADD COLUMN age INTEGER;\n",
+    )
+    .expect("writes");
+    p.ok(&["hash"]);
+    let said = check(1);
+    assert!(said.contains("`users.age`"), "{said}");
+    assert!(said.contains("src/models.rs"), "{said}");
+    assert_eq!(stored("replays").len(), 2);
+    // The model follows: a new key, parsed again, stored beside.
+    p.models(
+        &USERS.replace("    pub email: String,\n", "    pub email: String,\n    pub age: Option<i64>,\n"),
+    );
+    assert!(check(0).starts_with("ok: the models match the 2 migration(s)"));
+    assert_eq!(stored("models").len(), 2);
+}
+
 /// A foreign key to a table that neither a model nor a migration has is a finding of `check`
 /// at `references`, and `generate` writes nothing for it (on SQLite the key would be written,
 /// and nothing could ever satisfy it).

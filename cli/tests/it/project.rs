@@ -50,6 +50,20 @@ impl Project {
             .expect("strata runs")
     }
 
+    /// Runs `strata <args>` in the project with `env` set besides `DATABASE_URL`.
+    pub fn strata_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+        command
+            .args(args)
+            .current_dir(&self.root)
+            .env("DATABASE_URL", &self.url)
+            .env_remove("CARGO_TARGET_DIR");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        command.output().expect("strata runs")
+    }
+
     /// Runs `strata <args>` in the project with no `DATABASE_URL` in the environment (a `.env`
     /// file may give one).
     pub fn strata_from_dotenv(&self, args: &[&str]) -> Output {

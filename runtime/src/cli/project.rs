@@ -118,8 +118,8 @@ impl Project {
 
     /// The schema as the replay leaves it, before normalising: what the planner starts from.
     pub fn replayed_raw(&self) -> Result<Schema, Failure> {
-        let store = strata_schema::stored::store_for(&self.crate_dir);
-        let schema = strata_schema::stored::replay(self.set()?, store.as_deref()).map_err(|e| {
+        let store = strata_schema::stored::Store::for_dir(&self.crate_dir);
+        let schema = strata_schema::stored::replay(self.set()?, store.as_ref()).map_err(|e| {
             let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
             let number = e.line.to_string();
             let pad = " ".repeat(number.len());
@@ -202,6 +202,43 @@ impl Project {
             return Err(first.help("fix the model; `cargo build` shows the same errors"));
         }
         Ok(found)
+    }
+
+    /// Where this project keeps what a run stores for the next (see `strata_schema::stored`).
+    pub fn store(&self) -> Option<strata_schema::stored::Store> {
+        strata_schema::stored::Store::for_dir(&self.crate_dir)
+    }
+
+    /// The key under which the models of this project's sources are stored: this strata (the
+    /// executable and the schema crate's build), the project's places and configuration, and
+    /// every source file's path and bytes. `None` when the executable cannot be found.
+    pub fn sources_key(&self) -> Option<String> {
+        let exe = std::env::current_exe().ok()?;
+        let meta = std::fs::metadata(&exe).ok()?;
+        let mut text = format!(
+            "{}\0{}\0{:?}\0{:?}\0{}\0{}\0{:?}",
+            exe.display(),
+            meta.len(),
+            meta.modified().ok(),
+            strata_schema::stored::BUILD,
+            self.dir.display(),
+            self.crate_dir.display(),
+            self.config,
+        );
+        let mut files = Vec::new();
+        for s in self.sources() {
+            strata_schema::model::rust_files(&s, &mut files);
+        }
+        files.sort();
+        files.dedup();
+        for f in files {
+            let bytes = std::fs::read(&f).ok()?;
+            text.push_str(&format!("\0{}\0", f.display()));
+            text.push_str(&strata_schema::migrations::hex(&strata_schema::migrations::sqlx_checksum_bytes(
+                &bytes,
+            )));
+        }
+        Some(strata_schema::migrations::hex(&strata_schema::migrations::sqlx_checksum(&text)))
     }
 
     /// Whether a model's migrations are this directory (`#[strata(migrations = "...")]` is

@@ -1,7 +1,7 @@
 //! `strata check`: everything the build would refuse, without building and without a database.
 
 use serde_json::json;
-use strata_schema::{diff, plan};
+use strata_schema::plan;
 
 use super::{Project, team};
 use crate::cli::Failure;
@@ -84,6 +84,16 @@ pub fn check(project: &Project) -> Report {
         report.push("multiple_heads", team::describe(project, &h));
         return report;
     }
+    // The models as the last run read them, when no source changed since: when they and the
+    // migrations agree, nothing needs parsing.
+    let store = project.store();
+    let key = store.as_ref().and_then(|_| project.sources_key());
+    if let (Some(store), Some(key)) = (&store, &key)
+        && let Some((targets, enums)) = store.get::<(Vec<plan::Target>, plan::Enums)>("models", key)
+        && let Some(clean) = clean_as_stored(project, &targets, &enums)
+    {
+        return clean;
+    }
     // The models are read while the migrations are read and replayed.
     let (models, schema) = project.models_beside_replay(false);
     let set = match project.set() {
@@ -117,6 +127,9 @@ pub fn check(project: &Project) -> Report {
         }
     };
     let (sources, wanted) = models;
+    if let (Some(store), Some(key)) = (&store, &key) {
+        store.put("models", key, &(&wanted.targets, &wanted.enums));
+    }
     let dialect = project.dialect();
     let tables: Vec<&strata_schema::Table> = wanted.targets.iter().map(|t| &t.table).collect();
     for (name, message) in plan::enum_differences(&schema, &wanted.enums) {
@@ -138,14 +151,7 @@ pub fn check(project: &Project) -> Report {
                     .help("correct the name in `references`"),
             );
         }
-        let differences = diff::reported(diff::compare(
-            dialect,
-            &diff::MODEL_VS_MIGRATIONS,
-            &t.table,
-            t.renamed_from.as_deref(),
-            &t.column_renames,
-            &schema,
-        ));
+        let differences = t.drift(dialect, &schema);
         for d in differences.into_iter().filter(|d| !strata_schema::model::Dangling::explains(&dangling, d)) {
             // At the field the difference is about, else at the struct's name.
             let span = d
@@ -173,4 +179,35 @@ pub fn check(project: &Project) -> Report {
         );
     }
     report
+}
+
+/// The clean report, when the models as stored agree with the migrations in every way `check`
+/// looks at; `None` as soon as anything might be found (the full check then says what, at its
+/// field). Its test of references is stricter than the full check's: a key to a table or
+/// column that neither the migrations nor a model's table has.
+fn clean_as_stored(project: &Project, targets: &[plan::Target], enums: &plan::Enums) -> Option<Report> {
+    let set = project.set().ok()?;
+    if !strata_schema::integrity::check(set).is_empty() {
+        return None;
+    }
+    let schema = project.replayed().ok()?;
+    let dialect = project.dialect();
+    let table = |name: &str| {
+        schema
+            .table(name)
+            .or_else(|| targets.iter().map(|t| &t.table).find(|t| t.name.eq_ignore_ascii_case(name)))
+    };
+    let references_resolve = targets
+        .iter()
+        .flat_map(|t| &t.table.foreign_keys)
+        .all(|f| table(&f.ref_table).is_some_and(|t| f.ref_columns.iter().all(|c| t.column(c).is_some())));
+    let clean = references_resolve
+        && plan::enum_differences(&schema, enums).is_empty()
+        && targets.iter().all(|t| t.drift(dialect, &schema).is_empty())
+        && plan::unmodeled(&schema, targets, &project.config().unmanaged).is_empty();
+    clean.then(|| Report {
+        findings: Vec::new(),
+        migrations: set.migrations.len(),
+        latest: set.latest().map(|m| m.name()),
+    })
 }
