@@ -55,13 +55,13 @@ for i in $(seq "$rounds"); do
     done
 done
 stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
-plus() { echo "scale=2; ($(median_of "${@:2}") - $1) / 1000" | bc; }
+plus() { awk -v a="$(median_of "${@:2}")" -v b="$1" 'BEGIN { printf "%+.2f", (a - b) / 1000 }'; }
 cd "$root"
 {
     echo "\`bench/derive_overhead.sh $rounds${flag:+ $flag}\`: $profile builds, median (min-max) of $rounds alternating rounds; the overhead is the difference of the medians. Targets: +1.0 s clean, +0.3 s incremental."
     echo
     echo "| build | 200 derives + \`embed_migrations!\` | plain structs + \`sqlx::migrate!()\` | overhead |"
     echo "|---|---:|---:|---:|"
-    echo "| clean (the crate alone) | $(stats "${mc[@]}") | $(stats "${tc[@]}") | +$(plus "$(median_of "${tc[@]}")" "${mc[@]}") s |"
-    echo "| after touching the models | $(stats "${mt[@]}") | $(stats "${tt[@]}") | +$(plus "$(median_of "${tt[@]}")" "${mt[@]}") s |"
+    echo "| clean (the crate alone) | $(stats "${mc[@]}") | $(stats "${tc[@]}") | $(plus "$(median_of "${tc[@]}")" "${mc[@]}") s |"
+    echo "| after touching the models | $(stats "${mt[@]}") | $(stats "${tt[@]}") | $(plus "$(median_of "${tt[@]}")" "${mt[@]}") s |"
 } | tee /dev/stderr | record "derive-$profile"

@@ -20,6 +20,7 @@ mod startup;
 mod status;
 mod verify;
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use sqlx::Pool;
@@ -214,6 +215,12 @@ impl Migrator {
         self.migrations.iter().find(|m| m.version == version)
     }
 
+    /// Where each version stands in the history, for what looks up many: a long history
+    /// looked up one scan at a time made a start-up quadratic in its length.
+    fn positions(&self) -> HashMap<i64, usize> {
+        self.migrations.iter().enumerate().map(|(i, m)| (m.version, i)).collect()
+    }
+
     /// Where `version` stands in the history. Order is the history's own (diesel orders its
     /// versions as text), never the numbers': `20240313` can come after `20180114171611`.
     fn position(&self, version: i64) -> Option<usize> {
@@ -283,12 +290,13 @@ impl Migrator {
             } else {
                 (Vec::new(), Vec::new())
             };
+        let by_version: HashMap<i64, &Applied> = applied.iter().map(|a| (a.version, a)).collect();
         let mut entries: Vec<Entry> = self
             .migrations
             .iter()
             .map(|m| Entry {
                 migration: m,
-                applied: applied.iter().find(|a| a.version == m.version).map(|a| AppliedInfo {
+                applied: by_version.get(&m.version).map(|a| AppliedInfo {
                     installed_on: a.installed_on.clone(),
                     took: Duration::from_nanos(u64::try_from(a.execution_time).unwrap_or(0)),
                     checksum_matches: matches(m, &a.checksum),
@@ -306,8 +314,27 @@ impl Migrator {
             })
             .collect();
         // A migration applied later than one that comes after it was applied out of order; the
-        // history's times say so (to the second, as the databases record them).
+        // history's times say so (to the second, as the databases record them). The earliest
+        // time after each entry tells in one pass whether any is earlier; only then is it found.
+        let mut earliest_after: Vec<Option<&str>> = vec![None; entries.len()];
+        for i in (0..entries.len().saturating_sub(1)).rev() {
+            let next = entries[i + 1].applied.as_ref().map(|a| a.installed_on.as_str());
+            earliest_after[i] = match (earliest_after[i + 1], next) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let out_of_order: Vec<bool> = entries
+            .iter()
+            .zip(&earliest_after)
+            .map(|(e, after)| {
+                e.applied.as_ref().zip(*after).is_some_and(|(a, after)| after < a.installed_on.as_str())
+            })
+            .collect();
         for i in 0..entries.len() {
+            if !out_of_order[i] {
+                continue;
+            }
             let Some(when) = entries[i].applied.as_ref().map(|a| a.installed_on.clone()) else { continue };
             let newer = entries[i + 1..]
                 .iter()
@@ -317,7 +344,8 @@ impl Migrator {
                 a.out_of_order = newer;
             }
         }
-        let unknown = applied.into_iter().filter(|a| self.find(a.version).is_none()).collect();
+        let positions = self.positions();
+        let unknown = applied.into_iter().filter(|a| !positions.contains_key(&a.version)).collect();
         Ok(Status { entries, unknown })
     }
 
@@ -343,17 +371,19 @@ impl Migrator {
             let mut done: Vec<i64> =
                 applied.iter().map(|a| a.version).filter(|v| half.is_none_or(|h| h.version != *v)).collect();
             let mut report = Report::default();
-            let pending = half.into_iter().chain(
-                self.migrations
-                    .iter()
-                    .filter(|m| !done.contains(&m.version) && half.is_none_or(|h| h.version != m.version)),
-            );
+            let positions = self.positions();
+            let position = |v: i64| positions.get(&v).copied();
+            let in_already: HashSet<i64> = done.iter().copied().collect();
+            let pending =
+                half.into_iter().chain(self.migrations.iter().filter(|m| {
+                    !in_already.contains(&m.version) && half.is_none_or(|h| h.version != m.version)
+                }));
             let chosen: Vec<&'static Migration> = match target {
                 Target::Steps(n) => pending.take(n).collect(),
                 Target::Version(None) => pending.collect(),
                 Target::Version(Some(v)) => {
-                    let last = self.position(v);
-                    pending.filter(|m| self.position(m.version) <= last).collect()
+                    let last = position(v);
+                    pending.filter(|m| position(m.version) <= last).collect()
                 }
             };
             if let Some(h) = half {
@@ -364,9 +394,9 @@ impl Migrator {
                 self.prepare_resume::<DB>(&mut conn, h, p, &applied).await?;
             }
             self.fits::<DB>(&mut conn, chosen.iter().map(|m| (*m, m.up))).await?;
-            let newest = done.iter().copied().max_by_key(|v| self.position(*v));
+            let newest = done.iter().copied().max_by_key(|v| position(*v));
             if let (false, Some(newest)) = (self.out_of_order, newest)
-                && let Some(older) = chosen.iter().find(|m| self.position(m.version) < self.position(newest))
+                && let Some(older) = chosen.iter().find(|m| position(m.version) < position(newest))
             {
                 return Err(MigrateError::OutOfOrder {
                     name: older.name(),
@@ -413,13 +443,15 @@ impl Migrator {
             let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
             // `check` made sure every applied version is one of ours.
             let mut newest_first: Vec<i64> = done.clone();
-            newest_first.sort_by_key(|v| std::cmp::Reverse(self.position(*v)));
+            let positions = self.positions();
+            let position = |v: i64| positions.get(&v).copied();
+            newest_first.sort_by_key(|v| std::cmp::Reverse(position(*v)));
             let chosen: Vec<i64> = match target {
                 Target::Steps(n) => newest_first.into_iter().take(n).collect(),
                 Target::Version(None) => newest_first,
                 Target::Version(Some(v)) => {
-                    let keep = self.position(v);
-                    newest_first.into_iter().filter(|x| self.position(*x) > keep).collect()
+                    let keep = position(v);
+                    newest_first.into_iter().filter(|x| position(*x) > keep).collect()
                 }
             };
             if let Some((m, p)) = half {
@@ -593,8 +625,9 @@ impl Migrator {
     /// The history must be one this binary can build on; a migration recorded as stopped
     /// partway is one only where `partials` says how far it got.
     fn check(&self, applied: &[Applied], partials: &[backend::Partial]) -> Result<(), MigrateError> {
+        let positions = self.positions();
         for a in applied {
-            let Some(m) = self.find(a.version) else {
+            let Some(m) = positions.get(&a.version).map(|i| &self.migrations[*i]) else {
                 return Err(MigrateError::UnknownVersion {
                     version: a.version,
                     description: a.description.clone(),
@@ -617,7 +650,8 @@ impl Migrator {
 
     /// "version X (name)" for the newest of `done`, or "base".
     fn describe(&self, done: &[i64]) -> String {
-        match done.iter().max_by_key(|v| self.position(**v)).and_then(|v| self.find(*v)) {
+        let positions = self.positions();
+        match done.iter().max_by_key(|v| positions.get(*v)).and_then(|v| self.find(*v)) {
             Some(m) => format!("version {} ({})", m.version, m.name()),
             None => "base (no migration applied)".to_owned(),
         }

@@ -127,8 +127,9 @@ impl Migrator {
         version: Option<i64>,
     ) -> Result<Vec<String>, MigrateError> {
         use strata_schema::diff::{self, MIGRATIONS_VS_DATABASE};
-        let last = version.map(|v| self.position(v));
-        let upto = self.migrations.iter().filter(|m| last.is_some_and(|l| self.position(m.version) <= l));
+        // The history up to `version`, in order: the migrations before it and itself.
+        let last = version.and_then(|v| self.position(v));
+        let upto = self.migrations.iter().take(last.map_or(0, |l| l + 1));
         let expected = self.managed(replay(self, DB::DIALECT, upto)?);
         let actual = self.live(pool).await?;
         Ok(diff::reported(diff::compare_schemas(DB::DIALECT, &MIGRATIONS_VS_DATABASE, &expected, &actual))
