@@ -46,7 +46,7 @@ fn main() {
             &[],
             &replayed.schema,
         ));
-        let _ = model.dangling_references(&replayed.schema, &[]);
+        let _ = model.dangling_references(&replayed.schema, &Default::default());
         compare += t.elapsed();
         assert!(differences.is_empty(), "{}: {differences:?}", model.table);
         count += 1;

@@ -148,12 +148,12 @@ impl ModelDef {
     /// (the replayed migrations), not in `others` (the other models, when known), not in this
     /// model itself. Each comes with what is wrong, in words, and whether the table exists
     /// (only the column is missing).
-    pub fn dangling_references(&self, schema: &crate::Schema, others: &[&crate::Table]) -> Vec<Dangling<'_>> {
+    pub fn dangling_references(&self, schema: &crate::Schema, others: &ModelTables<'_>) -> Vec<Dangling<'_>> {
         let mut out = Vec::new();
         for f in &self.fields {
             let Some(r) = &f.references else { continue };
             let own = r.table.eq_ignore_ascii_case(&self.table);
-            let model = others.iter().find(|t| t.name.eq_ignore_ascii_case(&r.table));
+            let model = others.0.get(&r.table.to_ascii_lowercase());
             let has_column = |c: &str| {
                 schema.table(&r.table).is_some_and(|t| t.column(c).is_some())
                     || model.is_some_and(|t| t.column(c).is_some())
@@ -175,6 +175,21 @@ impl ModelDef {
             }
         }
         out
+    }
+}
+
+/// The tables of the other models, by lowercased name, for [`ModelDef::dangling_references`]
+/// (found in one step however many models there are).
+#[derive(Debug, Default)]
+pub struct ModelTables<'a>(std::collections::HashMap<String, &'a crate::Table>);
+
+impl<'a> ModelTables<'a> {
+    pub fn new(tables: impl IntoIterator<Item = &'a crate::Table>) -> Self {
+        ModelTables(tables.into_iter().map(|t| (t.name.to_ascii_lowercase(), t)).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

@@ -12,7 +12,7 @@ mod sqlite;
 
 pub use enums::{Enums, differences as enum_differences};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use crate::diff::{self, DiffKind, Difference};
@@ -496,14 +496,20 @@ fn dropped<'a>(
     targets: &'a [Target],
     unmanaged: &'a [String],
 ) -> impl Iterator<Item = &'a str> + 'a {
-    from.tables.values().map(|t| t.name.as_str()).filter(move |name| {
-        !is_unmanaged(unmanaged, name)
-            && !targets.iter().any(|t| {
-                t.table.name.eq_ignore_ascii_case(name)
-                    || t.renamed_from.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(name))
-                        && from.table(&t.table.name).is_none()
-            })
-    })
+    // What the models name: their tables, and the names they had before where the new name
+    // is not in `from` yet. One set, looked up once per table of `from`.
+    let named: HashSet<String> = targets
+        .iter()
+        .flat_map(|t| {
+            let before = t.renamed_from.as_deref().filter(|_| from.table(&t.table.name).is_none());
+            std::iter::once(t.table.name.as_str()).chain(before)
+        })
+        .map(str::to_ascii_lowercase)
+        .collect();
+    from.tables
+        .values()
+        .map(|t| t.name.as_str())
+        .filter(move |name| !is_unmanaged(unmanaged, name) && !named.contains(&name.to_ascii_lowercase()))
 }
 
 /// Referenced tables before the tables that reference them (a cycle keeps its given order).

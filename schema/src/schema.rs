@@ -98,7 +98,15 @@ impl Schema {
 
     /// What points at `table`'s column `from` points at `to`: a renamed column.
     pub fn retarget_column(&mut self, table: &str, from: &str, to: &str) {
-        for t in self.tables.values_mut() {
+        let all: Vec<String> = self.tables.keys().cloned().collect();
+        self.retarget_column_among(&all, table, from, to);
+    }
+
+    /// [`Schema::retarget_column`] when only the tables keyed `among` may have foreign keys
+    /// to `table` (the replay knows which).
+    pub fn retarget_column_among(&mut self, among: &[String], table: &str, from: &str, to: &str) {
+        for k in among {
+            let Some(t) = self.tables.get_mut(k) else { continue };
             for f in t.foreign_keys.iter_mut().filter(|f| f.ref_table.eq_ignore_ascii_case(table)) {
                 for c in f.ref_columns.iter_mut().filter(|c| c.eq_ignore_ascii_case(from)) {
                     *c = to.to_owned();

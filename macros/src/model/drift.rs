@@ -28,7 +28,7 @@ pub fn check(model: &ModelDef, table: &Table, replayed: &Replayed, dir: &Dir) ->
         None => format!("`{}` has no migrations yet", dir.shown),
     };
     // A key to a table or column no migration has: said at `references`, once.
-    let dangling = model.dangling_references(&replayed.schema, &[]);
+    let dangling = model.dangling_references(&replayed.schema, &Default::default());
     let mut errors: Vec<syn::Error> = dangling
         .iter()
         .map(|x| {

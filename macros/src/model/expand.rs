@@ -158,10 +158,10 @@ pub fn includes(dir: &Path, set: Option<&MigrationSet>) -> TokenStream {
     if config.is_file() {
         files.push(config);
     }
-    let files = files.iter().filter_map(|f| f.to_str());
+    let files: Vec<&str> = files.iter().filter_map(|f| f.to_str()).collect();
+    let count = files.len();
+    // One constant for them all: rustc evaluates each constant item on its own.
     quote! {
-        const _: () = {
-            #( const _: &str = ::core::include_str!(#files); )*
-        };
+        const _: [&str; #count] = [#( ::core::include_str!(#files) ),*];
     }
 }

@@ -9,6 +9,12 @@
 //! statement may have dropped it) and the statement's own tables are searched as they are now
 //! (it may have added one), so a lookup answers exactly as the scan would; debug builds check
 //! that on every lookup.
+//!
+//! The same map keeps, for each table, the tables whose foreign keys may point at it: dropping
+//! or renaming a column asks, and a scan of every table at each such statement was the other
+//! quadratic term of a long history. Foreign keys appear only on the tables a statement names,
+//! and move with a renamed table; an entry may outlive its key (each is checked against the
+//! schema when read), never the other way round.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -35,8 +41,12 @@ pub(crate) struct IndexOwners {
     by_name: HashMap<String, BTreeSet<Owner>>,
     /// Owner -> the lowercased names entered for it, to take them out when it changes.
     by_owner: HashMap<Owner, Vec<String>>,
+    /// Lowercased table name -> the tables (lowercased) whose foreign keys may point at it.
+    referrers: HashMap<String, BTreeSet<String>>,
     /// The tables of the statement being applied, searched as they are now.
     current: Vec<String>,
+    /// `(from, to)` of each table the statement being applied renames.
+    renames: Vec<(String, String)>,
     stale: bool,
 }
 
@@ -60,6 +70,7 @@ impl IndexOwners {
                 Vec::new()
             }
         };
+        self.renames = renames(dialect, stmt);
     }
 
     /// After the statement: its tables' names entered again.
@@ -70,6 +81,33 @@ impl IndexOwners {
         for key in std::mem::take(&mut self.current) {
             self.refresh(schema, &key);
         }
+        // A renamed table's referrers now point at its new name.
+        for (from, to) in std::mem::take(&mut self.renames) {
+            if let Some(from) = self.referrers.get(&from).cloned() {
+                self.referrers.entry(to).or_default().extend(from);
+            }
+        }
+    }
+
+    /// The keys of the tables whose foreign keys point at `table` now, in the schema's order,
+    /// as a scan of every table finds them.
+    pub fn referrers(&self, schema: &Schema, table: &str) -> Vec<String> {
+        let points_at = |t: &Table| t.foreign_keys.iter().any(|f| f.ref_table.eq_ignore_ascii_case(table));
+        let scan = || schema.tables.iter().filter(|(_, t)| points_at(t)).map(|(k, _)| k.clone()).collect();
+        if self.stale {
+            return scan();
+        }
+        let mut candidates: BTreeSet<&str> = self.current.iter().map(String::as_str).collect();
+        if let Some(r) = self.referrers.get(&table.to_ascii_lowercase()) {
+            candidates.extend(r.iter().map(String::as_str));
+        }
+        let found: Vec<String> = candidates
+            .into_iter()
+            .filter(|k| schema.tables.get(*k).is_some_and(&points_at))
+            .map(str::to_owned)
+            .collect();
+        debug_assert_eq!(found, scan(), "referrers disagree for `{table}`");
+        found
     }
 
     /// The name of the table (or materialized view) that owns index `name`, as
@@ -107,6 +145,7 @@ impl IndexOwners {
     fn rebuild(&mut self, schema: &Schema) {
         self.by_name.clear();
         self.by_owner.clear();
+        self.referrers.clear();
         for key in schema.tables.keys().chain(schema.views.keys()) {
             self.refresh(schema, key);
         }
@@ -117,6 +156,11 @@ impl IndexOwners {
     /// for it before.
     fn refresh(&mut self, schema: &Schema, key: &str) {
         let key = key.to_ascii_lowercase();
+        if let Some(t) = schema.tables.get(&key) {
+            for f in &t.foreign_keys {
+                self.referrers.entry(f.ref_table.to_ascii_lowercase()).or_default().insert(key.clone());
+            }
+        }
         for kind in [Kind::Table, Kind::View] {
             let owner = (kind, key.clone());
             for name in self.by_owner.remove(&owner).unwrap_or_default() {
@@ -184,6 +228,27 @@ impl IndexOwners {
             Statement::Drop { .. } | Statement::CreateType { .. } | Statement::AlterType(_) => Vec::new(),
             _ => return None,
         })
+    }
+}
+
+/// `(from, to)`, lowercased, of each table `stmt` renames.
+fn renames(dialect: Dialect, stmt: &Statement) -> Vec<(String, String)> {
+    let name = |n: &sqlparser::ast::ObjectName| object_name(dialect, n).to_ascii_lowercase();
+    match stmt {
+        Statement::AlterTable(at) => at
+            .operations
+            .iter()
+            .filter_map(|op| match op {
+                AlterTableOperation::RenameTable {
+                    table_name: RenameTableNameKind::As(n) | RenameTableNameKind::To(n),
+                } => Some((name(&at.name), name(n))),
+                _ => None,
+            })
+            .collect(),
+        Statement::RenameTable(renames) => {
+            renames.iter().map(|r| (name(&r.old_name), name(&r.new_name))).collect()
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -131,7 +131,7 @@ pub fn check(project: &Project) -> Report {
         store.put("models", key, &(&wanted.targets, &wanted.enums));
     }
     let dialect = project.dialect();
-    let tables: Vec<&strata_schema::Table> = wanted.targets.iter().map(|t| &t.table).collect();
+    let tables = strata_schema::model::ModelTables::new(wanted.targets.iter().map(|t| &t.table));
     for (name, message) in plan::enum_differences(&schema, &wanted.enums) {
         let at = sources.enums.iter().find(|e| e.def.name.eq_ignore_ascii_case(&name));
         let f = match at {

@@ -45,7 +45,7 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         let (sources, wanted) = models?;
         // A key to a table or column that exists nowhere would be written as SQL that fails
         // (PostgreSQL, MySQL) or, on SQLite, a key nothing can satisfy.
-        let tables: Vec<&strata_schema::Table> = wanted.targets.iter().map(|t| &t.table).collect();
+        let tables = strata_schema::model::ModelTables::new(wanted.targets.iter().map(|t| &t.table));
         for m in &sources.models {
             if let Some(x) = m.def.dangling_references(&schema, &tables).into_iter().next() {
                 return Err(super::located(&m.file, x.message, x.reference.span)

@@ -181,7 +181,8 @@ impl Context<'_> {
         self.name_constraints(&mut table);
         self.schema.insert_table(table);
         if !from.eq_ignore_ascii_case(&to) {
-            self.schema.retarget_column(table_name, &from, &to);
+            let among = self.owners.referrers(self.schema, table_name);
+            self.schema.retarget_column_among(&among, table_name, &from, &to);
         }
         Ok(())
     }
@@ -195,7 +196,8 @@ impl Context<'_> {
             ));
         }
         t.rename_column(from, to);
-        self.schema.retarget_column(table, from, to);
+        let among = self.owners.referrers(self.schema, table);
+        self.schema.retarget_column_among(&among, table, from, to);
         Ok(())
     }
 }

@@ -272,8 +272,13 @@ impl Context<'_> {
             f.ref_table.eq_ignore_ascii_case(table)
                 && f.ref_columns.iter().any(|c| c.eq_ignore_ascii_case(col))
         };
-        let referrer =
-            self.schema.tables.values().filter(|t| !t.name.eq_ignore_ascii_case(table)).find_map(|t| {
+        let referrer = self
+            .owners
+            .referrers(self.schema, table)
+            .iter()
+            .filter_map(|k| self.schema.tables.get(k))
+            .filter(|t| !t.name.eq_ignore_ascii_case(table))
+            .find_map(|t| {
                 let f = t.foreign_keys.iter().find(|f| points_at(f))?;
                 Some((t.name.clone(), f.name.clone().unwrap_or_default()))
             });
