@@ -27,7 +27,8 @@ for db in sqlite postgres mysql; do
     crate=$apps/$db
     rm -rf "$crate/migrations" && mkdir -p "$crate/src"
     cp -r "$work/$db/migrations" "$crate/migrations"
-    echo "dialect = \"$db\"" > "$crate/migrations/strata.toml"
+    # The application has no models: every table is another's to describe.
+    printf 'dialect = "%s"\nunmanaged = ["*"]\n' "$db" > "$crate/migrations/strata.toml"
     (cd "$crate" && "$strata" hash > /dev/null)
     pool=$(case $db in sqlite) echo SqlitePool;; postgres) echo PgPool;; mysql) echo MySqlPool;; esac)
     printf '[package]\nname = "startup-%s"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n[dependencies]\nstrata = { path = "%s/runtime", default-features = false, features = ["%s"] }\nsqlx = { version = "0.9", default-features = false, features = ["runtime-tokio", "%s"] }\ntokio = { version = "1", features = ["rt", "macros"] }\n' \

@@ -148,8 +148,11 @@ async fn resumed(
     r: &Record,
     reverting: bool,
 ) -> Result<Option<usize>, sqlx::Error> {
-    let done: Option<i64> =
-        sqlx::query_scalar(AssertSqlSafe(r.resumed(reverting))).fetch_optional(conn).await?;
+    let done: Option<i64> = sqlx::query_scalar(AssertSqlSafe(r.resumed_sql()))
+        .bind(r.version())
+        .bind(reverting)
+        .fetch_optional(conn)
+        .await?;
     Ok(done.map(|d| usize::try_from(d).unwrap_or(0)))
 }
 

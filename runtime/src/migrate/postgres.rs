@@ -183,7 +183,10 @@ async fn resumed(
     reverting: bool,
 ) -> Result<Option<usize>, sqlx::Error> {
     sqlx::raw_sql(AssertSqlSafe(progress::create_sql(Dialect::Postgres, table))).execute(&mut *conn).await?;
-    let done: Option<i64> =
-        sqlx::query_scalar(AssertSqlSafe(r.resumed(reverting))).fetch_optional(conn).await?;
+    let done: Option<i64> = sqlx::query_scalar(AssertSqlSafe(r.resumed_sql()))
+        .bind(r.version())
+        .bind(reverting)
+        .fetch_optional(conn)
+        .await?;
     Ok(done.map(|d| usize::try_from(d).unwrap_or(0)))
 }
