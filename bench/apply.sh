@@ -56,7 +56,7 @@ for db in $databases; do
             fi
         done
     done
-    ratio=$(echo "scale=2; $(median_of "${mine[@]}") / $(median_of "${theirs[@]}")" | bc)
+    ratio=$(awk -v a="$(median_of "${mine[@]}")" -v b="$(median_of "${theirs[@]}")" 'BEGIN { printf "%.2f", a / b }')
     rows+=("| $db | $(stats "${mine[@]}") | $(stats "${theirs[@]}") | ${ratio}x |")
     echo "${rows[-1]}"
 done

@@ -8,11 +8,19 @@
 # replay stored by the build before is read). Debug, or release with `--release`. Writes the
 # section `derive-debug` or `derive-release` of bench/RESULTS.md. Targets: +1.0 s clean,
 # +0.3 s incremental.
-#   bench/derive_overhead.sh [ROUNDS, default 5] [--release]
+# `--optimised-macros` (after --release or in its place) builds both crates' proc macros and
+# their dependencies optimised (`[profile.*.build-override] opt-level = 3`, as docs/attributes.md
+# suggests for long histories) and writes the section `derive-<profile>-optimised-macros`.
+#   bench/derive_overhead.sh [ROUNDS, default 5] [--release] [--optimised-macros]
 set -euo pipefail
 rounds=${1:-5}
-profile=debug flag=
-[ "${2:-}" = --release ] && profile=release flag=--release
+profile=debug flag= override= section_suffix=
+for a in "${@:2}"; do
+    case $a in
+    --release) profile=release flag=--release ;;
+    --optimised-macros) override=yes section_suffix=-optimised-macros ;;
+    esac
+done
 cd "$(dirname "$0")/.."
 . bench/project.sh
 bench_setup
@@ -20,11 +28,12 @@ unset CARGO_TARGET_DIR STRATA_STORE
 
 manifest() { # name, dependency line
     printf '[package]\nname = "%s"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n[dependencies]\n%s\n\n[workspace]\n' "$1" "$2"
+    [ -z "$override" ] || printf '\n[profile.dev.build-override]\nopt-level = 3\n\n[profile.release.build-override]\nopt-level = 3\n'
 }
 mine=$target/bench-overhead-strata theirs=$target/bench-overhead-sqlx
 project "$strata" "$work" sqlite "$mine"
 manifest bench-overhead-strata "strata = { path = \"$root/runtime\" }" > Cargo.toml
-printf 'mod models;\n\npub static MIGRATOR: strata::Migrator = strata::embed_migrations!();\n' > src/lib.rs
+printf '#![allow(dead_code)]\nmod models;\n\npub static MIGRATOR: strata::Migrator = strata::embed_migrations!();\n' > src/lib.rs
 rm -rf "$theirs" && mkdir -p "$theirs/src" "$theirs/migrations"
 grep -v '^#\[derive(Model)\]$\|^ *#\[strata(\|^use strata::Model;$' src/models.rs > "$theirs/src/models.rs"
 for d in migrations/*/; do
@@ -34,7 +43,7 @@ for d in migrations/*/; do
 done
 cd "$theirs"
 manifest bench-overhead-sqlx 'sqlx = { version = "0.9", default-features = false, features = ["runtime-tokio", "sqlite", "migrate", "macros"] }' > Cargo.toml
-printf 'mod models;\n\npub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();\n' > src/lib.rs
+printf '#![allow(dead_code)]\nmod models;\n\npub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();\n' > src/lib.rs
 for c in "$mine" "$theirs"; do (cd "$c" && cargo build -q $flag); done   # dependencies, untimed
 
 build_ms() { # crate dir, clean|touch
@@ -58,10 +67,10 @@ stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
 plus() { awk -v a="$(median_of "${@:2}")" -v b="$1" 'BEGIN { printf "%+.2f", (a - b) / 1000 }'; }
 cd "$root"
 {
-    echo "\`bench/derive_overhead.sh $rounds${flag:+ $flag}\`: $profile builds, median (min-max) of $rounds alternating rounds; the overhead is the difference of the medians. Targets: +1.0 s clean, +0.3 s incremental."
+    echo "\`bench/derive_overhead.sh $rounds${flag:+ $flag}${override:+ --optimised-macros}\`: $profile builds${override:+, proc macros optimised}, median (min-max) of $rounds alternating rounds; the overhead is the difference of the medians. Targets: +1.0 s clean, +0.3 s incremental."
     echo
     echo "| build | 200 derives + \`embed_migrations!\` | plain structs + \`sqlx::migrate!()\` | overhead |"
     echo "|---|---:|---:|---:|"
     echo "| clean (the crate alone) | $(stats "${mc[@]}") | $(stats "${tc[@]}") | $(plus "$(median_of "${tc[@]}")" "${mc[@]}") s |"
     echo "| after touching the models | $(stats "${mt[@]}") | $(stats "${tt[@]}") | $(plus "$(median_of "${tt[@]}")" "${mt[@]}") s |"
-} | tee /dev/stderr | record "derive-$profile"
+} | tee /dev/stderr | record "derive-$profile$section_suffix"

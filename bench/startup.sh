@@ -49,7 +49,7 @@ done
 
 minstr() { instructions "$@" | awk '{ printf "%.1f M", $1 / 1e6 }'; }
 stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
-ratio() { echo "scale=2; $(median_of "${@:2}") / $1" | bc; }
+ratio() { awk -v a="$(median_of "${@:2}")" -v b="$1" 'BEGIN { printf "%.2f", a / b }'; }
 rows=()
 for db in $databases; do
     case $db in
