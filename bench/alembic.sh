@@ -43,8 +43,6 @@ round() {
         fi
     done
 }
-stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
-minstr() { instructions "$@" | awk '{ printf "%.1f M", $1 / 1e6 }'; }
 
 # check: the models match.
 strata_cmd=("$strata" check)

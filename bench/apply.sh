@@ -16,7 +16,6 @@ cd "$(dirname "$0")/.."
 . bench/project.sh
 bench_setup
 name=strata_bench_apply
-stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
 
 rows=()
 for db in $databases; do

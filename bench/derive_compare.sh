@@ -42,7 +42,6 @@ for i in $(seq 1 "$rounds"); do
     if (( i % 2 )); then old_ms+=("$(once old)"); new_ms+=("$(once new)")
     else new_ms+=("$(once new)"); old_ms+=("$(once old)"); fi
 done
-stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%d ms (%d-%d)", a[int((NR+1)/2)], a[1], a[NR]}'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "derive at $rev: $(stats "${old_ms[@]}")"

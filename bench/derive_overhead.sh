@@ -63,7 +63,6 @@ for i in $(seq "$rounds"); do
         else tc+=("$(build_ms "$theirs" clean)"); tt+=("$(build_ms "$theirs" touch)"); fi
     done
 done
-stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
 plus() { awk -v a="$(median_of "${@:2}")" -v b="$1" 'BEGIN { printf "%+.2f", (a - b) / 1000 }'; }
 cd "$root"
 {

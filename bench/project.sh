@@ -68,6 +68,12 @@ median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((N
 min_of() { printf '%s\n' "$@" | sort -n | head -1; }
 max_of() { printf '%s\n' "$@" | sort -n | tail -1; }
 
+# `stats <ms...>`: "median ms (min-max)" of the numbers given.
+stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
+
+# `minstr <command...>`: the instructions of one run, in millions ("367.7 M").
+minstr() { instructions "$@" | awk '{ printf "%.1f M", $1 / 1e6 }'; }
+
 # `instructions <command...>`: instructions one run executes (callgrind), which do not drift
 # with the machine's load.
 instructions() {

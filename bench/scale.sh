@@ -27,8 +27,6 @@ timed() {
     echo "$(median_of "${t[@]}") ms ($(min_of "${t[@]}")-$(max_of "${t[@]}"))"
 }
 reset() { :; }
-# Instructions of one run of "$@", in millions.
-minstr() { echo "$(instructions "$@" | awk '{ printf "%.1f M", $1 / 1e6 }')"; }
 
 rows=()
 for m in $sizes; do

@@ -47,8 +47,6 @@ RUST
 done
 (cd "$apps" && cargo build -q --release)
 
-minstr() { instructions "$@" | awk '{ printf "%.1f M", $1 / 1e6 }'; }
-stats() { echo "$(median_of "$@") ms ($(min_of "$@")-$(max_of "$@"))"; }
 ratio() { awk -v a="$(median_of "${@:2}")" -v b="$1" 'BEGIN { printf "%.2f", a / b }'; }
 rows=()
 for db in $databases; do
