@@ -27,7 +27,7 @@ use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
 pub use backend::{
-    Applied, Backend, Partial, RunError, create_table_sql, forget_sql, progress_table, record_sql,
+    Applied, Backend, Carry, Partial, RunError, create_table_sql, forget_sql, progress_table, record_sql,
 };
 pub use error::{MigrateError, Report, Step, error_position};
 pub use resume::Mark;
@@ -404,9 +404,12 @@ impl Migrator {
                 });
             }
             let total = chosen.len();
+            let mut carry = backend::Carry::default();
             for (index, m) in chosen.into_iter().enumerate() {
                 progress(Progress::Applying { migration: m, index, total });
-                match DB::apply(&mut conn, self.table, m).await {
+                carry.follows = index + 1 < total;
+                carry.resuming = partials.iter().any(|p| p.version == m.version && !p.reverting);
+                match DB::apply(&mut conn, self.table, m, &mut carry).await {
                     Ok(Some(took)) => {
                         progress(Progress::Done { migration: m, index, total, took });
                         report.applied.push(Step { version: m.version, name: m.name(), took });
@@ -464,13 +467,18 @@ impl Migrator {
             self.fits::<DB>(&mut conn, reverted).await?;
             let mut report = Report::default();
             let total = chosen.len();
-            for (index, version) in chosen.into_iter().enumerate() {
+            let mut carry = backend::Carry::default();
+            for (index, &version) in chosen.iter().enumerate() {
                 let m = self.find(version).ok_or(MigrateError::UnknownTarget(version))?;
                 let Some(down) = m.down else {
                     return Err(MigrateError::Irreversible { name: m.name(), at: self.describe(&done) });
                 };
                 progress(Progress::Reverting { migration: m, index, total });
-                match DB::revert(&mut conn, self.table, m, down).await {
+                // One that cannot be reverted stops the run before it starts.
+                carry.follows =
+                    chosen.get(index + 1).and_then(|v| self.find(*v)).is_some_and(|n| n.down.is_some());
+                carry.resuming = partials.iter().any(|p| p.version == m.version && p.reverting);
+                match DB::revert(&mut conn, self.table, m, down, &mut carry).await {
                     Ok(took) => {
                         progress(Progress::Done { migration: m, index, total, took });
                         report.reverted.push(Step { version, name: m.name(), took });

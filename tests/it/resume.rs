@@ -123,6 +123,43 @@ async fn mysql_forgets_a_migration_whose_first_statement_fails() {
     assert!(matches!(e, MigrateError::Stopped { statement: (2, 2), position: Some((4, 4)), .. }), "{e:?}");
 }
 
+/// The end of a migration is recorded in the transaction that records the start of the next
+/// (two commits a migration, not three); when that transaction is rolled back, because the
+/// next one's first statements are data that fail, the end is still recorded, up and down.
+#[tokio::test]
+async fn mysql_records_the_end_of_the_migration_before_one_that_fails() {
+    let Some(pool) = db::mysql_pool("resume_carry").await else { return };
+    let recorded = async |version: i64| -> (Option<bool>, i64) {
+        let success = sqlx::query_scalar("SELECT success FROM _sqlx_migrations WHERE version = ?")
+            .bind(version)
+            .fetch_optional(&pool)
+            .await
+            .expect("reads the history");
+        let progress = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations_progress WHERE version = ?")
+            .bind(version)
+            .fetch_one(&pool)
+            .await
+            .expect("reads the progress");
+        (success, progress)
+    };
+    let data = (2, "data", "INSERT INTO missing_t VALUES (1);\nINSERT INTO ok_t VALUES (1);", None);
+    let e = migrator(&[ONE, data]).run(&pool).await.expect_err("fails");
+    assert!(matches!(e, MigrateError::Failed { statement: Some((1, 2)), .. }), "{e:?}");
+    assert_eq!(recorded(1).await, (Some(true), 0));
+    assert_eq!(recorded(2).await, (None, 0));
+
+    let two = (2, "two", "CREATE TABLE two_t (id INT)", Some("DELETE FROM missing_t;\nDROP TABLE two_t;"));
+    let three = (3, "three", "CREATE TABLE three_t (id INT)", Some("DROP TABLE three_t"));
+    let m = migrator(&[ONE, two, three]);
+    m.run(&pool).await.expect("applies 2 and 3");
+    assert_eq!((recorded(2).await, recorded(3).await), ((Some(true), 0), (Some(true), 0)));
+    let e = m.undo(&pool, 3).await.expect_err("the down of 2 fails");
+    assert!(matches!(e, MigrateError::RevertFailed { .. }), "{e:?}");
+    assert_eq!(recorded(3).await, (None, 0), "3 is reverted, and recorded so");
+    assert_eq!(recorded(2).await, (Some(true), 0), "2 is applied still");
+    assert_eq!(tables(&pool).await, ["_sqlx_migrations", "_sqlx_migrations_progress", "ok_t", "two_t"]);
+}
+
 #[tokio::test]
 async fn mysql_mark_records_what_was_done_by_hand() {
     let Some(pool) = db::mysql_pool("resume_mark").await else { return };

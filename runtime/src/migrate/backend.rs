@@ -55,6 +55,25 @@ pub struct RunError {
     pub committed: Option<usize>,
 }
 
+/// What one migration's run hands the next within one run of the migrator.
+///
+/// On MySQL a migration's run makes three commits: the record that it begins, its DDL (which
+/// commits on its own) and the record that it ended. The end of one goes in the transaction
+/// that records the beginning of the next, two commits a migration where there were three; a
+/// run that stops between them leaves the last statement of the one before marked running,
+/// which the next run decides as it does after any stop there (by comparing the schema).
+#[derive(Debug, Default)]
+pub struct Carry {
+    /// The record of the end of the migration before, not sent yet.
+    pub(crate) end: Vec<String>,
+    /// Whether another migration follows in this run: when none does, the end is written at
+    /// once.
+    pub(crate) follows: bool,
+    /// Whether the progress table has a row for this migration, in this direction, as read at
+    /// the start of the run: only such a run is carried on, so only it asks how far it got.
+    pub(crate) resuming: bool,
+}
+
 impl From<sqlx::Error> for RunError {
     fn from(source: sqlx::Error) -> Self {
         RunError { source, statement: None, committed: None }
@@ -102,6 +121,7 @@ pub trait Backend: sqlx::Database + private::Sealed {
         conn: &mut Self::Connection,
         table: &str,
         m: &Migration,
+        carry: &mut Carry,
     ) -> impl Future<Output = Result<Option<Duration>, RunError>> + Send;
 
     /// The migrations that stopped partway, as recorded statement by statement; none on a
@@ -140,6 +160,7 @@ pub trait Backend: sqlx::Database + private::Sealed {
         table: &str,
         m: &Migration,
         down: &str,
+        carry: &mut Carry,
     ) -> impl Future<Output = Result<Duration, RunError>> + Send;
 }
 

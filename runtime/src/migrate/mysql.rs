@@ -17,7 +17,7 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
+    Applied, Backend, Carry, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
     progress_table,
 };
 use super::progress::{self, Record};
@@ -99,8 +99,9 @@ impl Backend for MySql {
         conn: &mut MySqlConnection,
         table: &str,
         m: &Migration,
+        carry: &mut Carry,
     ) -> Result<Option<Duration>, RunError> {
-        run_migration(conn, table, m, m.up, false).await.map(Some)
+        run_migration(conn, table, m, m.up, false, carry).await.map(Some)
     }
 
     async fn execute(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
@@ -115,30 +116,57 @@ impl Backend for MySql {
         table: &str,
         m: &Migration,
         down: &str,
+        carry: &mut Carry,
     ) -> Result<Duration, RunError> {
-        run_migration(conn, table, m, down, true).await
+        run_migration(conn, table, m, down, true, carry).await
     }
 }
 
 /// Runs `sql`, the up of `m` or its down (`reverting`), carrying on a run of it that stopped
-/// partway, and records the end.
+/// partway, and records the end: at once when it is the last of the run, else in `carry`, for
+/// the transaction that records the start of the next ([`Carry`]).
 async fn run_migration(
     conn: &mut MySqlConnection,
     table: &str,
     m: &Migration,
     sql: &str,
     reverting: bool,
+    carry: &mut Carry,
 ) -> Result<Duration, RunError> {
     let r = Record::new(Dialect::Mysql, table, m.version);
-    let (from, start) = match resumed(conn, &r, reverting).await? {
-        Some(done) => (done, Vec::new()),
-        None => (0, r.begin(m, reverting)),
-    };
-    let begun = Instant::now();
-    run(conn, &r, sql, from, &r.forget(reverting), &start).await?;
-    let took = begun.elapsed();
-    progress::finish::<MySql>(conn, &r, sql, &r.ended(m, reverting, took)).await?;
-    Ok(took)
+    let before = std::mem::take(&mut carry.end);
+    let result = async {
+        let done = if carry.resuming { resumed(conn, &r, reverting).await? } else { None };
+        let start = match done {
+            Some(_) => {
+                // A run carried on records no start: the end before goes on its own.
+                if !before.is_empty() {
+                    let before: Vec<&str> = before.iter().map(String::as_str).collect();
+                    sqlx::raw_sql(AssertSqlSafe(r.transaction(&before))).execute(&mut *conn).await?;
+                }
+                Vec::new()
+            }
+            None => [before.clone(), r.begin(m, reverting)].concat(),
+        };
+        let begun = Instant::now();
+        run(conn, &r, sql, done.unwrap_or(0), &r.forget(reverting), &start).await?;
+        let took = begun.elapsed();
+        let ended = r.ended(m, reverting, took);
+        if carry.follows {
+            carry.end = vec![ended, r.end()];
+        } else {
+            progress::finish::<MySql>(conn, &r, sql, &ended).await?;
+        }
+        Ok(took)
+    }
+    .await;
+    // The end before rode with this run's first transaction, which may not have committed;
+    // writing it again changes nothing where it did.
+    if result.is_err() && !before.is_empty() {
+        let before: Vec<&str> = before.iter().map(String::as_str).collect();
+        let _ = sqlx::raw_sql(AssertSqlSafe(r.transaction(&before))).execute(&mut *conn).await;
+    }
+    result
 }
 
 /// How many statements are in, when a run of the migration (up, or down when `reverting`)

@@ -7,7 +7,7 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
+    Applied, Backend, Carry, HistoryRow, Partial, RunError, create_table_sql, history_sql, lock_id, private,
     progress_table, quoted,
 };
 use super::progress::{self, Record};
@@ -70,6 +70,7 @@ impl Backend for Postgres {
         conn: &mut PgConnection,
         table: &str,
         m: &Migration,
+        _: &mut Carry,
     ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Postgres, table);
         if m.no_transaction {
@@ -113,6 +114,7 @@ impl Backend for Postgres {
         table: &str,
         m: &Migration,
         down: &str,
+        _: &mut Carry,
     ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Postgres, table);
         if m.down_no_transaction {

@@ -8,7 +8,7 @@ use strata_schema::Dialect;
 
 use super::Migration;
 use super::backend::{
-    Applied, Backend, HistoryRow, RunError, create_table_sql, history_sql, private, quoted,
+    Applied, Backend, Carry, HistoryRow, RunError, create_table_sql, history_sql, private, quoted,
 };
 
 impl private::Sealed for Sqlite {}
@@ -50,6 +50,7 @@ impl Backend for Sqlite {
         conn: &mut SqliteConnection,
         table: &str,
         m: &Migration,
+        _: &mut Carry,
     ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Sqlite, table);
         let transactional = !m.no_transaction;
@@ -84,6 +85,7 @@ impl Backend for Sqlite {
         table: &str,
         m: &Migration,
         down: &str,
+        _: &mut Carry,
     ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Sqlite, table);
         let transactional = !m.down_no_transaction;
