@@ -419,6 +419,7 @@ impl Migrator {
                 }
                 done.push(m.version);
             }
+            report.at = done.iter().copied().max_by_key(|v| position(*v));
             Ok(report)
         }
         .await;
@@ -487,6 +488,7 @@ impl Migrator {
                 }
                 done.retain(|x| *x != version);
             }
+            report.at = done.iter().copied().max_by_key(|v| position(*v));
             Ok(report)
         }
         .await;

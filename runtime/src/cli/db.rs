@@ -222,9 +222,9 @@ async fn run<DB: Backend>(
             let report =
                 run.run_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
             if report.applied.is_empty() {
-                outln!("nothing to apply: the database is at {}", at(m, pool).await?);
+                outln!("nothing to apply: the database is at {}", describe(m, report.at));
             } else {
-                outln!("the database is at {}", at(m, pool).await?);
+                outln!("the database is at {}", describe(m, report.at));
             }
         }
         MigrateCommand::Down { target, to } => {
@@ -233,9 +233,9 @@ async fn run<DB: Backend>(
             let report =
                 m.undo_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
             if report.reverted.is_empty() {
-                outln!("nothing to revert: the database is at {}", at(m, pool).await?);
+                outln!("nothing to revert: the database is at {}", describe(m, report.at));
             } else {
-                outln!("the database is at {}", at(m, pool).await?);
+                outln!("the database is at {}", describe(m, report.at));
             }
         }
         MigrateCommand::Status { json } => {

@@ -268,4 +268,7 @@ pub struct Step {
 pub struct Report {
     pub applied: Vec<Step>,
     pub reverted: Vec<Step>,
+    /// The newest migration applied when the run ended, in the binary's order (`None`: at
+    /// base): what `status` would call current, without asking the database again.
+    pub at: Option<i64>,
 }

@@ -41,6 +41,17 @@ impl Backend for Sqlite {
     }
 
     async fn applied(conn: &mut SqliteConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
+        // The history in one row: each row fetched is a hand-off between sqlx's worker thread
+        // and the caller, and at start-up those were most of the time past SQLite's own.
+        let (count, packed): (i64, Option<String>) =
+            sqlx::query_as(AssertSqlSafe(packed_history_sql(table))).fetch_one(&mut *conn).await?;
+        if let Some(applied) = unpack_history(packed.as_deref().unwrap_or(""))
+            && i64::try_from(applied.len()).is_ok_and(|n| n == count)
+        {
+            return Ok(applied);
+        }
+        // A row of other types than sqlx writes (or a NULL, which the packing skips): read row
+        // by row, which says what is wrong with it.
         let rows: Vec<HistoryRow> =
             sqlx::query_as(AssertSqlSafe(history_sql(Dialect::Sqlite, table))).fetch_all(conn).await?;
         Ok(rows.into_iter().map(Applied::from).collect())
@@ -157,6 +168,98 @@ async fn finish<T>(
         Err(e) => {
             let _ = sqlx::raw_sql("ROLLBACK").execute(conn).await;
             Err(e)
+        }
+    }
+}
+
+/// Between the fields of a packed row, and between rows: ASCII's unit and record separators.
+const FIELD: char = '\u{1f}';
+const ROW: char = '\u{1e}';
+
+/// The history's row count and its rows packed in one text, oldest first: per row, the version,
+/// success, checksum (in hex), execution time, time applied and description. A description
+/// holding a separator makes a row of the wrong shape, which [`unpack_history`] refuses.
+fn packed_history_sql(table: &str) -> String {
+    format!(
+        "SELECT count(*), group_concat(version || char(31) || success || char(31) || hex(checksum) || char(31) || execution_time || char(31) || CAST(installed_on AS TEXT) || char(31) || description, char(30)) FROM (SELECT * FROM {} ORDER BY version)",
+        quoted(Dialect::Sqlite, table)
+    )
+}
+
+/// The rows of [`packed_history_sql`], sorted by version; `None` when one is not as sqlx writes
+/// them.
+fn unpack_history(packed: &str) -> Option<Vec<Applied>> {
+    let mut out = Vec::new();
+    for row in packed.split(ROW).filter(|r| !r.is_empty()) {
+        let mut f = row.split(FIELD);
+        let mut next = || f.next();
+        let version = next()?.parse().ok()?;
+        let success = match next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        let checksum = unhex(next()?)?;
+        let execution_time = next()?.parse().ok()?;
+        let installed_on = next()?.to_owned();
+        let description = next()?.to_owned();
+        if next().is_some() {
+            return None;
+        }
+        out.push(Applied { version, description, installed_on, success, checksum, execution_time });
+    }
+    out.sort_by_key(|a| a.version);
+    Some(out)
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    fn digit(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
+    let bytes = text.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    for pair in bytes.chunks_exact(2) {
+        out.push(digit(pair[0])? << 4 | digit(pair[1])?);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_packed_history_reads_back_as_the_rows() {
+        let row = |fields: &[&str]| fields.join("\u{1f}");
+        let packed = [
+            row(&["2", "1", "0A0B", "7", "2026-01-01 00:00:00", "name"]),
+            row(&["1", "0", "ff", "5", "t", "a b"]),
+        ]
+        .join("\u{1e}");
+        let rows = unpack_history(&packed).expect("reads");
+        assert_eq!(rows.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            (rows[0].description.as_str(), rows[0].success, &rows[0].checksum[..]),
+            ("a b", false, &[255][..])
+        );
+        assert_eq!((rows[1].installed_on.as_str(), rows[1].execution_time), ("2026-01-01 00:00:00", 7));
+        assert!(unpack_history("").is_some_and(|r| r.is_empty()));
+        for bad in [
+            row(&["x", "1", "00", "1", "t", "d"]),
+            row(&["1", "true", "00", "1", "t", "d"]),
+            row(&["1", "1", "0", "1", "t", "d"]),
+            row(&["1", "1", "00", "1", "t"]),
+            row(&["1", "1", "00", "1", "t", "a\u{1f}b"]),
+        ] {
+            assert!(unpack_history(&bad).is_none(), "{bad}");
         }
     }
 }

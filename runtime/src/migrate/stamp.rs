@@ -50,6 +50,7 @@ impl Migrator {
                 }
             }
             self.record::<DB>(&mut conn, &sql).await?;
+            report.at = keep.map(|k| self.migrations[k].version);
             Ok(report)
         }
         .await;
