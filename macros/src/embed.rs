@@ -111,66 +111,127 @@ fn unmodeled(
         .collect()
 }
 
+/// The `Migrator` expression, lexed by the compiler from [`migrator_text`]: a long history is
+/// a hundred thousand tokens (two checksums a migration), which `quote!` would build one at a
+/// time in the macro, unoptimised in a debug build (and proc-macro2's `parse` first lexes the
+/// text again itself, unoptimised too); the compiler's lexer reads it at its own speed.
 fn migrator(set: &MigrationSet) -> TokenStream {
-    let migrations = set.migrations.iter().map(|m| {
-        let (version, text, description) = (m.version_number, &m.version, &m.description);
-        let up = m.up.path.display().to_string();
+    crate::lex(&migrator_text(set), "a `Migrator`")
+}
+
+/// The `Migrator` of `set` as Rust: every file through `include_str!`, the checksums computed
+/// here.
+fn migrator_text(set: &MigrationSet) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(700 * set.migrations.len() + 200);
+    out.push('{');
+    for f in [strata_schema::CONFIG_FILE, strata_schema::integrity::INTEGRITY_FILE] {
+        let p = set.dir.join(f);
+        if p.is_file() {
+            let _ = write!(
+                out,
+                "const _: &str = ::core::include_str!({});",
+                crate::literal(&p.display().to_string())
+            );
+        }
+    }
+    out.push_str("::strata::Migrator::new(&[");
+    for m in &set.migrations {
         let down = match &m.down {
-            Some(d) => {
-                let path = d.path.display().to_string();
-                quote!(::core::option::Option::Some(::core::include_str!(#path)))
-            }
-            None => quote!(::core::option::Option::None),
+            Some(d) => format!(
+                "::core::option::Option::Some(::core::include_str!({}))",
+                crate::literal(&d.path.display().to_string())
+            ),
+            None => "::core::option::Option::None".to_owned(),
         };
-        let checksum = m.checksum.iter();
         // The same bytes hashed, unless a line ends in `\r\n`: one hash per file at compile time.
         let sqlx_checksum = if m.up.sql.contains('\r') {
             strata_schema::migrations::sqlx_checksum(&m.up.sql)
         } else {
             m.checksum
         };
-        let sqlx_checksum = sqlx_checksum.iter();
-        let (no_transaction, down_no_transaction) = (m.no_transaction, m.down_no_transaction);
-        quote! {
-            ::strata::migrate::Migration {
-                version: #version,
-                version_text: #text,
-                description: #description,
-                up: ::core::include_str!(#up),
-                down: #down,
-                checksum: [#(#checksum),*],
-                sqlx_checksum: [#(#sqlx_checksum),*],
-                no_transaction: #no_transaction,
-                down_no_transaction: #down_no_transaction,
-            }
-        }
-    });
-    let config = [strata_schema::CONFIG_FILE, strata_schema::integrity::INTEGRITY_FILE]
-        .into_iter()
-        .map(|f| set.dir.join(f))
-        .filter(|p| p.is_file())
-        .map(|p| p.display().to_string());
-    let unmanaged = set.config.unmanaged.iter();
-    let effects = set.config.effects.iter().filter_map(|e| {
-        let (version, line) = (e.up_version()?, e.line);
-        let sql = match &e.sql {
-            Some(s) => quote!(::core::option::Option::Some(#s)),
-            None => quote!(::core::option::Option::None),
-        };
-        Some(quote!((#version, #line, #sql)))
-    });
+        let _ = write!(
+            out,
+            "::strata::migrate::Migration {{ version: {}i64, version_text: {}, description: {}, up: ::core::include_str!({}), down: {down}, checksum: {}, sqlx_checksum: {}, no_transaction: {}, down_no_transaction: {} }},",
+            m.version_number,
+            crate::literal(&m.version),
+            crate::literal(&m.description),
+            crate::literal(&m.up.path.display().to_string()),
+            bytes(&m.checksum),
+            bytes(&sqlx_checksum),
+            m.no_transaction,
+            m.down_no_transaction,
+        );
+    }
+    out.push_str("]).with_unmanaged(&[");
+    for u in &set.config.unmanaged {
+        let _ = write!(out, "{},", crate::literal(u));
+    }
     let dialect = match set.config.dialect {
-        strata_schema::Dialect::Sqlite => quote!(::strata::schema::Dialect::Sqlite),
-        strata_schema::Dialect::Postgres => quote!(::strata::schema::Dialect::Postgres),
-        strata_schema::Dialect::Mysql => quote!(::strata::schema::Dialect::Mysql),
+        strata_schema::Dialect::Sqlite => "Sqlite",
+        strata_schema::Dialect::Postgres => "Postgres",
+        strata_schema::Dialect::Mysql => "Mysql",
     };
-    quote! {
-        {
-            #( const _: &str = ::core::include_str!(#config); )*
-            ::strata::Migrator::new(&[#(#migrations),*])
-                .with_unmanaged(&[#(#unmanaged),*])
-                .with_dialect(#dialect)
-                .with_effects(&[#(#effects),*])
-        }
+    let _ = write!(out, "]).with_dialect(::strata::schema::Dialect::{dialect}).with_effects(&[");
+    for e in &set.config.effects {
+        let Some(version) = e.up_version() else { continue };
+        let sql = match &e.sql {
+            Some(s) => format!("::core::option::Option::Some({})", crate::literal(s)),
+            None => "::core::option::Option::None".to_owned(),
+        };
+        let _ = write!(out, "({version}i64, {}u64, {sql}),", e.line);
+    }
+    out.push_str("])}");
+    out
+}
+
+/// An array literal of `bytes`, as `[0x00, ...]`.
+fn bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 6 + 2);
+    out.push('[');
+    for b in bytes {
+        let _ = write!(out, "{b:#04x},");
+    }
+    out.push(']');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_schema::migrations::{Layout, Migration, SqlFile};
+    use strata_schema::{Config, Dialect, MigrationSet};
+
+    /// What the compiler lexes is Rust, whatever the names, paths and SQL hold.
+    #[test]
+    fn the_migrator_text_is_rust() {
+        let odd = "it's \"odd\" \\ \n\t\r\u{0} é \u{301} 🦀";
+        let file =
+            |name: &str| SqlFile { path: format!("/m/{odd}/{name}").into(), sql: "SELECT 1;\r\n".into() };
+        let mut config = Config::new(Dialect::Postgres);
+        config.unmanaged = vec![odd.to_owned()];
+        config.effects =
+            vec![strata_schema::Effect { file: "1_a.up.sql".into(), line: 3, sql: Some(odd.into()) }];
+        let set = MigrationSet {
+            dir: "/m".into(),
+            config,
+            migrations: vec![Migration {
+                version: "1".into(),
+                version_number: 1,
+                description: odd.into(),
+                layout: Layout::SqlxReversible,
+                up: file("1_a.up.sql"),
+                down: Some(file("1_a.down.sql")),
+                no_transaction: true,
+                down_no_transaction: false,
+                checksum: [7; 48],
+            }],
+        };
+        let text = super::migrator_text(&set);
+        let _: syn::Expr = syn::parse_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let strings = crate::tests::strings(&text);
+        // The description, the unmanaged name, the effect's SQL, and within the paths.
+        assert_eq!(strings.iter().filter(|s| *s == odd).count(), 3, "{strings:?}");
+        assert_eq!(strings.iter().filter(|s| s.contains(odd)).count(), 5, "{strings:?}");
     }
 }

@@ -33,34 +33,7 @@ pub fn fallback(input: &syn::DeriveInput) -> TokenStream {
 pub fn model_impl(input: &syn::DeriveInput, model: &ModelDef, table: &Table) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let name = &table.name;
-    let model_name = ident.to_string();
-    let columns = table.columns.iter().map(|c| {
-        let field = model.field_by_column(&c.name).map(|f| f.ident.to_string()).unwrap_or_default();
-        let (cname, ty, nullable, auto) = (&c.name, &c.ty, c.nullable, c.auto_increment);
-        let default = match &c.default {
-            Some(d) => quote!(::core::option::Option::Some(#d)),
-            None => quote!(::core::option::Option::None),
-        };
-        quote! {
-            ::strata::ColumnDef { name: #cname, field: #field, sql_type: #ty, nullable: #nullable, default: #default, auto_increment: #auto }
-        }
-    });
-    let pk: Vec<&String> = table.primary_key.iter().flat_map(|p| &p.columns).collect();
-    let uniques = table.uniques.iter().map(|u| {
-        let cols = &u.columns;
-        quote!(&[#(#cols),*])
-    });
-    let indexes = table.indexes.iter().map(|i| {
-        let (iname, cols) = (&i.name, &i.columns);
-        quote!(::strata::IndexDef { name: #iname, columns: &[#(#cols),*] })
-    });
-    let fks = table.foreign_keys.iter().map(|f| {
-        let (cols, rt, rc) = (&f.columns, &f.ref_table, &f.ref_columns);
-        let (od, ou) = (f.on_delete.sql(), f.on_update.sql());
-        quote!(::strata::ForeignKeyDef { columns: &[#(#cols),*], ref_table: #rt, ref_columns: &[#(#rc),*], on_delete: #od, on_update: #ou })
-    });
-    let checks = table.checks.iter().map(|c| &c.expr);
+    let definition = crate::lex(&table_def(model, table), "a `TableDef`");
     let register = if input.generics.params.is_empty() {
         quote! {
             ::strata::__private::inventory::submit! {
@@ -73,21 +46,70 @@ pub fn model_impl(input: &syn::DeriveInput, model: &ModelDef, table: &Table) -> 
     quote! {
         #[automatically_derived]
         impl #impl_generics ::strata::Model for #ident #ty_generics #where_clause {
-            const TABLE: &'static ::strata::TableDef = &::strata::TableDef {
-                name: #name,
-                model: #model_name,
-                columns: &[#(#columns),*],
-                primary_key: &[#(#pk),*],
-                uniques: &[#(#uniques),*],
-                indexes: &[#(#indexes),*],
-                foreign_keys: &[#(#fks),*],
-                checks: &[#(#checks),*],
-            };
+            const TABLE: &'static ::strata::TableDef = &#definition;
         }
         const _: () = {
             #register
         };
     }
+}
+
+/// The model's `TableDef` as Rust, for the compiler to lex ([`crate::lex`]).
+pub(crate) fn table_def(model: &ModelDef, table: &Table) -> String {
+    use crate::literal as l;
+    use std::fmt::Write;
+    let list = |items: &[String]| items.iter().map(|c| l(c)).collect::<Vec<_>>().join(", ");
+    let mut out = String::with_capacity(200 * table.columns.len() + 300);
+    let _ = write!(
+        out,
+        "::strata::TableDef {{ name: {}, model: {}, columns: &[",
+        l(&table.name),
+        l(&model.ident.to_string())
+    );
+    for c in &table.columns {
+        let field = model.field_by_column(&c.name).map(|f| f.ident.to_string()).unwrap_or_default();
+        let default = match &c.default {
+            Some(d) => format!("::core::option::Option::Some({})", l(d)),
+            None => "::core::option::Option::None".to_owned(),
+        };
+        let _ = write!(
+            out,
+            "::strata::ColumnDef {{ name: {}, field: {}, sql_type: {}, nullable: {}, default: {default}, auto_increment: {} }},",
+            l(&c.name),
+            l(&field),
+            l(&c.ty),
+            c.nullable,
+            c.auto_increment
+        );
+    }
+    let pk: Vec<String> = table.primary_key.iter().flat_map(|p| p.columns.iter().cloned()).collect();
+    let _ = write!(out, "], primary_key: &[{}], uniques: &[", list(&pk));
+    for u in &table.uniques {
+        let _ = write!(out, "&[{}],", list(&u.columns));
+    }
+    out.push_str("], indexes: &[");
+    for i in &table.indexes {
+        let _ =
+            write!(out, "::strata::IndexDef {{ name: {}, columns: &[{}] }},", l(&i.name), list(&i.columns));
+    }
+    out.push_str("], foreign_keys: &[");
+    for f in &table.foreign_keys {
+        let _ = write!(
+            out,
+            "::strata::ForeignKeyDef {{ columns: &[{}], ref_table: {}, ref_columns: &[{}], on_delete: {}, on_update: {} }},",
+            list(&f.columns),
+            l(&f.ref_table),
+            list(&f.ref_columns),
+            l(f.on_delete.sql()),
+            l(f.on_update.sql())
+        );
+    }
+    out.push_str("], checks: &[");
+    for c in &table.checks {
+        let _ = write!(out, "{},", l(&c.expr));
+    }
+    out.push_str("] }");
+    out
 }
 
 /// A constant that fails to evaluate, at the field, when the Rust enum of a `db_enum` field
@@ -163,5 +185,54 @@ pub fn includes(dir: &Path, set: Option<&MigrationSet>) -> TokenStream {
     // One constant for them all: rustc evaluates each constant item on its own.
     quote! {
         const _: [&str; #count] = [#( ::core::include_str!(#files) ),*];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Unique};
+
+    /// What the compiler lexes is Rust, whatever the names, types, defaults and checks hold.
+    #[test]
+    fn the_table_def_text_is_rust() {
+        let odd = "it's \"odd\" \\ \n\u{0} é \u{301} 🦀";
+        let o = || odd.to_owned();
+        let model = strata_schema::ModelDef::from_ast(&syn::parse_quote! {
+            struct r#type { id: i64 }
+        })
+        .expect("a model");
+        let mut table = strata_schema::Table::new(odd);
+        table.columns = vec![Column {
+            name: "id".into(),
+            ty: o(),
+            nullable: true,
+            default: Some(o()),
+            auto_increment: false,
+        }];
+        table.primary_key = Some(PrimaryKey { name: None, columns: vec![o()] });
+        table.uniques = vec![Unique { name: None, columns: vec![o(), o()] }];
+        table.indexes = vec![Index {
+            name: o(),
+            columns: vec![o()],
+            unique: false,
+            expression: true,
+            predicate: None,
+            generated: false,
+        }];
+        table.foreign_keys = vec![ForeignKey {
+            name: None,
+            columns: vec![o()],
+            ref_table: o(),
+            ref_columns: vec![o()],
+            on_delete: Action::Cascade,
+            on_update: Action::NoAction,
+        }];
+        table.checks = vec![Check { name: None, expr: o(), column: None }];
+        let strings = crate::tests::strings(&super::table_def(&model, &table));
+        assert_eq!(strings.iter().filter(|s| *s == odd).count(), 12, "{strings:?}");
+        assert!(
+            strings.iter().any(|s| s == "r#type") && strings.iter().any(|s| s == "CASCADE"),
+            "{strings:?}"
+        );
     }
 }

@@ -63,6 +63,7 @@ pub struct RunError {
 /// run that stops between them leaves the last statement of the one before marked running,
 /// which the next run decides as it does after any stop there (by comparing the schema).
 #[derive(Debug, Default)]
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 pub struct Carry {
     /// The record of the end of the migration before, not sent yet.
     pub(crate) end: Vec<String>,
