@@ -1,6 +1,9 @@
 //! `embed_migrations!()`: resolve, check the whole history, write it into the binary.
 
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, Mutex};
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -84,6 +87,26 @@ fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
         .collect()
 }
 
+/// A crate being compiled: its manifest directory and name.
+type CrateKey = (OsString, OsString);
+
+/// The tables of the `#[derive(Model)]`s this process expanded, by crate ([`crate_key`]).
+static DERIVED: LazyLock<Mutex<HashMap<CrateKey, HashSet<String>>>> = LazyLock::new(Mutex::default);
+
+/// The crate being compiled: its manifest directory and name (one compiler process compiles one
+/// crate; rust-analyzer's macro server expands many).
+fn crate_key() -> CrateKey {
+    let var = |name: &str| std::env::var_os(name).unwrap_or_default();
+    (var("CARGO_MANIFEST_DIR"), var("CARGO_CRATE_NAME"))
+}
+
+/// Records that a model of the crate being compiled describes `table`.
+pub fn derived(table: &str) {
+    if let Ok(mut d) = DERIVED.lock() {
+        d.entry(crate_key()).or_default().insert(table.to_ascii_lowercase());
+    }
+}
+
 /// Tables the history creates that no model of this crate describes and `strata.toml` does not
 /// leave to someone else.
 fn unmodeled(
@@ -97,11 +120,16 @@ fn unmodeled(
         sources.push(manifest.join("src"));
     }
     sources.extend(set.config.models.iter().map(|m| dir.path.join(m)));
+    let wanted = || schema.tables.values().filter(|t| !set.config.is_unmanaged(&t.name));
+    // The derives this compiler process already expanded for this crate are models of it: when
+    // they describe every table, reading the sources would find nothing more.
+    let seen = DERIVED.lock().ok().and_then(|d| d.get(&crate_key()).cloned()).unwrap_or_default();
+    if wanted().all(|t| seen.contains(&t.name.to_ascii_lowercase())) {
+        return Vec::new();
+    }
     let described = strata_schema::model::described_tables(&sources);
-    schema
-        .tables
-        .values()
-        .filter(|t| !described.contains(&t.name.to_ascii_lowercase()) && !set.config.is_unmanaged(&t.name))
+    wanted()
+        .filter(|t| !described.contains(&t.name.to_ascii_lowercase()))
         .map(|t| {
             format!(
                 "table `{}` is created by the migrations in `{}`, but no model describes it: add a `#[derive(Model)]` struct with `#[strata(table = \"{}\")]`, or list it under `unmanaged` in `{}strata.toml` if another application owns it",

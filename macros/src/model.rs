@@ -17,6 +17,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
             return out;
         }
     };
+    crate::embed::derived(&model.table);
     let given = model.migrations.as_ref().map(|(p, s)| (p.as_str(), *s));
     let subject = format!("model `{}`", model.ident);
     let naming = "`#[strata(migrations = \"path\")]`";
