@@ -63,6 +63,19 @@ for i in $(seq "$rounds"); do
         else tc+=("$(build_ms "$theirs" clean)"); tt+=("$(build_ms "$theirs" touch)"); fi
     done
 done
+# The compiler's instructions (callgrind) for the rebuild after touching the models, which do
+# not drift with the machine's load: the command cargo runs for the crate, run again under
+# valgrind (`instructions` of project.sh).
+compiler_instructions() { # crate dir
+    local name command
+    name=$(basename "$1" | tr - _)
+    touch "$1/src/models.rs"
+    command=$(cd "$1" && cargo build -vv $flag 2>&1 | sed -n "s/^ *Running \`\(.*--crate-name $name .*\)\`$/\1/p")
+    touch "$1/src/models.rs"
+    (cd "$1" && eval "${command/ \/*\/rustc / valgrind --tool=callgrind --callgrind-out-file=/dev/null $(rustc --print sysroot)/bin/rustc }" 2>&1 >/dev/null \
+        | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+}
+mi=$(compiler_instructions "$mine") ti=$(compiler_instructions "$theirs")
 plus() { awk -v a="$(median_of "${@:2}")" -v b="$1" 'BEGIN { printf "%+.2f", (a - b) / 1000 }'; }
 cd "$root"
 {
@@ -72,4 +85,5 @@ cd "$root"
     echo "|---|---:|---:|---:|"
     echo "| clean (the crate alone) | $(stats "${mc[@]}") | $(stats "${tc[@]}") | $(plus "$(median_of "${tc[@]}")" "${mc[@]}") s |"
     echo "| after touching the models | $(stats "${mt[@]}") | $(stats "${tt[@]}") | $(plus "$(median_of "${tt[@]}")" "${mt[@]}") s |"
+    echo "| the same, the compiler's instructions (callgrind) | $(awk -v a="$mi" 'BEGIN { printf "%.2f G", a / 1e9 }') | $(awk -v a="$ti" 'BEGIN { printf "%.2f G", a / 1e9 }') | $(awk -v a="$mi" -v b="$ti" 'BEGIN { printf "%+.2f G (%.2fx)", (a - b) / 1e9, a / b }') |"
 } | tee /dev/stderr | record "derive-$profile$section_suffix"
