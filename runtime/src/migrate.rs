@@ -394,8 +394,7 @@ impl Migrator {
                 self.prepare_resume::<DB>(&mut conn, h, p, &applied).await?;
             }
             self.fits::<DB>(&mut conn, chosen.iter().map(|m| (*m, m.up))).await?;
-            let newest = done.iter().copied().max_by_key(|v| position(*v));
-            if let (false, Some(newest)) = (self.out_of_order, newest)
+            if let (false, Some(newest)) = (self.out_of_order, newest(&done, &positions))
                 && let Some(older) = chosen.iter().find(|m| position(m.version) < position(newest))
             {
                 return Err(MigrateError::OutOfOrder {
@@ -419,7 +418,7 @@ impl Migrator {
                 }
                 done.push(m.version);
             }
-            report.at = done.iter().copied().max_by_key(|v| position(*v));
+            report.at = newest(&done, &positions);
             Ok(report)
         }
         .await;
@@ -488,7 +487,7 @@ impl Migrator {
                 }
                 done.retain(|x| *x != version);
             }
-            report.at = done.iter().copied().max_by_key(|v| position(*v));
+            report.at = newest(&done, &positions);
             Ok(report)
         }
         .await;
@@ -660,8 +659,7 @@ impl Migrator {
 
     /// "version X (name)" for the newest of `done`, or "base".
     fn describe(&self, done: &[i64]) -> String {
-        let positions = self.positions();
-        match done.iter().max_by_key(|v| positions.get(*v)).and_then(|v| self.find(*v)) {
+        match newest(done, &self.positions()).and_then(|v| self.find(v)) {
             Some(m) => format!("version {} ({})", m.version, m.name()),
             None => "base (no migration applied)".to_owned(),
         }
@@ -691,6 +689,11 @@ pub enum Progress<'a> {
     Reverting { migration: &'a Migration, index: usize, total: usize },
     /// Finished the `index`th of `total` migrations.
     Done { migration: &'a Migration, index: usize, total: usize, took: Duration },
+}
+
+/// The newest of `done` in the binary's order (`positions`), `None` when it is empty.
+fn newest(done: &[i64], positions: &HashMap<i64, usize>) -> Option<i64> {
+    done.iter().copied().max_by_key(|v| positions.get(v))
 }
 
 /// The 1-based line and column (in characters) of a byte offset of `sql`.

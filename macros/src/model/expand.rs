@@ -68,10 +68,7 @@ pub(crate) fn table_def(model: &ModelDef, table: &Table) -> String {
     );
     for c in &table.columns {
         let field = model.field_by_column(&c.name).map(|f| f.ident.to_string()).unwrap_or_default();
-        let default = match &c.default {
-            Some(d) => format!("::core::option::Option::Some({})", l(d)),
-            None => "::core::option::Option::None".to_owned(),
-        };
+        let default = crate::optional_literal(c.default.as_deref());
         let _ = write!(
             out,
             "::strata::ColumnDef {{ name: {}, field: {}, sql_type: {}, nullable: {}, default: {default}, auto_increment: {} }},",

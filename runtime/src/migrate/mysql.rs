@@ -140,10 +140,7 @@ async fn run_migration(
         let start = match done {
             Some(_) => {
                 // A run carried on records no start: the end before goes on its own.
-                if !before.is_empty() {
-                    let before: Vec<&str> = before.iter().map(String::as_str).collect();
-                    sqlx::raw_sql(AssertSqlSafe(r.transaction(&before))).execute(&mut *conn).await?;
-                }
+                alone(conn, &r, &before).await?;
                 Vec::new()
             }
             None => [before.clone(), r.begin(m, reverting)].concat(),
@@ -162,11 +159,20 @@ async fn run_migration(
     .await;
     // The end before rode with this run's first transaction, which may not have committed;
     // writing it again changes nothing where it did.
-    if result.is_err() && !before.is_empty() {
-        let before: Vec<&str> = before.iter().map(String::as_str).collect();
-        let _ = sqlx::raw_sql(AssertSqlSafe(r.transaction(&before))).execute(&mut *conn).await;
+    if result.is_err() {
+        let _ = alone(conn, &r, &before).await;
     }
     result
+}
+
+/// Writes `statements` (the end of a migration before, when it could not ride with a start) in
+/// a transaction of their own; nothing when there are none.
+async fn alone(conn: &mut MySqlConnection, r: &Record, statements: &[String]) -> Result<(), sqlx::Error> {
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+    sqlx::raw_sql(AssertSqlSafe(r.transaction(&statements))).execute(conn).await.map(drop)
 }
 
 /// How many statements are in, when a run of the migration (up, or down when `reverting`)
