@@ -163,7 +163,9 @@ fn migrator_text(set: &MigrationSet) -> String {
             );
         }
     }
-    out.push_str("::strata::Migrator::new(&[");
+    // A const item, not an argument: its `&[...]` lives for the program without promotion,
+    // which a checksum's `*b"..."` would not allow.
+    out.push_str("const MIGRATIONS: &[::strata::migrate::Migration] = &[");
     for m in &set.migrations {
         let down = match &m.down {
             Some(d) => format!(
@@ -191,7 +193,7 @@ fn migrator_text(set: &MigrationSet) -> String {
             m.down_no_transaction,
         );
     }
-    out.push_str("]).with_unmanaged(&[");
+    out.push_str("]; ::strata::Migrator::new(MIGRATIONS).with_unmanaged(&[");
     for u in &set.config.unmanaged {
         let _ = write!(out, "{},", crate::literal(u));
     }
@@ -209,15 +211,18 @@ fn migrator_text(set: &MigrationSet) -> String {
     out
 }
 
-/// An array literal of `bytes`, as `[0x00, ...]`.
+/// `bytes` as an array the compiler reads in one token, `*b"\x00..."`: a byte string is
+/// lexed once, where an array literal of 48 numbers is 96 tokens to lex, parse and lower.
 fn bytes(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(bytes.len() * 6 + 2);
-    out.push('[');
-    for b in bytes {
-        let _ = write!(out, "{b:#04x},");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 4 + 4);
+    out.push_str("*b\"");
+    for &b in bytes {
+        out.push_str("\\x");
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
     }
-    out.push(']');
+    out.push('"');
     out
 }
 
@@ -256,5 +261,16 @@ mod tests {
         // The description, the unmanaged name, the effect's SQL, and within the paths.
         assert_eq!(strings.iter().filter(|s| *s == odd).count(), 3, "{strings:?}");
         assert_eq!(strings.iter().filter(|s| s.contains(odd)).count(), 5, "{strings:?}");
+    }
+
+    /// A checksum comes back from its byte string as it went in, every byte value.
+    #[test]
+    fn a_checksum_reads_back() {
+        let checksum: Vec<u8> =
+            (0..=255u8).step_by(5).chain([0, 9, 10, 13, 34, 39, 92, 127, 128, 255]).collect();
+        let text = super::bytes(&checksum);
+        let literal = text.strip_prefix('*').expect("dereferenced");
+        let read: syn::LitByteStr = syn::parse_str(literal).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(read.value(), checksum);
     }
 }
