@@ -172,25 +172,31 @@ impl Project {
         let mut errors: Vec<Failure> = Vec::new();
         for f in files {
             let Ok(text) = std::fs::read_to_string(&f) else { continue };
-            // A file that does not parse is rustc's to report; its models are not ours to guess.
-            let Ok(file) = syn::parse_file(&text) else { continue };
-            for m in strata_schema::model::models_in_file(&file) {
-                match m {
-                    Ok(def) if self.owns(&def) => found.models.push(Found { def, file: f.clone() }),
-                    Ok(_) => {}
-                    Err(es) => {
-                        errors.extend(es.into_iter().map(|e| model_error(&f, &text, &e.message, e.span)))
+            // Item by item, each dropped once read. A file that does not parse is rustc's to
+            // report; its models are not ours to guess, so nothing of it is kept.
+            let (mut models, mut enums, mut wrong) = (Vec::new(), Vec::new(), Vec::new());
+            let parsed = strata_schema::model::each_item(&text, |item| {
+                let item = std::slice::from_ref(item);
+                for m in strata_schema::model::models_in_items(item) {
+                    match m {
+                        Ok(def) if self.owns(&def) => models.push(Found { def, file: f.clone() }),
+                        Ok(_) => {}
+                        Err(es) => wrong.extend(es),
                     }
                 }
-            }
-            for e in strata_schema::model::enums_in_file(&file) {
-                match e {
-                    Ok(def) => found.enums.push(FoundEnum { def, file: f.clone() }),
-                    Err(es) => {
-                        errors.extend(es.into_iter().map(|e| model_error(&f, &text, &e.message, e.span)))
+                for e in strata_schema::model::enums_in_items(item) {
+                    match e {
+                        Ok(def) => enums.push(FoundEnum { def, file: f.clone() }),
+                        Err(es) => wrong.extend(es),
                     }
                 }
+            });
+            if parsed.is_err() {
+                continue;
             }
+            found.models.append(&mut models);
+            found.enums.append(&mut enums);
+            errors.extend(wrong.into_iter().map(|e| model_error(&f, &text, &e.message, e.span)));
         }
         if let Some(mut first) = errors.first().cloned() {
             for e in &errors[1..] {

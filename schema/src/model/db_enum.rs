@@ -268,8 +268,13 @@ fn rename(rule: &str, variant: &str) -> String {
 
 /// Every enum deriving `DbEnum` in a Rust source file (in nested modules too).
 pub fn enums_in_file(file: &syn::File) -> Vec<Result<EnumDef, Vec<ModelError>>> {
+    enums_in_items(&file.items)
+}
+
+/// [`enums_in_file`] of some of a file's items.
+pub fn enums_in_items(items: &[syn::Item]) -> Vec<Result<EnumDef, Vec<ModelError>>> {
     let mut out = Vec::new();
-    super::derived(&file.items, "DbEnum", &mut out);
+    super::derived(items, "DbEnum", &mut out);
     out.iter().filter(|i| matches!(i.data, syn::Data::Enum(_))).map(EnumDef::from_ast).collect()
 }
 
