@@ -6,6 +6,7 @@ pub mod cache;
 mod config;
 mod dialect;
 pub mod diff;
+pub mod downs;
 pub mod expr;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,0 +1,178 @@
+//! Proven downs: the replay of a migration's up and then its down must give back the schema
+//! the history had before the up, with no database.
+//!
+//! [`prove`] is the plain statement of that proof: every migration with a down file is checked
+//! on a copy of the whole schema. It is the reference a faster proof (copying only the tables
+//! a migration touches) is tested against, and what the fixtures' downs are judged by.
+
+use std::path::{Path, PathBuf};
+
+use crate::diff::{self, Sides};
+use crate::migrations::MigrationSet;
+use crate::plan::{self, Target};
+use crate::replay::apply_sql_with;
+use crate::{ReplayError, Schema};
+
+/// A down file that does not give back the schema before its up.
+#[derive(Debug)]
+pub struct Unrestored {
+    /// The migration, as a user names it (`20240101120000_add_users`).
+    pub migration: String,
+    /// Its down file.
+    pub down: PathBuf,
+    pub problem: Problem,
+}
+
+#[derive(Debug)]
+pub enum Problem {
+    /// The down does not replay after its up (at its file, line and column).
+    Replay(ReplayError),
+    /// The down replays, but the schema it leaves differs from the one before the up.
+    Differs {
+        /// Each difference in words, as `check` says them.
+        differences: Vec<String>,
+        /// SQL the down lacks, to be added at its end; `None` when strata cannot write it.
+        fix: Option<String>,
+    },
+}
+
+/// How the two sides of a proof are named in its words.
+pub const BEFORE_VS_DOWN: Sides = Sides {
+    ours: "the schema before the migration",
+    theirs: "the schema after its down",
+    missing: "is not there after the down",
+    model: false,
+};
+
+/// Replays `set` and, for every migration with a down file, its down after its up, compared
+/// with the schema before the up (columns by name: `ADD COLUMN` cannot put one back where it
+/// was). An up that does not replay is the replay's error, as `check` reports it.
+pub fn prove(set: &MigrationSet) -> Result<Vec<Unrestored>, ReplayError> {
+    let dialect = set.config.dialect;
+    let effects = |path: &Path| -> Vec<(u64, Option<&str>)> {
+        set.config
+            .effects
+            .iter()
+            .filter(|e| path.ends_with(&e.file))
+            .map(|e| (e.line, e.sql.as_deref()))
+            .collect()
+    };
+    let mut schema = Schema::default();
+    let mut found = Vec::new();
+    for m in &set.migrations {
+        let before = m.down.as_ref().map(|_| schema.clone());
+        apply_sql_with(dialect, &mut schema, &m.up.path, &m.up.sql, &effects(&m.up.path))?;
+        let (Some(down), Some(before)) = (&m.down, before) else { continue };
+        let mut reverted = schema.clone();
+        let problem =
+            match apply_sql_with(dialect, &mut reverted, &down.path, &down.sql, &effects(&down.path)) {
+                Err(e) => Some(Problem::Replay(e)),
+                Ok(()) => differs(dialect, &before, &reverted, &set.config.unmanaged),
+            };
+        if let Some(problem) = problem {
+            found.push(Unrestored { migration: m.name(), down: down.path.clone(), problem });
+        }
+    }
+    Ok(found)
+}
+
+/// The differences between `before` and what a down left, with the SQL that would close them.
+fn differs(d: crate::Dialect, before: &Schema, reverted: &Schema, unmanaged: &[String]) -> Option<Problem> {
+    let normal = |s: &Schema| {
+        let mut s = s.with_columns_by_name();
+        s.normalize(d);
+        s
+    };
+    let (want, have) = (normal(before), normal(reverted));
+    let differences: Vec<String> = diff::reported(diff::compare_schemas(d, &BEFORE_VS_DOWN, &want, &have))
+        .into_iter()
+        .map(|x| x.message)
+        .collect();
+    if differences.is_empty() {
+        return None;
+    }
+    // The plan from what the down left to the schema before: what the down lacks. Its
+    // targets are tables as a model gives them, normalised, columns in their order.
+    let mut targets = before.clone();
+    targets.normalize(d);
+    let targets: Vec<Target> = targets
+        .tables
+        .into_values()
+        .map(|table| Target { table, renamed_from: None, column_renames: Vec::new() })
+        .collect();
+    let fix = plan::plan(d, reverted, &targets, &before.enums, unmanaged).ok().flatten().map(|p| p.up.sql);
+    Some(Problem::Differs { differences, fix })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory of sqlx up/down pairs on SQLite: `(name, up, down)`.
+    fn set(files: &[(&str, &str, &str)]) -> MigrationSet {
+        let dir = std::env::temp_dir().join(format!(
+            "strata-downs-{}-{}",
+            std::process::id(),
+            files.len() * 31 + files[0].0.len()
+        ));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join(crate::CONFIG_FILE), "dialect = \"sqlite\"\n").expect("writes");
+        for (name, up, down) in files {
+            std::fs::write(dir.join(format!("{name}.up.sql")), up).expect("writes");
+            std::fs::write(dir.join(format!("{name}.down.sql")), down).expect("writes");
+        }
+        let set = MigrationSet::load(&dir, None).expect("loads");
+        std::fs::remove_dir_all(&dir).ok();
+        set
+    }
+
+    #[test]
+    fn a_down_that_restores_everything_is_proven() {
+        let set = set(&[
+            (
+                "1_users",
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\nCREATE INDEX ix_users_email ON users (email);",
+                "DROP TABLE users;",
+            ),
+            ("2_age", "ALTER TABLE users ADD COLUMN age INTEGER;", "ALTER TABLE users DROP COLUMN age;"),
+        ]);
+        assert!(prove(&set).expect("replays").is_empty());
+    }
+
+    #[test]
+    fn a_down_that_forgets_an_index_is_found_with_the_sql_it_lacks() {
+        let set = set(&[
+            (
+                "1_users",
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\nCREATE INDEX ix_users_email ON users (email);",
+                "DROP TABLE users;",
+            ),
+            ("2_drop_ix", "DROP INDEX ix_users_email;", "-- forgot it\n"),
+            ("3_phone", "ALTER TABLE users ADD COLUMN phone TEXT;", "SELECT 1;"),
+        ]);
+        let found = prove(&set).expect("replays");
+        let names: Vec<&str> = found.iter().map(|u| u.migration.as_str()).collect();
+        assert_eq!(names, ["2_drop_ix", "3_phone"]);
+        let Problem::Differs { differences, fix } = &found[0].problem else { panic!("{found:?}") };
+        assert!(differences.iter().any(|d| d.contains("an index on (email)")), "{differences:?}");
+        assert_eq!(fix.as_deref().map(str::trim), Some("CREATE INDEX ix_users_email ON users (email);"));
+        assert!(found[0].down.ends_with("2_drop_ix.down.sql"));
+        let Problem::Differs { differences, fix } = &found[1].problem else { panic!("{found:?}") };
+        assert!(differences.iter().any(|d| d.contains("phone")), "{differences:?}");
+        assert_eq!(fix.as_deref().map(str::trim), Some("ALTER TABLE users DROP COLUMN phone;"));
+    }
+
+    #[test]
+    fn a_down_that_does_not_replay_is_found_at_its_line() {
+        let set = set(&[
+            ("1_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);", "DROP TABLE users;"),
+            ("2_posts", "CREATE TABLE posts (id INTEGER PRIMARY KEY);", "\nDROP TABLE post;"),
+        ]);
+        let found = prove(&set).expect("replays");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let Problem::Replay(e) = &found[0].problem else { panic!("{found:?}") };
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.path.ends_with("2_posts.down.sql"), "{e}");
+    }
+}
