@@ -36,6 +36,16 @@ pub enum Problem {
     },
 }
 
+/// What `strata.toml` says of the statements of the file at `path` (an up or a down).
+pub(crate) fn effects<'s>(set: &'s MigrationSet, path: &Path) -> Vec<(u64, Option<&'s str>)> {
+    set.config
+        .effects
+        .iter()
+        .filter(|e| path.ends_with(&e.file))
+        .map(|e| (e.line, e.sql.as_deref()))
+        .collect()
+}
+
 /// How the two sides of a proof are named in its words.
 pub const BEFORE_VS_DOWN: Sides = Sides {
     ours: "the schema before the migration",
@@ -49,14 +59,7 @@ pub const BEFORE_VS_DOWN: Sides = Sides {
 /// was). An up that does not replay is the replay's error, as `check` reports it.
 pub fn prove(set: &MigrationSet) -> Result<Vec<Unrestored>, ReplayError> {
     let dialect = set.config.dialect;
-    let effects = |path: &Path| -> Vec<(u64, Option<&str>)> {
-        set.config
-            .effects
-            .iter()
-            .filter(|e| path.ends_with(&e.file))
-            .map(|e| (e.line, e.sql.as_deref()))
-            .collect()
-    };
+    let effects = |path: &Path| effects(set, path);
     let mut schema = Schema::default();
     let mut found = Vec::new();
     for m in &set.migrations {
@@ -76,18 +79,41 @@ pub fn prove(set: &MigrationSet) -> Result<Vec<Unrestored>, ReplayError> {
     Ok(found)
 }
 
-/// The differences between `before` and what a down left, with the SQL that would close them.
-fn differs(d: crate::Dialect, before: &Schema, reverted: &Schema, unmanaged: &[String]) -> Option<Problem> {
+/// [`prove`]'s answer with the replay `check` makes anyway, copying only the tables each
+/// migration can change (a copy of the whole schema per migration is most of a second at a
+/// thousand migrations and 200 tables): the schema the migrations build, and every down that
+/// does not give back the schema before its up.
+pub fn replay_proving(set: &MigrationSet) -> Result<(Schema, Vec<Unrestored>), ReplayError> {
+    crate::replay::replay_proving(set)
+}
+
+/// The differences between `before` and what a down left, in words.
+fn differences(d: crate::Dialect, before: &Schema, reverted: &Schema) -> Vec<String> {
     let normal = |s: &Schema| {
         let mut s = s.with_columns_by_name();
         s.normalize(d);
         s
     };
     let (want, have) = (normal(before), normal(reverted));
-    let differences: Vec<String> = diff::reported(diff::compare_schemas(d, &BEFORE_VS_DOWN, &want, &have))
+    diff::reported(diff::compare_schemas(d, &BEFORE_VS_DOWN, &want, &have))
         .into_iter()
         .map(|x| x.message)
-        .collect();
+        .collect()
+}
+
+/// Whether what a down left differs from `before`.
+pub(crate) fn differ(d: crate::Dialect, before: &Schema, reverted: &Schema) -> bool {
+    !differences(d, before, reverted).is_empty()
+}
+
+/// The differences between `before` and what a down left, with the SQL that would close them.
+pub(crate) fn differs(
+    d: crate::Dialect,
+    before: &Schema,
+    reverted: &Schema,
+    unmanaged: &[String],
+) -> Option<Problem> {
+    let differences = differences(d, before, reverted);
     if differences.is_empty() {
         return None;
     }
@@ -110,17 +136,22 @@ mod tests {
 
     /// A directory of sqlx up/down pairs on SQLite: `(name, up, down)`.
     fn set(files: &[(&str, &str, &str)]) -> MigrationSet {
-        let dir = std::env::temp_dir().join(format!(
-            "strata-downs-{}-{}",
-            std::process::id(),
-            files.len() * 31 + files[0].0.len()
-        ));
+        set_in("sqlite", files)
+    }
+
+    /// The same in `dialect`; a down of `-` is no down file.
+    fn set_in(dialect: &str, files: &[(&str, &str, &str)]) -> MigrationSet {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("strata-downs-{}-{n}", std::process::id()));
         std::fs::remove_dir_all(&dir).ok();
         std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join(crate::CONFIG_FILE), "dialect = \"sqlite\"\n").expect("writes");
+        std::fs::write(dir.join(crate::CONFIG_FILE), format!("dialect = \"{dialect}\"\n")).expect("writes");
         for (name, up, down) in files {
             std::fs::write(dir.join(format!("{name}.up.sql")), up).expect("writes");
-            std::fs::write(dir.join(format!("{name}.down.sql")), down).expect("writes");
+            if *down != "-" {
+                std::fs::write(dir.join(format!("{name}.down.sql")), down).expect("writes");
+            }
         }
         let set = MigrationSet::load(&dir, None).expect("loads");
         std::fs::remove_dir_all(&dir).ok();
@@ -137,7 +168,7 @@ mod tests {
             ),
             ("2_age", "ALTER TABLE users ADD COLUMN age INTEGER;", "ALTER TABLE users DROP COLUMN age;"),
         ]);
-        assert!(prove(&set).expect("replays").is_empty());
+        assert!(same_answers(&set).is_empty());
     }
 
     #[test]
@@ -151,6 +182,7 @@ mod tests {
             ("2_drop_ix", "DROP INDEX ix_users_email;", "-- forgot it\n"),
             ("3_phone", "ALTER TABLE users ADD COLUMN phone TEXT;", "SELECT 1;"),
         ]);
+        same_answers(&set);
         let found = prove(&set).expect("replays");
         let names: Vec<&str> = found.iter().map(|u| u.migration.as_str()).collect();
         assert_eq!(names, ["2_drop_ix", "3_phone"]);
@@ -163,16 +195,109 @@ mod tests {
         assert_eq!(fix.as_deref().map(str::trim), Some("ALTER TABLE users DROP COLUMN phone;"));
     }
 
+    /// The proof that copies part of the schema answers as the one that copies all of it.
+    fn same_answers(set: &MigrationSet) -> Vec<String> {
+        let said = |found: Vec<Unrestored>| -> Vec<String> {
+            found
+                .into_iter()
+                .map(|u| match u.problem {
+                    Problem::Replay(e) => format!("{} ({}): {e}", u.migration, u.down.display()),
+                    Problem::Differs { differences, fix } => {
+                        format!("{} ({}): {differences:?} {fix:?}", u.migration, u.down.display())
+                    }
+                })
+                .collect()
+        };
+        let plain = said(prove(set).expect("replays"));
+        let (schema, found) = replay_proving(set).expect("replays");
+        assert_eq!(said(found), plain);
+        assert_eq!(schema, crate::replay(set).expect("replays"));
+        plain
+    }
+
+    /// The migrations whose down both proofs find wanting.
+    fn unrestored(set: &MigrationSet) -> Vec<String> {
+        let found = same_answers(set);
+        found.iter().map(|f| f[..f.find(' ').unwrap_or(f.len())].to_owned()).collect()
+    }
+
     #[test]
     fn a_down_that_does_not_replay_is_found_at_its_line() {
         let set = set(&[
             ("1_users", "CREATE TABLE users (id INTEGER PRIMARY KEY);", "DROP TABLE users;"),
             ("2_posts", "CREATE TABLE posts (id INTEGER PRIMARY KEY);", "\nDROP TABLE post;"),
         ]);
+        same_answers(&set);
         let found = prove(&set).expect("replays");
         assert_eq!(found.len(), 1, "{found:?}");
         let Problem::Replay(e) = &found[0].problem else { panic!("{found:?}") };
         assert_eq!(e.line, 2, "{e}");
         assert!(e.path.ends_with("2_posts.down.sql"), "{e}");
+    }
+
+    /// Renames, keys between tables, drops by index name, a table rebuilt, a down that
+    /// breaks what another table points at, and an up without a down: every path of the copy.
+    #[test]
+    fn the_part_copied_answers_as_the_whole_on_sqlite() {
+        let set = set(&[
+            (
+                "1_users",
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\nCREATE UNIQUE INDEX ux_email ON users (email);",
+                "DROP TABLE users;",
+            ),
+            (
+                "2_posts",
+                "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), title TEXT);",
+                "DROP TABLE posts;",
+            ),
+            ("3_rename", "ALTER TABLE users RENAME TO people;", "ALTER TABLE people RENAME TO users;"),
+            ("4_rename_bad", "ALTER TABLE posts RENAME COLUMN title TO heading;", "SELECT 1;"),
+            ("5_drop_ix", "DROP INDEX ux_email;", "CREATE INDEX ux_email ON people (email);"),
+            ("6_no_down", "ALTER TABLE people ADD COLUMN age INTEGER;", "-"),
+            (
+                "7_rebuild",
+                "CREATE TABLE people_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER);\nINSERT INTO people_new SELECT id, email, age FROM people;\nDROP TABLE people;\nALTER TABLE people_new RENAME TO people;",
+                "CREATE TABLE people_old (id INTEGER PRIMARY KEY, email TEXT, age INTEGER);\nINSERT INTO people_old SELECT * FROM people;\nDROP TABLE people;\nALTER TABLE people_old RENAME TO people;",
+            ),
+            (
+                "8_drop_posts",
+                "DROP TABLE posts;",
+                "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES people (id), heading TEXT, extra TEXT);",
+            ),
+            (
+                "9_tags",
+                "CREATE TABLE tags (id INTEGER PRIMARY KEY);\nCREATE INDEX ix_tags ON tags (id);",
+                "DROP INDEX ix_tags;",
+            ),
+        ]);
+        assert_eq!(unrestored(&set), ["4_rename_bad", "5_drop_ix", "8_drop_posts", "9_tags"]);
+    }
+
+    /// On PostgreSQL, a type change makes the copy the whole schema; the answers stay.
+    #[test]
+    fn the_part_copied_answers_as_the_whole_on_postgres() {
+        let set = set_in(
+            "postgres",
+            &[
+                (
+                    "1_mood",
+                    "CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE TABLE people (id BIGSERIAL PRIMARY KEY, m mood NOT NULL DEFAULT 'ok');",
+                    "DROP TABLE people;\nDROP TYPE mood;",
+                ),
+                ("2_happy", "ALTER TYPE mood ADD VALUE 'happy';", "SELECT 1;"),
+                ("3_rename_type", "ALTER TYPE mood RENAME TO feeling;", "ALTER TYPE feeling RENAME TO mood;"),
+                (
+                    "4_notes",
+                    "CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, person BIGINT REFERENCES people (id) ON DELETE CASCADE);",
+                    "DROP TABLE notes;",
+                ),
+                (
+                    "5_cascade",
+                    "ALTER TABLE people DROP COLUMN m;",
+                    "ALTER TABLE people ADD COLUMN m feeling;",
+                ),
+            ],
+        );
+        assert_eq!(unrestored(&set), ["2_happy", "5_cascade"]);
     }
 }

@@ -6,6 +6,7 @@
 
 mod apply;
 mod owners;
+mod prove;
 mod rewrite;
 mod split;
 
@@ -90,6 +91,29 @@ fn replay_until_here(set: &MigrationSet, version: Option<i64>) -> Result<Schema,
         |m, steps| apply_steps(dialect, &mut schema, &mut owners, &m.up.path, &m.up.sql, steps),
     )?;
     Ok(schema)
+}
+
+/// Replays `set` as [`replay`] does and proves every down file on the way: the migrations it
+/// finds whose down does not give back the schema before their up (see [`crate::downs`]).
+pub(crate) fn replay_proving(
+    set: &MigrationSet,
+) -> Result<(Schema, Vec<crate::downs::Unrestored>), ReplayError> {
+    crate::par::deep(|| {
+        let dialect = set.config.dialect;
+        let files: Vec<&crate::Migration> = set.migrations.iter().collect();
+        let mut schema = Schema::default();
+        let mut owners = IndexOwners::default();
+        let mut found = Vec::new();
+        crate::par::pipeline(
+            &files,
+            |m| prove::parse_both(dialect, set, m),
+            |m, parsed| {
+                found.extend(prove::apply_proving(dialect, &mut schema, &mut owners, set, m, parsed)?);
+                Ok(())
+            },
+        )?;
+        Ok((schema, found))
+    })
 }
 
 /// The statements of a file, as text, for running them one by one (PostgreSQL runs several sent

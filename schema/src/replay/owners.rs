@@ -154,7 +154,7 @@ impl IndexOwners {
 
     /// Enters the names of the table or view `key` as they are now, in place of those entered
     /// for it before.
-    fn refresh(&mut self, schema: &Schema, key: &str) {
+    pub(crate) fn refresh(&mut self, schema: &Schema, key: &str) {
         let key = key.to_ascii_lowercase();
         if let Some(t) = schema.tables.get(&key) {
             for f in &t.foreign_keys {
@@ -191,7 +191,12 @@ impl IndexOwners {
 
     /// The tables (lowercased) whose index names `stmt` may change; `None` when its text does
     /// not say.
-    fn tables_of(&self, dialect: Dialect, schema: &Schema, stmt: &Statement) -> Option<Vec<String>> {
+    pub(crate) fn tables_of(
+        &self,
+        dialect: Dialect,
+        schema: &Schema,
+        stmt: &Statement,
+    ) -> Option<Vec<String>> {
         let name = |n: &sqlparser::ast::ObjectName| object_name(dialect, n).to_ascii_lowercase();
         Some(match stmt {
             Statement::CreateTable(ct) => vec![name(&ct.name)],
@@ -232,7 +237,7 @@ impl IndexOwners {
 }
 
 /// `(from, to)`, lowercased, of each table `stmt` renames.
-fn renames(dialect: Dialect, stmt: &Statement) -> Vec<(String, String)> {
+pub(crate) fn renames(dialect: Dialect, stmt: &Statement) -> Vec<(String, String)> {
     let name = |n: &sqlparser::ast::ObjectName| object_name(dialect, n).to_ascii_lowercase();
     match stmt {
         Statement::AlterTable(at) => at

@@ -1,0 +1,207 @@
+//! The replay with every down proven on the way, copying only what a migration can change.
+//!
+//! For a migration with a down file: the tables its up and its down can change are copied
+//! before the up (as they were) and after it (to go on from); the down is applied to the
+//! schema itself, what it leaves is compared with the copy from before, and the copy from
+//! after is put back. The tables a statement can change are the ones it names, the tables
+//! whose foreign keys point at those (a cascade, a renamed table or column), and both names of
+//! a rename; a statement whose tables its text does not say, or that changes a type columns
+//! may use, makes the copy the whole schema. Enum and composite types, functions and views are
+//! copied whole each time (they are few). [`crate::downs::prove`] is the same proof on copies
+//! of the whole schema; tests hold the two to the same answers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlparser::ast::{ObjectType, Statement};
+
+use super::owners::{IndexOwners, renames};
+use super::{Step, apply_steps, parse};
+use crate::downs::{Problem, Unrestored};
+use crate::migrations::{Migration, MigrationSet};
+use crate::schema::{Table, View};
+use crate::{Dialect, ReplayError, Schema};
+
+/// What a migration's up and down can change: some tables by key, or everything.
+type Scope = Option<BTreeSet<String>>;
+
+/// The tables `steps` can change, applied to `schema` as it is now; `None` when that is not
+/// known from their text.
+fn changed_by(dialect: Dialect, schema: &Schema, owners: &IndexOwners, steps: &[Step]) -> Scope {
+    let mut out = BTreeSet::new();
+    for step in steps {
+        match step {
+            Step::Ddl { ast, .. } => {
+                match &**ast {
+                    // A dropped or altered type changes the columns that use it.
+                    Statement::AlterType(_) => return None,
+                    Statement::Drop { object_type, .. }
+                        if !matches!(
+                            object_type,
+                            ObjectType::Table
+                                | ObjectType::Index
+                                | ObjectType::View
+                                | ObjectType::MaterializedView
+                        ) =>
+                    {
+                        return None;
+                    }
+                    _ => {}
+                }
+                for (from, to) in renames(dialect, ast) {
+                    out.insert(from);
+                    out.insert(to);
+                }
+                for t in owners.tables_of(dialect, schema, ast)? {
+                    out.extend(owners.referrers(schema, &t).into_iter().map(|r| r.to_ascii_lowercase()));
+                    out.insert(t);
+                }
+            }
+            Step::Said { .. } => return None,
+            Step::ConstraintExists { .. }
+            | Step::TempTable(_)
+            | Step::Defines(_)
+            | Step::Calls(_)
+            | Step::View(..)
+            | Step::Error(_) => {}
+        }
+    }
+    Some(out)
+}
+
+/// The part of a schema a scope covers, as it was at one moment.
+enum Kept {
+    Whole(Schema),
+    Part {
+        tables: BTreeMap<String, Option<Table>>,
+        enums: BTreeMap<String, Vec<String>>,
+        composites: BTreeMap<String, Vec<(String, String)>>,
+        functions: BTreeSet<String>,
+        views: BTreeMap<String, View>,
+    },
+}
+
+impl Kept {
+    fn take(schema: &Schema, scope: &Scope) -> Kept {
+        match scope {
+            None => Kept::Whole(schema.clone()),
+            Some(keys) => Kept::Part {
+                tables: keys.iter().map(|k| (k.clone(), schema.tables.get(k).cloned())).collect(),
+                enums: schema.enums.clone(),
+                composites: schema.composites.clone(),
+                functions: schema.functions.clone(),
+                views: schema.views.clone(),
+            },
+        }
+    }
+
+    /// `schema` with this copy in place of what it covers.
+    fn put_into(&self, schema: &mut Schema) {
+        match self {
+            Kept::Whole(s) => *schema = s.clone(),
+            Kept::Part { tables, enums, composites, functions, views } => {
+                for (k, t) in tables {
+                    match t {
+                        Some(t) => schema.tables.insert(k.clone(), t.clone()),
+                        None => schema.tables.remove(k),
+                    };
+                }
+                schema.enums.clone_from(enums);
+                schema.composites.clone_from(composites);
+                schema.functions.clone_from(functions);
+                schema.views.clone_from(views);
+            }
+        }
+    }
+
+    /// The copy as a schema of its own, the tables it holds and nothing else.
+    fn as_schema(&self) -> Schema {
+        match self {
+            Kept::Whole(s) => s.clone(),
+            Kept::Part { tables, enums, composites, functions, views } => Schema {
+                tables: tables.iter().filter_map(|(k, t)| Some((k.clone(), t.clone()?))).collect(),
+                enums: enums.clone(),
+                composites: composites.clone(),
+                functions: functions.clone(),
+                views: views.clone(),
+            },
+        }
+    }
+}
+
+/// A migration's two files, parsed.
+pub(super) struct Parsed {
+    up: Vec<Step>,
+    down: Option<Vec<Step>>,
+}
+
+pub(super) fn parse_both(dialect: Dialect, set: &MigrationSet, m: &Migration) -> Parsed {
+    let effects = |path: &std::path::Path| crate::downs::effects(set, path);
+    Parsed {
+        up: parse(dialect, &m.up.path, &m.up.sql, &effects(&m.up.path)),
+        down: m.down.as_ref().map(|d| parse(dialect, &d.path, &d.sql, &effects(&d.path))),
+    }
+}
+
+/// Applies `m`'s up to `schema` and, when it has a down, proves it (see the module's words).
+pub(super) fn apply_proving(
+    dialect: Dialect,
+    schema: &mut Schema,
+    owners: &mut IndexOwners,
+    set: &MigrationSet,
+    m: &Migration,
+    parsed: Parsed,
+) -> Result<Option<Unrestored>, ReplayError> {
+    let (Some(down), Some(down_steps)) = (&m.down, parsed.down) else {
+        apply_steps(dialect, schema, owners, &m.up.path, &m.up.sql, parsed.up)?;
+        return Ok(None);
+    };
+    let up_scope = changed_by(dialect, schema, owners, &parsed.up);
+    let before = Kept::take(schema, &up_scope);
+    apply_steps(dialect, schema, owners, &m.up.path, &m.up.sql, parsed.up)?;
+    // The down's tables as the up left them; a table only the down names is, before the up,
+    // as the up left it.
+    let scope = match (up_scope, changed_by(dialect, schema, owners, &down_steps)) {
+        (Some(mut up), Some(down)) => {
+            up.extend(down);
+            Some(up)
+        }
+        _ => None,
+    };
+    let after = Kept::take(schema, &scope);
+    let mut before_schema = after.as_schema();
+    before.put_into(&mut before_schema);
+    let problem = match apply_steps(dialect, schema, owners, &down.path, &down.sql, down_steps) {
+        Err(e) => Some(Problem::Replay(e)),
+        Ok(()) => {
+            let now = Kept::take(schema, &scope).as_schema();
+            if crate::downs::differ(dialect, &before_schema, &now) {
+                // Said, and its SQL planned, on the whole schema: a table the words or the
+                // plan need (a key's target) may lie outside the scope, where nothing changed.
+                let whole_before = match &scope {
+                    None => before_schema,
+                    Some(keys) => {
+                        let mut s = schema.clone();
+                        for k in keys {
+                            s.tables.remove(k);
+                        }
+                        s.tables.extend(before_schema.tables);
+                        s.enums = before_schema.enums;
+                        s.composites = before_schema.composites;
+                        s.functions = before_schema.functions;
+                        s.views = before_schema.views;
+                        s
+                    }
+                };
+                crate::downs::differs(dialect, &whole_before, schema, &set.config.unmanaged)
+            } else {
+                None
+            }
+        }
+    };
+    after.put_into(schema);
+    match &scope {
+        None => *owners = IndexOwners::new(schema),
+        Some(keys) => keys.iter().for_each(|k| owners.refresh(schema, k)),
+    }
+    Ok(problem.map(|problem| Unrestored { migration: m.name(), down: down.path.clone(), problem }))
+}
