@@ -477,7 +477,7 @@ pub fn compare(
             single(&i.columns),
             &i.columns,
             DiffKind::MissingIndex,
-            format!("`{t}` has {} in {}, but not in {}", describe_index(i), sides.ours, sides.theirs),
+            format!("`{t}` has {} in {}, but not in {}", name_index(sides, i), sides.ours, sides.theirs),
             Some(render::create_index(d, t, i)),
         );
     }
@@ -780,6 +780,21 @@ fn describe_index(i: &Index) -> String {
     format!(
         "{} on ({}){}",
         if i.unique { "a unique index" } else { "an index" },
+        i.columns.join(", "),
+        i.predicate.as_ref().map_or(String::new(), |p| format!(" WHERE {p}"))
+    )
+}
+
+/// [`describe_index`], with the index's name when both sides are migrations or databases (a
+/// model may leave the name to the database).
+fn name_index(sides: &Sides, i: &Index) -> String {
+    if sides.model || i.name.is_empty() {
+        return describe_index(i);
+    }
+    format!(
+        "{}index `{}` on ({}){}",
+        if i.unique { "unique " } else { "" },
+        i.name,
         i.columns.join(", "),
         i.predicate.as_ref().map_or(String::new(), |p| format!(" WHERE {p}"))
     )

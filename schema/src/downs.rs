@@ -36,6 +36,18 @@ pub enum Problem {
     },
 }
 
+/// Whether a down file says its migration is knowingly irreversible: a line
+/// `-- strata:irreversible`, best followed by why. Its down is not proven; it still runs as
+/// written when asked to.
+pub fn marked_irreversible(sql: &str) -> bool {
+    const MARK: &str = "strata:irreversible";
+    sql.lines().any(|l| {
+        let Some(comment) = l.trim().strip_prefix("--").map(str::trim_start) else { return false };
+        comment.get(..MARK.len()).is_some_and(|c| c.eq_ignore_ascii_case(MARK))
+            && comment[MARK.len()..].chars().next().is_none_or(char::is_whitespace)
+    })
+}
+
 /// What `strata.toml` says of the statements of the file at `path` (an up or a down).
 pub(crate) fn effects<'s>(set: &'s MigrationSet, path: &Path) -> Vec<(u64, Option<&'s str>)> {
     set.config
@@ -63,9 +75,10 @@ pub fn prove(set: &MigrationSet) -> Result<Vec<Unrestored>, ReplayError> {
     let mut schema = Schema::default();
     let mut found = Vec::new();
     for m in &set.migrations {
-        let before = m.down.as_ref().map(|_| schema.clone());
+        let down = m.down.as_ref().filter(|d| !marked_irreversible(&d.sql));
+        let before = down.map(|_| schema.clone());
         apply_sql_with(dialect, &mut schema, &m.up.path, &m.up.sql, &effects(&m.up.path))?;
-        let (Some(down), Some(before)) = (&m.down, before) else { continue };
+        let (Some(down), Some(before)) = (down, before) else { continue };
         let mut reverted = schema.clone();
         let problem =
             match apply_sql_with(dialect, &mut reverted, &down.path, &down.sql, &effects(&down.path)) {
@@ -181,13 +194,23 @@ mod tests {
             ),
             ("2_drop_ix", "DROP INDEX ix_users_email;", "-- forgot it\n"),
             ("3_phone", "ALTER TABLE users ADD COLUMN phone TEXT;", "SELECT 1;"),
+            (
+                "4_gone",
+                "ALTER TABLE users DROP COLUMN phone;",
+                "-- strata:irreversible the numbers are gone\n",
+            ),
         ]);
         same_answers(&set);
         let found = prove(&set).expect("replays");
         let names: Vec<&str> = found.iter().map(|u| u.migration.as_str()).collect();
         assert_eq!(names, ["2_drop_ix", "3_phone"]);
         let Problem::Differs { differences, fix } = &found[0].problem else { panic!("{found:?}") };
-        assert!(differences.iter().any(|d| d.contains("an index on (email)")), "{differences:?}");
+        assert_eq!(
+            differences,
+            &[
+                "`users` has index `ix_users_email` on (email) in the schema before the migration, but not in the schema after its down"
+            ]
+        );
         assert_eq!(fix.as_deref().map(str::trim), Some("CREATE INDEX ix_users_email ON users (email);"));
         assert!(found[0].down.ends_with("2_drop_ix.down.sql"));
         let Problem::Differs { differences, fix } = &found[1].problem else { panic!("{found:?}") };
@@ -213,6 +236,15 @@ mod tests {
         assert_eq!(said(found), plain);
         assert_eq!(schema, crate::replay(set).expect("replays"));
         plain
+    }
+
+    #[test]
+    fn a_down_says_it_is_irreversible_on_a_comment_line_of_its_own() {
+        assert!(marked_irreversible("-- strata:irreversible the data is gone\nSELECT 1;"));
+        assert!(marked_irreversible("SELECT 1;\n  --STRATA:IRREVERSIBLE"));
+        assert!(!marked_irreversible("-- strata:irreversibly"));
+        assert!(!marked_irreversible("SELECT '-- strata:irreversible';"));
+        assert!(!marked_irreversible("/* strata:irreversible */"));
     }
 
     /// The migrations whose down both proofs find wanting.

@@ -124,6 +124,51 @@ pub fn replay(set: &MigrationSet, store: Option<&Store>) -> Result<Schema, Repla
     Ok(schema)
 }
 
+/// [`crate::downs::replay_proving`] of `set`, read from `store` when the same migrations' replay
+/// was stored there with every down proven; stored there (the schema, and that the downs are
+/// proven when they all are) when not. A down found wanting is found again each time, at its
+/// place.
+pub fn replay_proving(
+    set: &MigrationSet,
+    store: Option<&Store>,
+) -> Result<(Schema, Vec<crate::downs::Unrestored>), ReplayError> {
+    let Some(store) = store else {
+        return crate::downs::replay_proving(set);
+    };
+    let key = key(set);
+    if proven(set, store)
+        && let Some(schema) = store.get("replays", &key)
+    {
+        return Ok((schema, Vec::new()));
+    }
+    let (schema, found) = crate::downs::replay_proving(set)?;
+    store.put("replays", &key, &schema);
+    if found.is_empty() {
+        store.put("proven", &proven_key(set), &true);
+    }
+    Ok((schema, found))
+}
+
+/// Whether `store` holds the word that every down of `set`, as its files are now, was proven.
+pub fn proven(set: &MigrationSet, store: &Store) -> bool {
+    store.get::<bool>("proven", &proven_key(set)) == Some(true)
+}
+
+/// The key of a proof: the replay's, and the text of every down file.
+fn proven_key(set: &MigrationSet) -> String {
+    let mut h = Sha384::new();
+    h.update(key(set));
+    for m in &set.migrations {
+        h.update([0]);
+        if let Some(d) = &m.down {
+            h.update(d.path.strip_prefix(&set.dir).unwrap_or(&d.path).as_os_str().as_encoded_bytes());
+            h.update([0]);
+            h.update(d.sql.as_bytes());
+        }
+    }
+    crate::migrations::hex(&h.finalize())
+}
+
 /// The key of a replay: this build, the configuration, and every up file's path and text.
 /// The text is the checksum discovery already made (SHA-384, line endings read as `\n`), and
 /// the exact bytes only of a file with a carriage return in it, where the two may differ.

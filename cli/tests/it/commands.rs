@@ -179,6 +179,71 @@ fn a_rebase_renumbers_the_branch_being_replayed() {
 }
 
 #[test]
+fn check_proves_every_down_and_says_the_sql_it_lacks() {
+    let p = Project::new("check_downs", db::sqlite_url("check_downs"));
+    // A target directory cargo made, where the CLI keeps what it proved.
+    std::fs::create_dir_all(p.root.join("target")).expect("target/");
+    std::fs::write(p.root.join("target/CACHEDIR.TAG"), "Signature: 8a477f597d28d172789f06886806bc55\n")
+        .expect("CACHEDIR.TAG");
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    // The downs `generate` writes are proven.
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 1 migration(s)"));
+
+    // By hand: an up that changes nothing in the end, and a down that leaves a column behind.
+    p.ok(&["generate", "--empty", "-m", "note"]);
+    let up = p.files(".up.sql").into_iter().find(|f| f.to_string_lossy().contains("_note")).expect("up");
+    let down = up.with_file_name(up.file_name().expect("name").to_string_lossy().replace(".up.", ".down."));
+    std::fs::write(&up, "ALTER TABLE users ADD COLUMN note TEXT;\nALTER TABLE users DROP COLUMN note;\n")
+        .expect("writes");
+    std::fs::write(&down, "ALTER TABLE users ADD COLUMN note TEXT;\n").expect("writes");
+    p.ok(&["hash"]);
+    let out = p.fails(&["check"], 1);
+    let name = up.file_name().expect("name").to_string_lossy().replace(".up.sql", "");
+    assert!(
+        out.contains(&format!("error: the down of `{name}` does not give back the schema before its up")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("--> migrations/{name}.down.sql")), "{out}");
+    assert!(
+        out.contains(
+            "column `users.note` is in the schema after its down, but not in the schema before the migration"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("add to the end of the down file:\n     ALTER TABLE users DROP COLUMN note;"),
+        "{out}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&p.fails(&["check", "--json"], 1)).expect("JSON");
+    assert_eq!(json["problems"][0]["kind"], "down", "{json}");
+    assert_eq!(json["problems"].as_array().map(Vec::len), Some(1), "{json}");
+
+    // Its fix, applied, is proven, and a second run says so from what the first stored.
+    std::fs::write(&down, "ALTER TABLE users ADD COLUMN note TEXT;\nALTER TABLE users DROP COLUMN note;\n")
+        .expect("writes");
+    p.ok(&["hash"]);
+    assert!(p.ok(&["check"]).starts_with("ok:"));
+    // Stored: the first check's proof, and this one's (none while a down was wanting).
+    let stored = p.root.join("target/strata.store/proven");
+    assert_eq!(std::fs::read_dir(&stored).map(Iterator::count).ok(), Some(2), "{}", stored.display());
+    assert!(p.ok(&["check"]).starts_with("ok:"));
+    // An edit to the down alone is proven again, not taken from the store.
+    std::fs::write(&down, "ALTER TABLE users ADD COLUMN other TEXT;\n").expect("writes");
+    p.ok(&["hash"]);
+    assert!(p.fails(&["check"], 1).contains("column `users.other` is in the schema after its down"));
+    // Said to be irreversible, in the file, it is not proven.
+    std::fs::write(
+        &down,
+        "-- strata:irreversible the notes were never kept\nALTER TABLE users ADD COLUMN other TEXT;\n",
+    )
+    .expect("writes");
+    p.ok(&["hash"]);
+    assert!(p.ok(&["check"]).starts_with("ok:"));
+}
+
+#[test]
 fn check_json_says_what_drifted_and_where() {
     let p = Project::new("check_json", db::sqlite_url("check_json"));
     p.ok(&["init", "--dialect", "sqlite"]);

@@ -119,25 +119,17 @@ impl Project {
     /// The schema as the replay leaves it, before normalising: what the planner starts from.
     pub fn replayed_raw(&self) -> Result<Schema, Failure> {
         let store = strata_schema::stored::Store::for_dir(&self.crate_dir);
-        let schema = strata_schema::stored::replay(self.set()?, store.as_ref()).map_err(|e| {
-            let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
-            let number = e.line.to_string();
-            let pad = " ".repeat(number.len());
-            let caret: String = e
-                .source_line
-                .chars()
-                .take(e.column.saturating_sub(1) as usize)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            let mut f = Failure::new(e.message.clone()).at(location);
-            f.excerpt = vec![
-                format!("{pad} |"),
-                format!("{number} | {}", e.source_line),
-                format!("{pad} | {caret}^"),
-            ];
-            f.help("strata replays every migration to know the schema; see docs/replay.md for what it reads")
-        })?;
-        Ok(schema)
+        strata_schema::stored::replay(self.set()?, store.as_ref()).map_err(|e| replay_failure(&e))
+    }
+
+    /// The schema the migrations build, normalised, and every down that does not give back the
+    /// schema before its up (see `strata_schema::downs`).
+    pub fn replayed_proving(&self) -> Result<(Schema, Vec<strata_schema::downs::Unrestored>), Failure> {
+        let store = strata_schema::stored::Store::for_dir(&self.crate_dir);
+        let (mut schema, found) = strata_schema::stored::replay_proving(self.set()?, store.as_ref())
+            .map_err(|e| replay_failure(&e))?;
+        schema.normalize(self.dialect());
+        Ok((schema, found))
     }
 
     /// The models and the tables they want, read on this thread, beside the migrations read
@@ -145,8 +137,13 @@ impl Project {
     /// `generate` overlap. The models are read here because their spans resolve only on the
     /// thread that parsed them.
     pub fn models_beside_replay(&self, raw: bool) -> (Result<Modeled, Failure>, Result<Schema, Failure>) {
+        self.models_beside(|| if raw { self.replayed_raw() } else { self.replayed() })
+    }
+
+    /// The models, read on this thread, beside `replay` run on another.
+    pub fn models_beside<R: Send>(&self, replay: impl FnOnce() -> R + Send) -> (Result<Modeled, Failure>, R) {
         std::thread::scope(|s| {
-            let replay = s.spawn(|| if raw { self.replayed_raw() } else { self.replayed() });
+            let replay = s.spawn(replay);
             let models = self.models().and_then(|m| self.targets(&m).map(|t| (m, t)));
             (models, replay.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
         })
@@ -323,6 +320,23 @@ impl Project {
 fn located(file: &Path, message: String, span: proc_macro2::Span) -> Failure {
     let text = std::fs::read_to_string(file).unwrap_or_default();
     model_error(file, &text, &message, span)
+}
+
+/// A replay's error as rustc shows one, with the line it is on.
+pub(crate) fn replay_failure(e: &strata_schema::ReplayError) -> Failure {
+    let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
+    let number = e.line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret: String = e
+        .source_line
+        .chars()
+        .take(e.column.saturating_sub(1) as usize)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let mut f = Failure::new(e.message.clone()).at(location);
+    f.excerpt =
+        vec![format!("{pad} |"), format!("{number} | {}", e.source_line), format!("{pad} | {caret}^")];
+    f.help("strata replays every migration to know the schema; see docs/replay.md for what it reads")
 }
 
 /// A model's mistake as rustc shows it, with the line it is on.

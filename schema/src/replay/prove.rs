@@ -138,7 +138,11 @@ pub(super) fn parse_both(dialect: Dialect, set: &MigrationSet, m: &Migration) ->
     let effects = |path: &std::path::Path| crate::downs::effects(set, path);
     Parsed {
         up: parse(dialect, &m.up.path, &m.up.sql, &effects(&m.up.path)),
-        down: m.down.as_ref().map(|d| parse(dialect, &d.path, &d.sql, &effects(&d.path))),
+        down: m
+            .down
+            .as_ref()
+            .filter(|d| !crate::downs::marked_irreversible(&d.sql))
+            .map(|d| parse(dialect, &d.path, &d.sql, &effects(&d.path))),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::cli::Failure;
 /// One problem `check` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// `multiple_heads`, `migrations`, `integrity`, `replay`, `model`, `drift`.
+    /// `multiple_heads`, `migrations`, `integrity`, `replay`, `down`, `model`, `drift`.
     pub kind: &'static str,
     pub failure: Failure,
 }
@@ -94,8 +94,8 @@ pub fn check(project: &Project) -> Report {
     {
         return clean;
     }
-    // The models are read while the migrations are read and replayed.
-    let (models, schema) = project.models_beside_replay(false);
+    // The models are read while the migrations are read and replayed, every down proven.
+    let (models, replayed) = project.models_beside(|| project.replayed_proving());
     let set = match project.set() {
         Ok(set) => set,
         Err(f) => {
@@ -112,8 +112,13 @@ pub fn check(project: &Project) -> Report {
         );
     }
     count(&mut report, set);
-    let schema = match schema {
-        Ok(s) => s,
+    let schema = match replayed {
+        Ok((s, unrestored)) => {
+            for u in &unrestored {
+                report.push("down", unrestored_down(u));
+            }
+            s
+        }
         Err(f) => {
             report.push("replay", f);
             return report;
@@ -187,7 +192,9 @@ pub fn check(project: &Project) -> Report {
 /// column that neither the migrations nor a model's table has.
 fn clean_as_stored(project: &Project, targets: &[plan::Target], enums: &plan::Enums) -> Option<Report> {
     let set = project.set().ok()?;
-    if !strata_schema::integrity::check(set).is_empty() {
+    if !strata_schema::integrity::check(set).is_empty()
+        || !strata_schema::stored::proven(set, &project.store()?)
+    {
         return None;
     }
     let schema = project.replayed().ok()?;
@@ -210,4 +217,30 @@ fn clean_as_stored(project: &Project, targets: &[plan::Target], enums: &plan::En
         migrations: set.migrations.len(),
         latest: set.latest().map(|m| m.name()),
     })
+}
+
+/// A down that does not give back the schema before its up, said at its file.
+fn unrestored_down(u: &strata_schema::downs::Unrestored) -> Failure {
+    use strata_schema::downs::Problem;
+    let mark = "or, if the migration cannot be undone on purpose, say so in its down file: `-- strata:irreversible <why>` (docs/migrations.md#downs)";
+    match &u.problem {
+        Problem::Replay(e) => {
+            let mut f = super::replay_failure(e);
+            f.message = format!("the down of `{}` does not replay after its up: {}", u.migration, e.message);
+            f.helps = vec![format!("correct the down file, {mark}")];
+            f
+        }
+        Problem::Differs { differences, fix } => {
+            let mut f = Failure::new(format!(
+                "the down of `{}` does not give back the schema before its up",
+                u.migration
+            ))
+            .at(super::shown(&u.down));
+            f.notes.extend(differences.iter().cloned());
+            match fix {
+                Some(sql) => f.help(format!("add to the end of the down file:\n{}\n{mark}", sql.trim_end())),
+                None => f.help(format!("make the down undo each of these, {mark}")),
+            }
+        }
+    }
 }
