@@ -95,35 +95,60 @@ impl Kept {
     }
 
     /// `schema` with this copy in place of what it covers.
-    fn put_into(&self, schema: &mut Schema) {
+    fn put_back(self, schema: &mut Schema) {
         match self {
-            Kept::Whole(s) => *schema = s.clone(),
+            Kept::Whole(s) => *schema = s,
             Kept::Part { tables, enums, composites, functions, views } => {
                 for (k, t) in tables {
                     match t {
-                        Some(t) => schema.tables.insert(k.clone(), t.clone()),
-                        None => schema.tables.remove(k),
+                        Some(t) => schema.tables.insert(k, t),
+                        None => schema.tables.remove(&k),
                     };
                 }
-                schema.enums.clone_from(enums);
-                schema.composites.clone_from(composites);
-                schema.functions.clone_from(functions);
-                schema.views.clone_from(views);
+                schema.enums = enums;
+                schema.composites = composites;
+                schema.functions = functions;
+                schema.views = views;
             }
         }
     }
 
     /// The copy as a schema of its own, the tables it holds and nothing else.
-    fn as_schema(&self) -> Schema {
+    fn into_schema(self) -> Schema {
         match self {
-            Kept::Whole(s) => s.clone(),
+            Kept::Whole(s) => s,
             Kept::Part { tables, enums, composites, functions, views } => Schema {
-                tables: tables.iter().filter_map(|(k, t)| Some((k.clone(), t.clone()?))).collect(),
-                enums: enums.clone(),
-                composites: composites.clone(),
-                functions: functions.clone(),
-                views: views.clone(),
+                tables: tables.into_iter().filter_map(|(k, t)| Some((k, t?))).collect(),
+                enums,
+                composites,
+                functions,
+                views,
             },
+        }
+    }
+
+    /// This copy from before an up, over the copy from after it: the schema before the up as
+    /// far as `after` covers it (a table only `after` holds, the up did not change).
+    fn over(self, after: &Kept) -> Schema {
+        match (self, after) {
+            (Kept::Whole(s), _) => s,
+            (before, Kept::Whole(a)) => {
+                let mut s = a.clone();
+                before.put_back(&mut s);
+                s
+            }
+            (
+                Kept::Part { tables, enums, composites, functions, views },
+                Kept::Part { tables: later, .. },
+            ) => {
+                let mut out: BTreeMap<String, Table> = later
+                    .iter()
+                    .filter(|(k, _)| !tables.contains_key(*k))
+                    .filter_map(|(k, t)| Some((k.clone(), t.clone()?)))
+                    .collect();
+                out.extend(tables.into_iter().filter_map(|(k, t)| Some((k, t?))));
+                Schema { tables: out, enums, composites, functions, views }
+            }
         }
     }
 }
@@ -172,13 +197,13 @@ pub(super) fn apply_proving(
         _ => None,
     };
     let after = Kept::take(schema, &scope);
-    let mut before_schema = after.as_schema();
-    before.put_into(&mut before_schema);
+    let before_schema = before.over(&after);
     let problem = match apply_steps(dialect, schema, owners, &down.path, &down.sql, down_steps) {
         Err(e) => Some(Problem::Replay(e)),
         Ok(()) => {
-            let now = Kept::take(schema, &scope).as_schema();
-            if crate::downs::differ(dialect, &before_schema, &now) {
+            let now = Kept::take(schema, &scope).into_schema();
+            // Equal as they stand is proven without more; else compared as `check` compares.
+            if before_schema != now && crate::downs::differ(dialect, &before_schema, &now) {
                 // Said, and its SQL planned, on the whole schema: a table the words or the
                 // plan need (a key's target) may lie outside the scope, where nothing changed.
                 let whole_before = match &scope {
@@ -202,7 +227,7 @@ pub(super) fn apply_proving(
             }
         }
     };
-    after.put_into(schema);
+    after.put_back(schema);
     match &scope {
         None => *owners = IndexOwners::new(schema),
         Some(keys) => keys.iter().for_each(|k| owners.refresh(schema, k)),
