@@ -133,6 +133,45 @@ impl Migrator {
         strata_schema::replay::apply_sql_with(dialect, schema, std::path::Path::new(&name), m.up, &effects)
     }
 
+    /// These migrations as a directory read from disk would give them, in `dialect`: each file
+    /// named as `<name>.up.sql` / `<name>.down.sql`, `strata.toml`'s unmanaged tables and the
+    /// effects it says of up files (the only ones a binary carries).
+    pub(crate) fn as_set(&self, dialect: strata_schema::Dialect) -> strata_schema::MigrationSet {
+        use strata_schema::migrations::{Layout, SqlFile};
+        let mut config = strata_schema::Config::new(dialect);
+        config.unmanaged = self.unmanaged.iter().map(|u| (*u).to_owned()).collect();
+        config.effects = self
+            .effects
+            .iter()
+            .filter_map(|(v, line, sql)| {
+                let m = self.find(*v)?;
+                Some(strata_schema::Effect {
+                    file: format!("{}.up.sql", m.name()),
+                    line: *line,
+                    sql: sql.map(str::to_owned),
+                })
+            })
+            .collect();
+        let migrations = self
+            .migrations
+            .iter()
+            .map(|m| strata_schema::migrations::Migration {
+                version: m.version_text.to_owned(),
+                version_number: m.version,
+                description: m.description.to_owned(),
+                layout: if m.down.is_some() { Layout::SqlxReversible } else { Layout::SqlxSimple },
+                up: SqlFile { path: format!("{}.up.sql", m.name()).into(), sql: m.up.to_owned() },
+                down: m
+                    .down
+                    .map(|d| SqlFile { path: format!("{}.down.sql", m.name()).into(), sql: d.to_owned() }),
+                no_transaction: m.no_transaction,
+                down_no_transaction: m.down_no_transaction,
+                checksum: m.checksum,
+            })
+            .collect();
+        strata_schema::MigrationSet { dir: std::path::PathBuf::new(), config, migrations }
+    }
+
     pub(crate) fn is_unmanaged(&self, table: &str) -> bool {
         strata_schema::is_unmanaged(self.unmanaged, table)
     }

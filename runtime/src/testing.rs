@@ -1,4 +1,5 @@
-//! Round-trip testing of a migration history against a real database, for a user's `#[test]`.
+//! Testing a migration history in a user's `#[test]`: every down proven without a database
+//! ([`prove_downs`]), and the round trip against a real one ([`round_trip`]).
 //!
 //! ```no_run
 //! # static MIGRATOR: strata::Migrator = strata::Migrator::new(&[]);
@@ -17,6 +18,69 @@ use strata_schema::diff::{self, Sides};
 use crate::Migrator;
 use crate::migrate::{Backend, MigrateError};
 
+/// Why [`prove_downs`] refused a history. Its `Debug` is its message, so that a test's
+/// `unwrap()` prints the words and the SQL, not a dump.
+#[derive(thiserror::Error)]
+pub enum DownsError {
+    #[error(
+        "the migrator does not say its dialect: embed it with `embed_migrations!` (from `strata.toml`), or give it `with_dialect`"
+    )]
+    NoDialect,
+    #[error("the migrations do not replay, so their downs cannot be proven:\n{0}")]
+    Replay(strata_schema::ReplayError),
+    #[error("{}", describe_unrestored(.0))]
+    Unrestored(Vec<strata_schema::downs::Unrestored>),
+}
+
+fn describe_unrestored(found: &[strata_schema::downs::Unrestored]) -> String {
+    use strata_schema::downs::Problem;
+    let mut out = format!(
+        "{} down file{} {} not give back the schema before {} up:",
+        found.len(),
+        if found.len() == 1 { "" } else { "s" },
+        if found.len() == 1 { "does" } else { "do" },
+        if found.len() == 1 { "its" } else { "their" }
+    );
+    for u in found {
+        out.push_str(&format!("\n\n{}:", u.down.display()));
+        match &u.problem {
+            Problem::Replay(e) => out.push_str(&format!("\n  it does not replay after its up: {e}")),
+            Problem::Differs { differences, fix } => {
+                for d in differences {
+                    out.push_str(&format!("\n  - {d}"));
+                }
+                if let Some(sql) = fix {
+                    out.push_str("\n  the SQL it lacks, at its end:");
+                    for line in sql.trim_end().lines() {
+                        out.push_str(&format!("\n    {line}"));
+                    }
+                }
+            }
+        }
+    }
+    out.push_str("\n\n(a migration that cannot be undone on purpose says so in its down file: `-- strata:irreversible <why>`)");
+    out
+}
+
+/// Proves, with no database, that each down file of `migrator` gives back the schema the
+/// history had before its up (as `strata check` does; see docs/migrations.md#downs). Returns
+/// how many downs were proven; a down marked `-- strata:irreversible` and an up-only
+/// migration are not counted. `strata.toml`'s `[[effect]]` entries for down files are not in
+/// a binary: a down that needs one is proven by `strata check`.
+pub fn prove_downs(migrator: &Migrator) -> Result<usize, DownsError> {
+    let dialect = migrator.dialect().ok_or(DownsError::NoDialect)?;
+    let set = migrator.as_set(dialect);
+    let (_, found) = strata_schema::downs::replay_proving(&set).map_err(DownsError::Replay)?;
+    if !found.is_empty() {
+        return Err(DownsError::Unrestored(found));
+    }
+    Ok(set
+        .migrations
+        .iter()
+        .filter(|m| m.down.as_ref().is_some_and(|d| !strata_schema::downs::marked_irreversible(&d.sql)))
+        .count())
+}
+
 /// What a round trip did with each migration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundTrip {
@@ -26,8 +90,9 @@ pub struct RoundTrip {
     pub irreversible: Vec<String>,
 }
 
-/// Where a round trip found the database and the migrations in disagreement.
-#[derive(Debug, thiserror::Error)]
+/// Where a round trip found the database and the migrations in disagreement. Its `Debug` is
+/// its message, so that a test's `unwrap()` prints the differences in words, not a dump.
+#[derive(thiserror::Error)]
 pub enum RoundTripError {
     #[error("the round trip needs an empty database, but it is at version {0}")]
     NotEmpty(i64),
@@ -39,6 +104,18 @@ pub enum RoundTripError {
     Replay { migration: String, source: strata_schema::ReplayError },
     #[error("{step} of {migration} leaves the database different from {expected}:\n{difference}")]
     Differs { migration: String, step: Step, expected: &'static str, difference: String },
+}
+
+impl fmt::Debug for RoundTripError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Debug for DownsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 /// Which half of the round trip a difference came from.
@@ -132,4 +209,55 @@ pub async fn round_trip<DB: Backend>(
         report.checked.push(name);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::migrate::Migration;
+
+    const fn migration(version: i64, text: &'static str, up: &'static str, down: &'static str) -> Migration {
+        Migration {
+            version,
+            version_text: text,
+            description: "m",
+            up,
+            down: Some(down),
+            checksum: [0; 48],
+            sqlx_checksum: [0; 48],
+            no_transaction: false,
+            down_no_transaction: false,
+        }
+    }
+
+    static GOOD: [Migration; 2] = [
+        migration(1, "1", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);", "DROP TABLE users;"),
+        migration(2, "2", "CREATE INDEX ix_email ON users (email);", "DROP INDEX ix_email;"),
+    ];
+    static BAD: [Migration; 3] = [
+        migration(1, "1", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);", "DROP TABLE users;"),
+        migration(2, "2", "CREATE INDEX ix_email ON users (email);", "SELECT 1;"),
+        migration(
+            3,
+            "3",
+            "ALTER TABLE users ADD COLUMN age INTEGER;",
+            "-- strata:irreversible the ages are kept",
+        ),
+    ];
+
+    #[test]
+    fn downs_are_proven_from_the_binary_alone() {
+        let sqlite = strata_schema::Dialect::Sqlite;
+        assert_eq!(super::prove_downs(&crate::Migrator::new(&GOOD).with_dialect(sqlite)).ok(), Some(2));
+        let e = super::prove_downs(&crate::Migrator::new(&BAD).with_dialect(sqlite)).expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "1 down file does not give back the schema before its up:\n\n2_m.down.sql:\n  - index `ix_email` on `users` (email) is in the schema after its down, but not in the schema before the migration\n  the SQL it lacks, at its end:\n    DROP INDEX ix_email;\n\n(a migration that cannot be undone on purpose says so in its down file: `-- strata:irreversible <why>`)"
+        );
+        // What a test's `unwrap()` prints is the message.
+        assert_eq!(format!("{e:?}"), e.to_string());
+        assert!(matches!(
+            super::prove_downs(&crate::Migrator::new(&GOOD)),
+            Err(super::DownsError::NoDialect)
+        ));
+    }
 }
