@@ -43,6 +43,7 @@ pub fn expand(input: TokenStream, caller: Option<&Path>) -> syn::Result<TokenStr
         missing_downs(set, &dir).into_iter().map(|m| syn::Error::new(span, m)).collect();
     errors
         .extend(unmodeled(set, &replayed.schema, &dir, caller).into_iter().map(|m| syn::Error::new(span, m)));
+    errors.extend(replayed.unrestored.iter().map(|u| syn::Error::new(span, unrestored(u, &dir))));
     errors.extend(strata_schema::integrity::check(set).into_iter().map(|m| syn::Error::new(span, m)));
     let mut errors = errors.into_iter();
     if let Some(mut first) = errors.next() {
@@ -79,12 +80,45 @@ fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
             };
             let shown = down.strip_prefix(&dir.path).map_or(down.clone(), |p| PathBuf::from(&dir.shown).join(p));
             format!(
-                "migration `{}` has no down file: write `{}`, even if it only says why the change cannot be undone",
+                "migration `{}` has no down file: write `{}`; if the change cannot be undone, say so in it: `-- strata:irreversible <why>`",
                 m.name(),
                 shown.display()
             )
         })
         .collect()
+}
+
+/// A down that does not give back the schema before its up, in words, with what it lacks.
+fn unrestored(u: &strata_schema::downs::Unrestored, dir: &Dir) -> String {
+    use strata_schema::downs::Problem;
+    let shown = u.down.strip_prefix(&dir.path).map_or(u.down.clone(), |p| PathBuf::from(&dir.shown).join(p));
+    let mark = format!(
+        "or, if the migration cannot be undone on purpose, say so in `{}`: `-- strata:irreversible <why>`",
+        shown.display()
+    );
+    match &u.problem {
+        Problem::Replay(e) => format!(
+            "the down of `{}` does not replay after its up: {}\n{mark}",
+            u.migration,
+            e.render(&shown.display().to_string())
+        ),
+        Problem::Differs { differences, fix } => {
+            let mut out =
+                format!("the down of `{}` does not give back the schema before its up:", u.migration);
+            for d in differences {
+                out.push_str(&format!("\n  - {d}"));
+            }
+            if let Some(sql) = fix {
+                out.push_str(&format!("\nadd to the end of `{}`:", shown.display()));
+                for line in sql.trim_end().lines() {
+                    out.push_str(&format!("\n    {line}"));
+                }
+            }
+            out.push('\n');
+            out.push_str(&mark);
+            out
+        }
+    }
 }
 
 /// A crate being compiled: its manifest directory and name.

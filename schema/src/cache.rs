@@ -1,4 +1,4 @@
-//! Replaying a migrations directory once per process.
+//! Replaying a migrations directory once per process, every down proven on the way.
 //!
 //! Every `#[derive(Model)]` in a crate asks for the same directory; the compiler runs them all
 //! in one process, so the first asks and the rest reuse. An entry is keyed by the directory and,
@@ -21,6 +21,8 @@ use crate::replay::ReplayError;
 pub struct Replayed {
     pub set: MigrationSet,
     pub schema: Schema,
+    /// The downs that do not give back the schema before their up (see [`crate::downs`]).
+    pub unrestored: Vec<crate::downs::Unrestored>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,9 +86,11 @@ fn load(dir: &Path) -> Result<Replayed, LoadError> {
     let set = MigrationSet::load(dir, None)?;
     // Stored between compiler processes: a crate rebuilt after a model edit reads the replay
     // its last build made of the same migrations.
-    let mut schema = crate::stored::replay(&set, crate::stored::Store::of_compiler().as_ref())?;
+    // Every down proven on the way; what was proven before is read with the replay.
+    let (mut schema, unrestored) =
+        crate::stored::replay_proving(&set, crate::stored::Store::of_compiler().as_ref())?;
     schema.normalize(set.config.dialect);
-    Ok(Replayed { set, schema })
+    Ok(Replayed { set, schema, unrestored })
 }
 
 fn fingerprint(dir: &Path) -> Fingerprint {

@@ -1,0 +1,2 @@
+-- forgot to drop it
+SELECT 1;

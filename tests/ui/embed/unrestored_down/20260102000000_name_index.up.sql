@@ -1,0 +1,1 @@
+CREATE INDEX ix_items_name ON items (name);

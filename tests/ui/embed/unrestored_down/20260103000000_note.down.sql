@@ -1,0 +1,1 @@
+-- strata:irreversible the notes are kept
