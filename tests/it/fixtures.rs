@@ -627,7 +627,9 @@ fn the_downs_of_the_fixtures_are_proven() {
         eprintln!("skipped: the fixtures live beside the repository, in ../shared");
         return;
     }
-    let cases: Vec<(&str, Dialect, Vec<Effect>, fn(&str) -> String)> = vec![
+    /// A history, its dialect, what a `strata.toml` would say of it, and its runner's edit.
+    type Case = (&'static str, Dialect, Vec<Effect>, fn(&str) -> String);
+    let cases: Vec<Case> = vec![
         ("atuin_scripts/sqlite", Dialect::Sqlite, vec![], as_is),
         ("diesel_tests/sqlite", Dialect::Sqlite, vec![], as_is),
         ("diesel_tests/postgres", Dialect::Postgres, vec![], as_is),
