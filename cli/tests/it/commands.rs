@@ -241,6 +241,7 @@ fn check_proves_every_down_and_says_the_sql_it_lacks() {
     .expect("writes");
     p.ok(&["hash"]);
     assert!(p.ok(&["check"]).starts_with("ok:"));
+    assert!(p.ok(&["history"]).contains(&format!("{name} (head, irreversible)")));
 }
 
 #[test]

@@ -526,7 +526,8 @@ fn history(m: &Migrator) {
         if Some(x.version) == head {
             flags.push("head");
         }
-        if x.down.is_none() {
+        // No down file, or one that says it cannot undo the migration.
+        if x.down.is_none_or(strata_schema::downs::marked_irreversible) {
             flags.push("irreversible");
         }
         match (x.no_transaction, x.down.is_some() && x.down_no_transaction) {
