@@ -35,6 +35,18 @@ pub struct ReplayError {
 impl ReplayError {
     /// The message with a rustc-style excerpt, the file shown as `shown`.
     pub fn render(&self, shown: &str) -> String {
+        let pad = " ".repeat(self.line.to_string().len());
+        format!(
+            "{}\n{pad}--> {shown}:{}:{}\n{}",
+            self.message,
+            self.line,
+            self.column,
+            self.excerpt().join("\n")
+        )
+    }
+
+    /// The three lines of rustc's excerpt: a gutter, the source line, a caret under the column.
+    pub fn excerpt(&self) -> Vec<String> {
         let number = self.line.to_string();
         let pad = " ".repeat(number.len());
         let caret_at: String = self
@@ -43,10 +55,7 @@ impl ReplayError {
             .take(self.column.saturating_sub(1) as usize)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        format!(
-            "{}\n{pad}--> {shown}:{}:{}\n{pad} |\n{number} | {}\n{pad} | {caret_at}^",
-            self.message, self.line, self.column, self.source_line
-        )
+        vec![format!("{pad} |"), format!("{number} | {}", self.source_line), format!("{pad} | {caret_at}^")]
     }
 }
 

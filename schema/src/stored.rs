@@ -136,7 +136,8 @@ pub fn replay_proving(
         return crate::downs::replay_proving(set);
     };
     let key = key(set);
-    if proven(set, store)
+    let proof = proven_key(set, &key);
+    if store.get::<bool>("proven", &proof) == Some(true)
         && let Some(schema) = store.get("replays", &key)
     {
         return Ok((schema, Vec::new()));
@@ -144,20 +145,20 @@ pub fn replay_proving(
     let (schema, found) = crate::downs::replay_proving(set)?;
     store.put("replays", &key, &schema);
     if found.is_empty() {
-        store.put("proven", &proven_key(set), &true);
+        store.put("proven", &proof, &true);
     }
     Ok((schema, found))
 }
 
 /// Whether `store` holds the word that every down of `set`, as its files are now, was proven.
 pub fn proven(set: &MigrationSet, store: &Store) -> bool {
-    store.get::<bool>("proven", &proven_key(set)) == Some(true)
+    store.get::<bool>("proven", &proven_key(set, &key(set))) == Some(true)
 }
 
-/// The key of a proof: the replay's, and the text of every down file.
-fn proven_key(set: &MigrationSet) -> String {
+/// The key of a proof: the replay's (`replay_key`), and the text of every down file.
+fn proven_key(set: &MigrationSet, replay_key: &str) -> String {
     let mut h = Sha384::new();
-    h.update(key(set));
+    h.update(replay_key);
     for m in &set.migrations {
         h.update([0]);
         if let Some(d) = &m.down {

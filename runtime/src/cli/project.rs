@@ -136,11 +136,6 @@ impl Project {
     /// and replayed (`replayed_raw` when `raw`) on another: the two halves of `check` and
     /// `generate` overlap. The models are read here because their spans resolve only on the
     /// thread that parsed them.
-    pub fn models_beside_replay(&self, raw: bool) -> (Result<Modeled, Failure>, Result<Schema, Failure>) {
-        self.models_beside(|| if raw { self.replayed_raw() } else { self.replayed() })
-    }
-
-    /// The models, read on this thread, beside `replay` run on another.
     pub fn models_beside<R: Send>(&self, replay: impl FnOnce() -> R + Send) -> (Result<Modeled, Failure>, R) {
         std::thread::scope(|s| {
             let replay = s.spawn(replay);
@@ -324,18 +319,8 @@ fn located(file: &Path, message: String, span: proc_macro2::Span) -> Failure {
 
 /// A replay's error as rustc shows one, with the line it is on.
 pub(crate) fn replay_failure(e: &strata_schema::ReplayError) -> Failure {
-    let location = format!("{}:{}:{}", shown(&e.path), e.line, e.column);
-    let number = e.line.to_string();
-    let pad = " ".repeat(number.len());
-    let caret: String = e
-        .source_line
-        .chars()
-        .take(e.column.saturating_sub(1) as usize)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    let mut f = Failure::new(e.message.clone()).at(location);
-    f.excerpt =
-        vec![format!("{pad} |"), format!("{number} | {}", e.source_line), format!("{pad} | {caret}^")];
+    let mut f = Failure::new(e.message.clone()).at(format!("{}:{}:{}", shown(&e.path), e.line, e.column));
+    f.excerpt = e.excerpt();
     f.help("strata replays every migration to know the schema; see docs/replay.md for what it reads")
 }
 

@@ -209,15 +209,10 @@ pub(super) fn apply_proving(
                 let whole_before = match &scope {
                     None => before_schema,
                     Some(keys) => {
+                        let Schema { mut tables, enums, composites, functions, views } = before_schema;
+                        let tables = keys.iter().map(|k| (k.clone(), tables.remove(k))).collect();
                         let mut s = schema.clone();
-                        for k in keys {
-                            s.tables.remove(k);
-                        }
-                        s.tables.extend(before_schema.tables);
-                        s.enums = before_schema.enums;
-                        s.composites = before_schema.composites;
-                        s.functions = before_schema.functions;
-                        s.views = before_schema.views;
+                        Kept::Part { tables, enums, composites, functions, views }.put_back(&mut s);
                         s
                     }
                 };

@@ -40,7 +40,7 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         )
     } else {
         // The models are read while the migrations are read and replayed.
-        let (models, schema) = project.models_beside_replay(true);
+        let (models, schema) = project.models_beside(|| project.replayed_raw());
         let schema = schema?;
         let (sources, wanted) = models?;
         // A key to a table or column that exists nowhere would be written as SQL that fails
