@@ -22,6 +22,25 @@ pub struct Config {
     /// `[[effect]]`: what statements strata cannot see into do, said here rather than in a
     /// `strata:effect` comment (for a migration already applied, whose file cannot change).
     pub effects: Vec<Effect>,
+    /// `[lint]`: the oldest server the migrations run on, and rule levels.
+    pub lint: LintConfig,
+}
+
+/// `[lint]` of `strata.toml`, as written; [`crate::lint::Options::from_config`] reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintConfig {
+    /// `server = "postgres 14"`: the oldest server the migrations must run on.
+    #[serde(default)]
+    pub server: Option<String>,
+    /// `[lint.levels]`: `rule-id = "error" | "warn" | "off"`.
+    #[serde(default)]
+    pub levels: std::collections::BTreeMap<String, String>,
+    /// `main = "origin/main"`: the branch whose `strata.sum` says which migrations are
+    /// released; `strata check` lints the others. By default the first of `main`,
+    /// `origin/main`, `master`, `origin/master` that git knows.
+    #[serde(default)]
+    pub main: Option<String>,
 }
 
 /// One `[[effect]]` of `strata.toml`: the statement that starts on `line` of the migration
@@ -59,11 +78,19 @@ struct RawConfig {
     models: Vec<PathBuf>,
     #[serde(default)]
     effect: Vec<Effect>,
+    #[serde(default)]
+    lint: LintConfig,
 }
 
 impl Config {
     pub fn new(dialect: Dialect) -> Self {
-        Config { dialect, unmanaged: Vec::new(), models: Vec::new(), effects: Vec::new() }
+        Config {
+            dialect,
+            unmanaged: Vec::new(),
+            models: Vec::new(),
+            effects: Vec::new(),
+            lint: LintConfig::default(),
+        }
     }
 
     /// Reads `dir/strata.toml`; `Ok(None)` when there is none.
@@ -86,6 +113,7 @@ impl Config {
             unmanaged: raw.unmanaged,
             models: raw.models,
             effects: raw.effect,
+            lint: raw.lint,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod expr;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod integrity;
+pub mod lint;
 pub mod migrations;
 pub mod model;
 pub mod models_src;
@@ -22,7 +23,7 @@ mod schema;
 pub mod stored;
 pub mod types;
 
-pub use config::{CONFIG_FILE, Config, Effect, is_unmanaged};
+pub use config::{CONFIG_FILE, Config, Effect, LintConfig, is_unmanaged};
 pub use dialect::Dialect;
 pub use migrations::{DiscoveryError, Migration, MigrationSet};
 pub use model::{EnumDef, EnumType, ModelDef, ModelError};

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use sqlparser::parser::Parser;
 
-pub(crate) use apply::pg_name;
+pub(crate) use apply::{ident, object_name, pg_name};
 use owners::IndexOwners;
+pub(crate) use owners::renames;
 
 use crate::migrations::MigrationSet;
 use crate::{Dialect, Schema};
@@ -86,20 +87,56 @@ fn replay_until_here(set: &MigrationSet, version: Option<i64>) -> Result<Schema,
         set.migrations.iter().take_while(|m| version.is_none_or(|v| m.version_number <= v)).collect();
     let mut schema = Schema::default();
     let mut owners = IndexOwners::default();
-    let effects = |m: &crate::Migration| -> Vec<(u64, Option<&str>)> {
-        set.config
-            .effects
-            .iter()
-            .filter(|e| e.up_version() == Some(m.version_number))
-            .map(|e| (e.line, e.sql.as_deref()))
-            .collect()
-    };
     crate::par::pipeline(
         &files,
-        |m| parse(dialect, &m.up.path, &m.up.sql, &effects(m)),
+        |m| parse(dialect, &m.up.path, &m.up.sql, &effects(set, m)),
         |m, steps| apply_steps(dialect, &mut schema, &mut owners, &m.up.path, &m.up.sql, steps),
     )?;
     Ok(schema)
+}
+
+/// What `strata.toml` says of the statements of `m`'s up file (see [`apply_sql_with`]).
+fn effects<'a>(set: &'a MigrationSet, m: &crate::Migration) -> Vec<(u64, Option<&'a str>)> {
+    set.config
+        .effects
+        .iter()
+        .filter(|e| e.up_version() == Some(m.version_number))
+        .map(|e| (e.line, e.sql.as_deref()))
+        .collect()
+}
+
+/// What the linter sees of the replay: each up file, and each of its statements with the
+/// schema just before it and just after it.
+pub(crate) trait Walker {
+    fn file(&mut self, m: &crate::Migration);
+    fn before(&mut self, m: &crate::Migration, statement: &Located, schema: &Schema);
+    fn after(&mut self, m: &crate::Migration, schema: &Schema);
+}
+
+/// Replays every up file of `set` as [`replay`] does, statement by statement, showing each to
+/// `walker` (the statements the replay skips parsed too).
+pub(crate) fn walk(set: &MigrationSet, walker: &mut (impl Walker + Send)) -> Result<Schema, ReplayError> {
+    crate::par::deep(|| {
+        let dialect = set.config.dialect;
+        let files: Vec<&crate::Migration> = set.migrations.iter().collect();
+        let mut schema = Schema::default();
+        let mut owners = IndexOwners::default();
+        crate::par::pipeline(
+            &files,
+            |m| parse_located(dialect, &m.up.path, &m.up.sql, &effects(set, m), true),
+            |m, statements| {
+                walker.file(m);
+                for mut statement in statements {
+                    walker.before(m, &statement, &schema);
+                    let steps = std::mem::take(&mut statement.steps);
+                    apply_steps(dialect, &mut schema, &mut owners, &m.up.path, &m.up.sql, steps)?;
+                    walker.after(m, &schema);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(schema)
+    })
 }
 
 /// Replays `set` as [`replay`] does and proves every down file on the way: the migrations it
@@ -180,7 +217,7 @@ pub fn apply_sql_with(
 }
 
 /// One statement of a file, parsed and ready to apply.
-enum Step {
+pub(crate) enum Step {
     Ddl {
         ast: Box<sqlparser::ast::Statement>,
         line: u64,
@@ -227,147 +264,226 @@ fn located(path: &Path, sql: &str, line: u64, column: u64, message: String) -> R
 /// Reads a file's statements; touches no schema, so files parse in parallel. `effects` are
 /// `strata.toml`'s word on statements of this file (see [`apply_sql_with`]).
 fn parse(dialect: Dialect, path: &Path, sql: &str, effects: &[(u64, Option<&str>)]) -> Vec<Step> {
+    parse_located(dialect, path, sql, effects, false).into_iter().flat_map(|p| p.steps).collect()
+}
+
+/// One statement of a file as the linter reads it: where it is, its first words, the
+/// `strata:allow` comments on it, and the steps the replay makes of it.
+pub(crate) struct Located {
+    pub line: u64,
+    pub column: u64,
+    pub head: Vec<String>,
+    pub allows: Vec<split::Allow>,
+    pub steps: Vec<Step>,
+    /// A statement the replay skips (DML, `SET`, `BEGIN`...), parsed for the linter when
+    /// `skipped` asked for it and sqlparser reads it.
+    pub skipped: Option<sqlparser::ast::Statement>,
+}
+
+/// [`parse`], statement by statement; with `skipped`, the statements the replay skips are
+/// parsed too.
+pub(crate) fn parse_located(
+    dialect: Dialect,
+    path: &Path,
+    sql: &str,
+    effects: &[(u64, Option<&str>)],
+    skipped: bool,
+) -> Vec<Located> {
     let mut used: Vec<u64> = Vec::new();
     let statements = match split::split(dialect, sql) {
         Ok(s) => s,
         Err((l, c, m)) => {
-            return vec![Step::Error(located(path, sql, l, c, format!("cannot read the SQL: {m}")))];
+            let error = Step::Error(located(path, sql, l, c, format!("cannot read the SQL: {m}")));
+            return vec![Located::alone(l, c, error)];
         }
     };
-    let d = dialect.parser_dialect();
-    let mut steps = Vec::new();
-    for stmt in statements {
-        let kind = split::classify(&stmt);
-        let (line, column) = (stmt.line, stmt.column);
-        if let Some((_, effect)) = effects.iter().find(|(l, _)| *l == line) {
-            used.push(line);
-            let wrong = if stmt.effect.is_some() {
-                Some("strata.toml and a `strata:effect` comment both say what this statement does; keep one")
-            } else if matches!(kind, split::Kind::Ddl | split::Kind::TempTable) {
-                Some(
-                    "strata replays this statement itself; strata.toml's `[[effect]]` for it is for statements it cannot see into (remove it)",
-                )
-            } else {
-                None
-            };
-            if let Some(message) = wrong {
-                steps.push(Step::Error(located(path, sql, line, column, message.into())));
-                break;
-            }
-            let Some(text) = effect else { continue };
-            // The DDL strata.toml gives, read on its own: its errors point into it.
-            let inner = parse(dialect, Path::new("strata.toml"), text, &[]);
-            steps.push(Step::Said { steps: inner, text: (*text).to_owned(), line });
-            continue;
-        }
-        match (&stmt.effect, &kind) {
-            (None, _) => {}
-            (Some(split::Effect::Malformed(l, c, m)), _) => {
-                steps.push(Step::Error(located(path, sql, *l, *c, m.clone())));
-                break;
-            }
-            (Some(_), split::Kind::Ddl | split::Kind::TempTable) => {
-                let message = "strata replays this statement itself; a `strata:effect` comment is for statements it cannot see into (remove the comment)";
-                steps.push(Step::Error(located(path, sql, line, column, message.into())));
-                break;
-            }
-            (Some(split::Effect::None), _) => continue,
-            (Some(split::Effect::Sql { start, end }), _) => {
-                // The DDL in the comment, parsed where it stands so that its errors point into
-                // the comment; everything around it is blanked, line breaks kept.
-                let masked: String = sql
-                    .char_indices()
-                    .map(|(i, c)| if (*start..*end).contains(&i) || c == '\n' { c } else { ' ' })
-                    .collect();
-                let inner = parse(dialect, path, &masked, &[]);
-                let failed = inner.iter().any(|s| matches!(s, Step::Error(_)));
-                steps.extend(inner);
-                if failed {
-                    break;
-                }
-                continue;
-            }
-        }
-        if kind == split::Kind::Skip {
-            match split::defined_function(&stmt) {
-                Some(name) => steps.push(Step::Defines(name)),
-                None => {
-                    let calls = split::function_calls(&stmt);
-                    if !calls.is_empty() {
-                        steps.push(Step::Calls(calls));
-                    }
-                }
-            }
-            continue;
-        }
-        if kind == split::Kind::Opaque {
-            let what = stmt.head.first().cloned().unwrap_or_default();
-            let message = format!(
-                "strata cannot see what this `{what}` does to the tables (a DO block, a procedure call or dynamic SQL may run any DDL); say it in the file: `-- strata:effect none` on the line before if it changes no table, or `/* strata:effect <the DDL it runs> */` (see docs/replay.md)"
-            );
-            steps.push(Step::Error(located(path, sql, line, column, message)));
+    let mut out: Vec<Located> = Vec::with_capacity(statements.len());
+    for mut stmt in statements {
+        let mut here = Located {
+            line: stmt.line,
+            column: stmt.column,
+            head: stmt.head.clone(),
+            allows: std::mem::take(&mut stmt.allows),
+            steps: Vec::new(),
+            skipped: None,
+        };
+        let stop = parse_statement(dialect, path, sql, stmt, effects, &mut used, &mut here, skipped);
+        out.push(here);
+        if stop {
             break;
-        }
-        if kind == split::Kind::Unknown {
-            let what = stmt.head.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
-            let message = format!(
-                "strata cannot tell what `{what}` does to the schema; if you know, say it with a `strata:effect` comment before it (see docs/replay.md), or open an issue"
-            );
-            steps.push(Step::Error(located(path, sql, line, column, message)));
-            break;
-        }
-        let view = split::view_name(dialect, &stmt);
-        let mut tokens = stmt.tokens;
-        let guard = rewrite::rewrite(dialect, &mut tokens);
-        if let rewrite::Guard::Constraint { table, name, span } = guard {
-            steps.push(Step::ConstraintExists { table, name, span, line, column });
-            continue;
-        }
-        let words: Vec<(String, sqlparser::tokenizer::Span)> = tokens
-            .iter()
-            .filter_map(|t| match &t.token {
-                sqlparser::tokenizer::Token::Word(w) => Some((w.value.clone(), t.span)),
-                _ => None,
-            })
-            .collect();
-        match Parser::new(&*d)
-            .with_recursion_limit(crate::par::NESTING)
-            .with_tokens_with_locations(tokens)
-            .parse_statement()
-        {
-            Ok(sqlparser::ast::Statement::CreateTable(c)) if kind == split::Kind::TempTable => {
-                steps.push(Step::TempTable(apply::object_name(dialect, &c.name)));
-            }
-            Ok(_) if kind == split::Kind::TempTable => {}
-            Ok(ast) => match apply::check_dropped_words(dialect, &ast, &words) {
-                Ok(()) => steps.push(Step::Ddl { ast: Box::new(ast), line, column, guard }),
-                Err((l, c, message)) => {
-                    steps.push(Step::Error(located(path, sql, l, c, message)));
-                    break;
-                }
-            },
-            Err(_) if view.is_some() => {
-                if let Some((name, materialized)) = view {
-                    steps.push(Step::View(name, materialized));
-                }
-            }
-            Err(e) => {
-                let (l, c, message) = parser_error_location(&e.to_string(), line, column);
-                let message = format!("cannot parse this statement as {}: {message}", dialect.title());
-                steps.push(Step::Error(located(path, sql, l, c, message)));
-                break;
-            }
         }
     }
     // An `[[effect]]` for a line where no statement starts would say nothing, silently.
-    let failed = steps.iter().any(|s| matches!(s, Step::Error(_)));
+    let failed = out.iter().flat_map(|l| &l.steps).any(|s| matches!(s, Step::Error(_)));
     if let Some((line, _)) = effects.iter().find(|(l, _)| !used.contains(l)).filter(|_| !failed) {
         let message = format!(
             "strata.toml gives an `[[effect]]` for line {line} of this file, but no statement starts there"
         );
-        steps.push(Step::Error(located(path, sql, *line, 1, message)));
+        out.push(Located::alone(*line, 1, Step::Error(located(path, sql, *line, 1, message))));
     }
-    steps
+    out
+}
+
+impl Located {
+    /// The statement as parsed: the replay's own for DDL, the linter's for what it skips.
+    pub(crate) fn ast(&self) -> Option<&sqlparser::ast::Statement> {
+        self.steps
+            .iter()
+            .find_map(|s| match s {
+                Step::Ddl { ast, .. } => Some(&**ast),
+                _ => None,
+            })
+            .or(self.skipped.as_ref())
+    }
+
+    fn alone(line: u64, column: u64, step: Step) -> Self {
+        Located { line, column, head: Vec::new(), allows: Vec::new(), steps: vec![step], skipped: None }
+    }
+}
+
+/// Reads one statement into `here.steps`; `true` when nothing after it is to be read.
+#[allow(clippy::too_many_arguments)]
+fn parse_statement(
+    dialect: Dialect,
+    path: &Path,
+    sql: &str,
+    stmt: split::Statement,
+    effects: &[(u64, Option<&str>)],
+    used: &mut Vec<u64>,
+    here: &mut Located,
+    skipped: bool,
+) -> bool {
+    let d = dialect.parser_dialect();
+    let kind = split::classify(&stmt);
+    if skipped && kind == split::Kind::Skip && stmt.effect.is_none() {
+        here.skipped = Parser::new(&*d)
+            .with_recursion_limit(crate::par::NESTING)
+            .with_tokens_with_locations(stmt.tokens.clone())
+            .parse_statement()
+            .ok();
+    }
+    let steps = &mut here.steps;
+    let (line, column) = (stmt.line, stmt.column);
+    if let Some((_, effect)) = effects.iter().find(|(l, _)| *l == line) {
+        used.push(line);
+        let wrong = if stmt.effect.is_some() {
+            Some("strata.toml and a `strata:effect` comment both say what this statement does; keep one")
+        } else if matches!(kind, split::Kind::Ddl | split::Kind::TempTable) {
+            Some(
+                "strata replays this statement itself; strata.toml's `[[effect]]` for it is for statements it cannot see into (remove it)",
+            )
+        } else {
+            None
+        };
+        if let Some(message) = wrong {
+            steps.push(Step::Error(located(path, sql, line, column, message.into())));
+            return true;
+        }
+        let Some(text) = effect else { return false };
+        // The DDL strata.toml gives, read on its own: its errors point into it.
+        let inner = parse(dialect, Path::new("strata.toml"), text, &[]);
+        steps.push(Step::Said { steps: inner, text: (*text).to_owned(), line });
+        return false;
+    }
+    match (&stmt.effect, &kind) {
+        (None, _) => {}
+        (Some(split::Effect::Malformed(l, c, m)), _) => {
+            steps.push(Step::Error(located(path, sql, *l, *c, m.clone())));
+            return true;
+        }
+        (Some(_), split::Kind::Ddl | split::Kind::TempTable) => {
+            let message = "strata replays this statement itself; a `strata:effect` comment is for statements it cannot see into (remove the comment)";
+            steps.push(Step::Error(located(path, sql, line, column, message.into())));
+            return true;
+        }
+        (Some(split::Effect::None), _) => return false,
+        (Some(split::Effect::Sql { start, end }), _) => {
+            // The DDL in the comment, parsed where it stands so that its errors point into
+            // the comment; everything around it is blanked, line breaks kept.
+            let masked: String = sql
+                .char_indices()
+                .map(|(i, c)| if (*start..*end).contains(&i) || c == '\n' { c } else { ' ' })
+                .collect();
+            let inner = parse(dialect, path, &masked, &[]);
+            let failed = inner.iter().any(|s| matches!(s, Step::Error(_)));
+            steps.extend(inner);
+            if failed {
+                return true;
+            }
+            return false;
+        }
+    }
+    if kind == split::Kind::Skip {
+        match split::defined_function(&stmt) {
+            Some(name) => steps.push(Step::Defines(name)),
+            None => {
+                let calls = split::function_calls(&stmt);
+                if !calls.is_empty() {
+                    steps.push(Step::Calls(calls));
+                }
+            }
+        }
+        return false;
+    }
+    if kind == split::Kind::Opaque {
+        let what = stmt.head.first().cloned().unwrap_or_default();
+        let message = format!(
+            "strata cannot see what this `{what}` does to the tables (a DO block, a procedure call or dynamic SQL may run any DDL); say it in the file: `-- strata:effect none` on the line before if it changes no table, or `/* strata:effect <the DDL it runs> */` (see docs/replay.md)"
+        );
+        steps.push(Step::Error(located(path, sql, line, column, message)));
+        return true;
+    }
+    if kind == split::Kind::Unknown {
+        let what = stmt.head.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
+        let message = format!(
+            "strata cannot tell what `{what}` does to the schema; if you know, say it with a `strata:effect` comment before it (see docs/replay.md), or open an issue"
+        );
+        steps.push(Step::Error(located(path, sql, line, column, message)));
+        return true;
+    }
+    let view = split::view_name(dialect, &stmt);
+    let mut tokens = stmt.tokens;
+    let guard = rewrite::rewrite(dialect, &mut tokens);
+    if let rewrite::Guard::Constraint { table, name, span } = guard {
+        steps.push(Step::ConstraintExists { table, name, span, line, column });
+        return false;
+    }
+    let words: Vec<(String, sqlparser::tokenizer::Span)> = tokens
+        .iter()
+        .filter_map(|t| match &t.token {
+            sqlparser::tokenizer::Token::Word(w) => Some((w.value.clone(), t.span)),
+            _ => None,
+        })
+        .collect();
+    match Parser::new(&*d)
+        .with_recursion_limit(crate::par::NESTING)
+        .with_tokens_with_locations(tokens)
+        .parse_statement()
+    {
+        Ok(sqlparser::ast::Statement::CreateTable(c)) if kind == split::Kind::TempTable => {
+            steps.push(Step::TempTable(apply::object_name(dialect, &c.name)));
+        }
+        Ok(_) if kind == split::Kind::TempTable => {}
+        Ok(ast) => match apply::check_dropped_words(dialect, &ast, &words) {
+            Ok(()) => steps.push(Step::Ddl { ast: Box::new(ast), line, column, guard }),
+            Err((l, c, message)) => {
+                steps.push(Step::Error(located(path, sql, l, c, message)));
+                return true;
+            }
+        },
+        Err(_) if view.is_some() => {
+            if let Some((name, materialized)) = view {
+                steps.push(Step::View(name, materialized));
+            }
+        }
+        Err(e) => {
+            let (l, c, message) = parser_error_location(&e.to_string(), line, column);
+            let message = format!("cannot parse this statement as {}: {message}", dialect.title());
+            steps.push(Step::Error(located(path, sql, l, c, message)));
+            return true;
+        }
+    }
+    false
 }
 
 fn apply_steps(

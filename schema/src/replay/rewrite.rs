@@ -9,7 +9,7 @@ use crate::Dialect;
 
 /// What a rewritten statement still needs when it is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Guard {
+pub(crate) enum Guard {
     None,
     /// `ALTER INDEX IF EXISTS`: nothing happens when the index does not exist.
     IfIndexExists,

@@ -16,6 +16,38 @@ pub(crate) struct Statement {
     pub column: u64,
     /// What a `strata:effect` comment before the statement says it does to the schema.
     pub effect: Option<Effect>,
+    /// `strata:allow` comments before the statement, inside it, or after its semicolon on the
+    /// line where it ends: the lint rules its author knowingly lets pass.
+    pub allows: Vec<Allow>,
+}
+
+/// A `-- strata:allow <rule>[, <rule>...]: <reason>` comment, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    pub rules: Vec<String>,
+    /// Empty when the comment gives none: the linter says a reason is required.
+    pub reason: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+const ALLOW: &str = "strata:allow";
+
+/// Reads a comment token as a `strata:allow` comment, if it is one.
+fn allow_of(tok: &TokenWithSpan) -> Option<Allow> {
+    let text = match &tok.token {
+        Token::Whitespace(Whitespace::SingleLineComment { comment, .. }) => comment.as_str(),
+        Token::Whitespace(Whitespace::MultiLineComment(comment)) => comment.as_str(),
+        _ => return None,
+    };
+    let rest = text.trim_start().strip_prefix(ALLOW)?;
+    let (rules, reason) = rest.split_once(':').unwrap_or((rest, ""));
+    Some(Allow {
+        rules: rules.split([',', ' ', '\t']).filter(|r| !r.is_empty()).map(str::to_owned).collect(),
+        reason: reason.trim().to_owned(),
+        line: tok.span.start.line,
+        column: tok.span.start.column,
+    })
 }
 
 /// A `strata:effect` comment: the user's word for what a statement strata cannot see into
@@ -104,13 +136,23 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
         .tokenize_with_location()
         .map_err(|e| (e.location.line, e.location.column, e.message))?;
 
-    let mut out = Vec::new();
+    let mut out: Vec<Statement> = Vec::new();
     let mut current: Vec<TokenWithSpan> = Vec::new();
     let mut head: Vec<String> = Vec::new();
     let mut depth = 0usize;
     let mut block = false;
     let mut effect: Option<Effect> = None;
+    let mut allows: Vec<Allow> = Vec::new();
+    // The line of the last statement's semicolon: a `strata:allow` after it on that line is
+    // the last statement's.
+    let mut ended_on = 0;
     for tok in tokens {
+        if let Some(a) = allow_of(&tok) {
+            match out.last_mut() {
+                Some(last) if current.is_empty() && tok.span.start.line == ended_on => last.allows.push(a),
+                _ => allows.push(a),
+            }
+        }
         if current.is_empty()
             && let Some(e) = effect_of(sql, &tok)
         {
@@ -144,7 +186,8 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
         }
         if tok.token == Token::SemiColon && depth == 0 {
             let (tokens, head) = (std::mem::take(&mut current), std::mem::take(&mut head));
-            push(dialect, &mut out, tokens, head, effect.take());
+            ended_on = tok.span.start.line;
+            push(dialect, &mut out, tokens, head, effect.take(), std::mem::take(&mut allows));
             block = false;
             continue;
         }
@@ -163,7 +206,7 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
         };
         return Err((line, column, "this `strata:effect` comment is not followed by a statement".into()));
     }
-    push(dialect, &mut out, current, head, effect);
+    push(dialect, &mut out, current, head, effect, allows);
     Ok(out)
 }
 
@@ -173,8 +216,13 @@ fn push(
     tokens: Vec<TokenWithSpan>,
     head: Vec<String>,
     effect: Option<Effect>,
+    allows: Vec<Allow>,
 ) {
     let Some(first) = tokens.iter().find(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF)) else {
+        // Nothing follows: a trailing `strata:allow` goes with the statement before it.
+        if let Some(last) = out.last_mut() {
+            last.allows.extend(allows);
+        }
         return;
     };
     let (line, column) = (first.span.start.line, first.span.start.column);
@@ -185,7 +233,7 @@ fn push(
         || starts(&["ALTER", "TABLE"]);
     let tokens =
         if dialect == Dialect::Sqlite && defines_columns { sqlite_type_names(tokens) } else { tokens };
-    out.push(Statement { tokens, head, line, column, effect });
+    out.push(Statement { tokens, head, line, column, effect, allows });
 }
 
 /// SQLite takes any run of words as a type name (`SMALL INT`, `NATIVE CHARACTER(70)`) or none at
@@ -303,7 +351,7 @@ fn sqlite_type_names(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
 }
 
 /// What the replay does with a statement, decided from its first words.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// Cannot change a table's shape: DML, functions, triggers, views, grants, comments...
     Skip,

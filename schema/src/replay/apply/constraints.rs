@@ -49,6 +49,7 @@ impl Context<'_> {
 
     pub(super) fn add_constraint(&mut self, table: &mut Table, c: TableConstraint) -> Result<()> {
         let name_of = |n: &Option<Ident>| n.as_ref().map(|n| ident(self.dialect, n));
+        let primary = matches!(c, TableConstraint::PrimaryKeyUsingIndex(_));
         match c {
             TableConstraint::PrimaryKey(pk) => {
                 let (columns, _) = self.index_columns(table, &pk.columns)?;
@@ -100,6 +101,38 @@ impl Context<'_> {
                 expr: expr::normalize_ast(self.dialect, *c.expr).unwrap_or_default(),
                 column: None,
             }),
+            // PostgreSQL's `ADD [CONSTRAINT c] UNIQUE | PRIMARY KEY USING INDEX i`: the unique
+            // index becomes the constraint, renamed to `c` when given.
+            TableConstraint::UniqueUsingIndex(u) | TableConstraint::PrimaryKeyUsingIndex(u)
+                if self.dialect == Dialect::Postgres =>
+            {
+                let index = ident(self.dialect, &u.index_name);
+                let Some(at_) = table
+                    .uniques
+                    .iter()
+                    .position(|x| x.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&index)))
+                else {
+                    return Err(at(
+                        u.index_name.span,
+                        format!(
+                            "`{}` has no unique index `{index}` over plain columns at this point of the history",
+                            table.name
+                        ),
+                    ));
+                };
+                let name = name_of(&u.name).unwrap_or(index);
+                if primary {
+                    let columns = table.uniques.remove(at_).columns;
+                    for c in &columns {
+                        if let Some(col) = table.column_mut(c) {
+                            col.nullable = false;
+                        }
+                    }
+                    table.primary_key = Some(PrimaryKey { name: Some(name), columns });
+                } else {
+                    table.uniques[at_].name = Some(name);
+                }
+            }
             TableConstraint::Index(i) => self.add_plain_index(table, name_of(&i.name), &i.columns)?,
             TableConstraint::FulltextOrSpatial(f) => {
                 self.add_plain_index(table, name_of(&f.opt_index_name), &f.columns)?
