@@ -40,6 +40,17 @@ struct Cli {
     command: Command,
 }
 
+/// How `strata lint` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LintFormat {
+    /// rustc's shape, with the line and the safe way
+    Human,
+    /// One JSON document (docs/lint.md#json)
+    Json,
+    /// SARIF 2.1.0, for code-scanning pages
+    Sarif,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create the migrations directory with its strata.toml and strata.sum
@@ -60,11 +71,34 @@ enum Command {
         #[arg(long)]
         allow_destructive: bool,
     },
-    /// Check that the models match the migrations, with no database (for CI)
+    /// Check that the models match the migrations, with no database (for CI), and lint the
+    /// migrations that are new
     Check {
         /// Print JSON
         #[arg(long)]
         json: bool,
+        /// Lint the migrations after this version [default: those the main branch's strata.sum
+        /// does not list]
+        #[arg(long, value_name = "VERSION")]
+        since: Option<String>,
+    },
+    /// Lint migrations against the schema the ones before them build (docs/lint.md)
+    Lint {
+        /// Versions, migration names or up files to lint, as one batch [default: every migration]
+        #[arg(value_name = "MIGRATION")]
+        migrations: Vec<String>,
+        /// Lint the migrations after this version, as one batch
+        #[arg(long, value_name = "VERSION")]
+        since: Option<String>,
+        /// Lint the migrations the main branch's strata.sum does not list, as one batch
+        #[arg(long)]
+        new: bool,
+        /// Print JSON (the same as --format json)
+        #[arg(long)]
+        json: bool,
+        /// How to print the findings
+        #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+        format: LintFormat,
     },
     /// After a merge: give this branch's migrations versions after the other branch's
     Renumber,
@@ -118,9 +152,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let p = Project::open(dir)?;
             project::generate(&p, &Generate { message, empty, allow_destructive }).map(drop)
         }
-        Command::Check { json } => {
+        Command::Lint { migrations, since, new, json, format } => {
             let p = Project::open(dir)?;
-            let r = project::check(&p);
+            let linted = project::lint::lint(&p, &project::lint::Selection { migrations, since, new })?;
+            match if json { LintFormat::Json } else { format } {
+                LintFormat::Human if linted.errors() > 0 => err!("{}", linted.render()),
+                LintFormat::Human => out!("{}", linted.render()),
+                LintFormat::Json => outln!("{}", linted.to_json()),
+                LintFormat::Sarif => outln!("{}", linted.to_sarif()),
+            }
+            // The findings are printed; the exit code says the rest.
+            if linted.errors() == 0 { Ok(()) } else { Err(Failure::new("").found()) }
+        }
+        Command::Check { json, since } => {
+            let p = Project::open(dir)?;
+            let r = project::check(&p, since.as_deref());
             if json {
                 outln!("{}", r.to_json());
             } else if r.is_clean() {

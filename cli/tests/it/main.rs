@@ -6,4 +6,5 @@ mod commands;
 mod db;
 mod e2e;
 mod generate;
+mod lint;
 mod project;

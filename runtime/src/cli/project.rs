@@ -5,6 +5,7 @@
 mod check;
 mod generate;
 mod inspect;
+pub mod lint;
 mod team;
 
 use std::path::{Path, PathBuf};

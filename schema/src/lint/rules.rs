@@ -72,6 +72,11 @@ fn alter_with_rows<'a>(cx: &Cx<'a>) -> Option<(String, &'a ObjectName, &'a [Alte
     alter_table(cx).filter(|(table, _, _)| cx.has_rows(table))
 }
 
+/// [`alter_table`], when a running release may use the table (the batch did not create it).
+fn alter_released<'a>(cx: &Cx<'a>) -> Option<(String, &'a ObjectName, &'a [AlterTableOperation])> {
+    alter_table(cx).filter(|(table, _, _)| cx.released(table))
+}
+
 /// The columns an `ALTER TABLE` adds.
 fn added_columns(ops: &[AlterTableOperation]) -> impl Iterator<Item = &ColumnDef> {
     ops.iter().filter_map(|op| match op {

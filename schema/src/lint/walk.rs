@@ -20,6 +20,9 @@ pub(crate) struct Hit {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
+    /// The finding goes away if a table of this name (a key) exists again later in the same
+    /// file: a table renamed out of the way and made anew, which no other session sees.
+    pub unless_back: Option<String>,
 }
 
 /// What a rule reads of a statement.
@@ -44,6 +47,9 @@ pub(crate) struct Cx<'a> {
 pub(crate) struct State {
     /// Keys of the tables the batch created that hold no rows yet.
     pub new_tables: BTreeSet<String>,
+    /// Keys of the tables the batch created, empty or not: no release that is running knows
+    /// them.
+    pub born: BTreeSet<String>,
     /// `(table key, constraint)` added `NOT VALID` and not validated since.
     pub not_valid: BTreeSet<(String, String)>,
     /// In the current transaction: enum values added, as `(type, value)`.
@@ -79,8 +85,14 @@ impl Cx<'_> {
         self.schema.table(table).is_some() && !self.state.new_tables.contains(&key(table))
     }
 
+    /// Whether `table` exists and a release that is running may use it: not created by the
+    /// batch being linted.
+    pub fn released(&self, table: &str) -> bool {
+        self.schema.table(table).is_some() && !self.state.born.contains(&key(table))
+    }
+
     pub fn hit(&self, out: &mut Vec<Hit>, span: Span, message: String, help: Option<String>) {
-        out.push(Hit { span, message, help });
+        out.push(Hit { span, message, help, unless_back: None });
     }
 
     /// Whether the statement's first words are `words`.
@@ -106,8 +118,11 @@ pub(crate) struct Linter<'o> {
     explicit: bool,
     /// Tables the last statement creates (if they are new) and renames, entered after it.
     created: Vec<String>,
+    born_now: Vec<String>,
     renamed: Vec<(String, String)>,
     findings: Vec<Finding>,
+    /// Findings of this file that go away if a table comes back: (index, table key).
+    unless_back: Vec<(usize, String)>,
 }
 
 impl<'o> Linter<'o> {
@@ -128,18 +143,23 @@ impl<'o> Linter<'o> {
             transactional_file: true,
             explicit: false,
             created: Vec::new(),
+            born_now: Vec::new(),
             renamed: Vec::new(),
             findings: Vec::new(),
+            unless_back: Vec::new(),
         }
     }
 
     pub fn into_findings(self) -> Vec<Finding> {
-        self.findings
+        self.findings.into_iter().filter(|f| !f.message.is_empty()).collect()
     }
 
     fn find(&mut self, m: &Migration, rule: &'static str, level: Level, at: (u64, u64), hit: Hit) {
         let (line, column) =
             if hit.span.start.line == 0 { at } else { (hit.span.start.line, hit.span.start.column) };
+        if let Some(k) = hit.unless_back {
+            self.unless_back.push((self.findings.len(), k));
+        }
         self.findings.push(Finding {
             rule,
             level,
@@ -180,7 +200,7 @@ impl<'o> Linter<'o> {
         let meta = |default: Level| self.options.levels.get(ALLOW_RULE).copied().unwrap_or(default);
         for (allow, used) in s.allows.iter().zip(used) {
             let at = (allow.line, allow.column);
-            let say = |message: String| Hit { span: Span::empty(), message, help: None };
+            let say = |message: String| Hit { span: Span::empty(), message, help: None, unless_back: None };
             let problem = if allow.rules.is_empty() {
                 Some((
                     Level::Error,
@@ -243,9 +263,13 @@ impl<'o> Linter<'o> {
                 self.explicit = false;
                 self.end_transaction();
             }
-            // A table made from a query holds its rows from the start.
-            Statement::CreateTable(c) if self.linted && c.query.is_none() => {
-                self.created.push(key(&name(&c.name)));
+            Statement::CreateTable(c) if self.linted => {
+                let k = key(&name(&c.name));
+                // A table made from a query holds its rows from the start.
+                if c.query.is_none() {
+                    self.created.push(k.clone());
+                }
+                self.born_now.push(k);
             }
             Statement::CreateIndex(c) if in_transaction && !c.concurrently => {
                 self.state.locked.insert(key(&name(&c.table_name)));
@@ -295,6 +319,7 @@ impl<'o> Linter<'o> {
                 for n in names {
                     let k = key(&name(n));
                     let was_new = self.state.new_tables.remove(&k);
+                    self.state.born.remove(&k);
                     if let Some(t) = schema.table(&k).filter(|_| !was_new) {
                         self.state.dropped.insert(k, t.clone());
                     }
@@ -341,7 +366,9 @@ impl Walker for Linter<'_> {
         self.linted = self.options.only.as_ref().is_none_or(|only| only.contains(&m.version_number));
         if self.options.only.is_none() {
             self.state.new_tables.clear();
+            self.state.born.clear();
         }
+        self.unless_back.clear();
         self.transactional_file = !m.no_transaction;
         self.explicit = false;
         self.end_transaction();
@@ -361,13 +388,29 @@ impl Walker for Linter<'_> {
     fn after(&mut self, _m: &Migration, schema: &Schema) {
         for k in std::mem::take(&mut self.created) {
             if schema.tables.contains_key(&k) {
-                self.state.new_tables.insert(k);
+                self.state.new_tables.insert(k.clone());
+            }
+        }
+        for k in std::mem::take(&mut self.born_now) {
+            if schema.tables.contains_key(&k) {
+                self.state.born.insert(k);
             }
         }
         for (from, to) in std::mem::take(&mut self.renamed) {
             if self.state.new_tables.remove(&from) {
-                self.state.new_tables.insert(to);
+                self.state.new_tables.insert(to.clone());
+            }
+            if self.state.born.remove(&from) {
+                self.state.born.insert(to);
             }
         }
+        // A finding about a table that is back under its name is emptied, and dropped at the end.
+        self.unless_back.retain(|(i, k)| {
+            let back = schema.tables.contains_key(k);
+            if back {
+                self.findings[*i].message.clear();
+            }
+            !back
+        });
     }
 }

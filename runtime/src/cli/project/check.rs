@@ -9,7 +9,8 @@ use crate::cli::Failure;
 /// One problem `check` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// `multiple_heads`, `migrations`, `integrity`, `replay`, `down`, `model`, `drift`.
+    /// `multiple_heads`, `migrations`, `integrity`, `replay`, `down`, `model`, `drift`, `lint`
+    /// (the lint could not run: its settings in strata.toml).
     pub kind: &'static str,
     pub failure: Failure,
 }
@@ -20,6 +21,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub migrations: usize,
     pub latest: Option<String>,
+    /// The lint of the migrations that are new, when some are.
+    pub lint: Option<super::lint::Linted>,
 }
 
 impl Report {
@@ -28,7 +31,7 @@ impl Report {
     }
 
     pub fn is_clean(&self) -> bool {
-        self.findings.is_empty()
+        self.findings.is_empty() && self.lint.as_ref().is_none_or(|l| l.errors() == 0)
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -43,14 +46,16 @@ impl Report {
                 "notes": f.failure.notes,
                 "help": f.failure.helps,
             })).collect::<Vec<_>>(),
+            "lint": self.lint.as_ref().map(super::lint::Linted::to_json),
         })
     }
 
     /// Human output: the findings in rustc's shape, then a summary line.
     pub fn render(&self, shown: &str) -> String {
+        let lint = self.lint.as_ref().map_or(String::new(), super::lint::Linted::render);
         if self.is_clean() {
             return format!(
-                "ok: the models match the {} migration(s) in `{shown}`{}\n",
+                "{lint}ok: the models match the {} migration(s) in `{shown}`{}\n",
                 self.migrations,
                 self.latest.as_ref().map_or(String::new(), |l| format!(" (latest: {l})"))
             );
@@ -60,18 +65,33 @@ impl Report {
             out.push_str(&f.failure.to_string());
             out.push('\n');
         }
+        out.push_str(&lint);
+        let problems = self.findings.len() + self.lint.as_ref().map_or(0, super::lint::Linted::errors);
         out.push_str(&format!(
-            "error: `strata check` found {} problem{}\n",
-            self.findings.len(),
-            if self.findings.len() == 1 { "" } else { "s" }
+            "error: `strata check` found {problems} problem{}\n",
+            if problems == 1 { "" } else { "s" }
         ));
         out
     }
 }
 
-/// Checks the project as the build would: the integrity file, the replay, the models, and
-/// the models against the replay.
-pub fn check(project: &Project) -> Report {
+/// Checks the project as the build would (the integrity file, the replay with every down
+/// proven, the models, and the models against the replay), then lints the migrations that are
+/// new: after `since`, else the ones the main branch's `strata.sum` does not list.
+pub fn check(project: &Project, since: Option<&str>) -> Report {
+    let mut report = check_models(project);
+    let replayed =
+        !report.findings.iter().any(|f| matches!(f.kind, "multiple_heads" | "migrations" | "replay"));
+    if replayed {
+        match super::lint::lint_new(project, since) {
+            Ok(lint) => report.lint = lint,
+            Err(f) => report.push("lint", f),
+        }
+    }
+    report
+}
+
+fn check_models(project: &Project) -> Report {
     let mut report = Report::default();
     let count = |report: &mut Report, set: &strata_schema::MigrationSet| {
         report.migrations = set.migrations.len();
@@ -216,6 +236,7 @@ fn clean_as_stored(project: &Project, targets: &[plan::Target], enums: &plan::En
         findings: Vec::new(),
         migrations: set.migrations.len(),
         latest: set.latest().map(|m| m.name()),
+        lint: None,
     })
 }
 

@@ -5,7 +5,9 @@ use sqlparser::ast::{
     TableConstraint,
 };
 
-use super::{added_columns, alter_with_rows, default_of, fills_itself, is_not_null, narrowing};
+use super::{
+    added_columns, alter_released, alter_with_rows, default_of, fills_itself, is_not_null, narrowing,
+};
 use crate::Dialect::{self, Mysql, Postgres, Sqlite};
 use crate::lint::walk::{Cx, Hit, span_of};
 use crate::lint::{Level, Rule};
@@ -26,7 +28,7 @@ fn drop_table(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     for n in names {
         let table = cx.name(n);
         // A SQLite rebuild drops the table its rows were just copied out of.
-        if cx.has_rows(&table) && !cx.state.copied.contains(&crate::schema::key(&table)) {
+        if cx.released(&table) && !cx.state.copied.contains(&crate::schema::key(&table)) {
             cx.hit(
                 out,
                 span_of(n),
@@ -48,7 +50,7 @@ pub(crate) static DROP_COLUMN: Rule = Rule {
 };
 
 fn drop_column(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let Some((table, _, ops)) = alter_with_rows(cx) else { return };
+    let Some((table, _, ops)) = alter_released(cx) else { return };
     for op in ops {
         if let AlterTableOperation::DropColumn { column_names, .. } = op {
             for c in column_names {
@@ -78,15 +80,16 @@ pub(crate) static RENAME_TABLE: Rule = Rule {
 fn rename_table(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     let Some(ast) = cx.ast else { return };
     for (from, to) in crate::replay::renames(cx.dialect, ast) {
-        if cx.has_rows(&from) {
-            cx.hit(
-                out,
-                sqlparser::tokenizer::Span::empty(),
-                format!("renames `{from}` to `{to}`: the release still running queries `{from}` and fails until the new one is everywhere"),
-                Some(format!(
+        if cx.released(&from) {
+            out.push(Hit {
+                span: sqlparser::tokenizer::Span::empty(),
+                message: format!("renames `{from}` to `{to}`: the release still running queries `{from}` and fails until the new one is everywhere"),
+                help: Some(format!(
                     "create the new name beside the old (a view `{to}` over `{from}`, or a copy kept in step), move the code, then drop the old name in a later release"
                 )),
-            );
+                // Renamed out of the way of a table made anew under the name (a rebuild).
+                unless_back: Some(from),
+            });
         }
     }
 }
@@ -100,7 +103,7 @@ pub(crate) static RENAME_COLUMN: Rule = Rule {
 };
 
 fn rename_column(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let Some((table, _, ops)) = alter_with_rows(cx) else { return };
+    let Some((table, _, ops)) = alter_released(cx) else { return };
     for op in ops {
         let (old, new) = match op {
             AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
@@ -361,6 +364,15 @@ mod tests {
         catches("drop-table", "postgres", &["CREATE TABLE t (a INT);", "DROP TABLE IF EXISTS t;"]);
         // A table the same migration created holds no rows.
         passes("drop-table", "postgres", &["CREATE TABLE t (a INT);\nDROP TABLE t;"]);
+        // Created by the same batch, even filled: no running release knows it.
+        passes(
+            "drop-table",
+            "postgres",
+            &[
+                "CREATE TABLE s (a INT);",
+                "CREATE TABLE t (a INT);\nINSERT INTO t SELECT a FROM s;\nDROP TABLE t;",
+            ],
+        );
         // A SQLite rebuild copies the rows out first.
         passes(
             "drop-table",
@@ -388,6 +400,15 @@ mod tests {
         catches("rename-table", "postgres", &["CREATE TABLE t (a INT);", "ALTER TABLE t RENAME TO u;"]);
         catches("rename-table", "mysql", &["CREATE TABLE t (a INT);", "RENAME TABLE t TO u;"]);
         passes("rename-table", "sqlite", &["CREATE TABLE t (a INT);\nALTER TABLE t RENAME TO u;"]);
+        // Renamed out of the way of a table made anew under its name, in one migration.
+        passes(
+            "rename-table",
+            "sqlite",
+            &[
+                "CREATE TABLE t (a INT);",
+                "ALTER TABLE t RENAME TO old_t;\nCREATE TABLE t (a INT NOT NULL);\nINSERT INTO t SELECT a FROM old_t;\nDROP TABLE old_t;",
+            ],
+        );
     }
 
     #[test]

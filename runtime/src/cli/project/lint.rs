@@ -1,0 +1,327 @@
+//! `strata lint`, and the lint `strata check` runs on the migrations that are new: which
+//! migrations to lint, and the findings for people (rustc's shape), for programs (JSON) and
+//! for code-scanning pages (SARIF 2.1.0).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::json;
+use strata_schema::lint::{self, Finding, Level, Options};
+
+use super::{Project, shown};
+use crate::cli::Failure;
+
+/// Which migrations `strata lint` reads.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Versions or up files named on the command line.
+    pub migrations: Vec<String>,
+    /// The migrations after this version.
+    pub since: Option<String>,
+    /// The migrations the main branch's `strata.sum` does not list.
+    pub new: bool,
+}
+
+/// What a lint found, and over what.
+#[derive(Debug, Clone)]
+pub struct Linted {
+    pub findings: Vec<Finding>,
+    /// How many migrations were linted.
+    pub migrations: usize,
+    /// The oldest server the rules assumed.
+    pub server: String,
+    /// Where the migrations the lint read came from, in words (`3 new since main`).
+    pub scope: String,
+}
+
+impl Linted {
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|f| f.level == Level::Error).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings.iter().filter(|f| f.level == Level::Warn).count()
+    }
+
+    /// The findings in rustc's shape, then a summary line.
+    pub fn render(&self) -> String {
+        let mut out: String = self.findings.iter().map(render).collect();
+        let (e, w) = (self.errors(), self.warnings());
+        let what =
+            format!("{} ({}, assuming {})", self.scope, plural(self.migrations, "migration"), self.server);
+        if e == 0 && w == 0 {
+            out.push_str(&format!("ok: `strata lint` found nothing in {what}\n"));
+        } else {
+            let level = if e > 0 { "error" } else { "warning" };
+            out.push_str(&format!(
+                "{level}: `strata lint` found {} and {} in {what}\n",
+                plural(e, "error"),
+                plural(w, "warning")
+            ));
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "version": 1,
+            "ok": self.errors() == 0,
+            "migrations": self.migrations,
+            "server": self.server,
+            "errors": self.errors(),
+            "warnings": self.warnings(),
+            "findings": self.findings.iter().map(|f| json!({
+                "rule": f.rule,
+                "level": f.level,
+                "file": shown(&f.path),
+                "version": f.version,
+                "line": f.line,
+                "column": f.column,
+                "message": f.message,
+                "help": f.help,
+                "doc": doc(f.rule),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// SARIF 2.1.0, as GitHub's and GitLab's code scanning read it: one run, every rule in the
+    /// tool's description, a result per finding with its file, line and column.
+    pub fn to_sarif(&self) -> serde_json::Value {
+        let rules: Vec<_> = lint::RULES
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "shortDescription": { "text": r.summary },
+                    "helpUri": doc(r.id),
+                    "defaultConfiguration": { "level": sarif_level(r.level) },
+                })
+            })
+            .collect();
+        let results: Vec<_> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let text = match &f.help {
+                    Some(h) => format!("{}\nhelp: {h}", f.message),
+                    None => f.message.clone(),
+                };
+                json!({
+                    "ruleId": f.rule,
+                    "level": sarif_level(f.level),
+                    "message": { "text": text },
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": uri(&f.path) },
+                            "region": { "startLine": f.line, "startColumn": f.column },
+                        }
+                    }],
+                })
+            })
+            .collect();
+        json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "strata",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/strata-rs/strata",
+                    "rules": rules,
+                }},
+                "results": results,
+            }],
+        })
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warn => "warning",
+        Level::Off => "none",
+    }
+}
+
+/// A path as a SARIF URI: relative, with forward slashes.
+fn uri(path: &Path) -> String {
+    shown(path).replace('\\', "/")
+}
+
+/// Where a rule is explained.
+pub fn doc(rule: &str) -> String {
+    format!("https://github.com/strata-rs/strata/blob/main/docs/lint.md#{rule}")
+}
+
+/// One finding as rustc prints a lint: level and rule, the place, the line with a caret, the
+/// safe way, where the rule is explained and how to let it pass.
+pub fn render(f: &Finding) -> String {
+    let number = f.line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret: String = f
+        .source_line
+        .chars()
+        .take(f.column.saturating_sub(1) as usize)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let mut out = format!(
+        "{}[{}]: {}\n{pad}--> {}:{}:{}\n{pad} |\n{number} | {}\n{pad} | {caret}^\n",
+        f.level.name(),
+        f.rule,
+        f.message,
+        shown(&f.path),
+        f.line,
+        f.column,
+        f.source_line
+    );
+    if let Some(h) = &f.help {
+        out.push_str(&format!("{pad} = help: {h}\n"));
+    }
+    if f.rule != lint::ALLOW_RULE {
+        out.push_str(&format!(
+            "{pad} = note: docs/lint.md#{}; if it is safe here, say why on the statement: `-- strata:allow {}: <why>`\n",
+            f.rule, f.rule
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// Lints the migrations `selection` names (every one when it names none).
+pub fn lint(project: &Project, selection: &Selection) -> Result<Linted, Failure> {
+    let base = if selection.new { released(project) } else { None };
+    lint_with(project, selection, base)
+}
+
+fn lint_with(project: &Project, selection: &Selection, base: Option<Base>) -> Result<Linted, Failure> {
+    let set = project.set()?;
+    let mut options = Options::from_config(set)
+        .map_err(|e| Failure::new(e).at(format!("{}/{}", project.shown, strata_schema::CONFIG_FILE)))?;
+    let (only, scope) = select(project, selection, base)?;
+    let migrations = only.as_ref().map_or(set.migrations.len(), BTreeSet::len);
+    options.only = only;
+    let findings = run(set, &options)?;
+    Ok(Linted { findings, migrations, server: options.server.to_string(), scope })
+}
+
+/// The lint of the migrations `strata check` calls new: after `since`, or those the main
+/// branch's `strata.sum` does not list. `None` when there is no main branch to compare with
+/// and no `since`, or nothing is new.
+pub fn lint_new(project: &Project, since: Option<&str>) -> Result<Option<Linted>, Failure> {
+    let selection =
+        Selection { migrations: Vec::new(), since: since.map(str::to_owned), new: since.is_none() };
+    let base = match since {
+        Some(_) => None,
+        None => match released(project) {
+            Some(b) => Some(b),
+            None => return Ok(None),
+        },
+    };
+    let linted = lint_with(project, &selection, base)?;
+    Ok((linted.migrations > 0).then_some(linted))
+}
+
+fn run(set: &strata_schema::MigrationSet, options: &Options) -> Result<Vec<Finding>, Failure> {
+    if options.only.as_ref().is_some_and(BTreeSet::is_empty) {
+        return Ok(Vec::new());
+    }
+    lint::lint(set, options).map_err(|e| super::replay_failure(&e))
+}
+
+/// The versions to lint as one batch (`None`: every migration, each its own), and the scope
+/// in words.
+fn select(
+    project: &Project,
+    selection: &Selection,
+    base: Option<Base>,
+) -> Result<(Option<BTreeSet<i64>>, String), Failure> {
+    let set = project.set()?;
+    let mut only = BTreeSet::new();
+    let mut scope = Vec::new();
+    if let Some(since) = &selection.since {
+        let v: i64 = since.parse().map_err(|_| {
+            Failure::new(format!("`{since}` is not a version")).help("`strata history` lists the versions")
+        })?;
+        only.extend(set.migrations.iter().map(|m| m.version_number).filter(|n| *n > v));
+        scope.push(format!("the migrations after {since}"));
+    }
+    if selection.new {
+        let (branch, listed) = base.ok_or_else(|| {
+            Failure::new("no main branch to compare with: git knows none of `main`, `origin/main`, `master`, `origin/master`")
+                .help("name it in strata.toml (`[lint] main = \"origin/trunk\"`), or lint the migrations after a version: `--since VERSION`")
+        })?;
+        only.extend(set.migrations.iter().filter(|m| !listed.contains(&m.version)).map(|m| m.version_number));
+        scope.push(format!("the migrations not on `{branch}`"));
+    }
+    for wanted in &selection.migrations {
+        let path = Path::new(wanted);
+        let found = set.migrations.iter().find(|m| {
+            m.version == *wanted
+                || m.version_number.to_string() == *wanted
+                || m.name() == *wanted
+                || same_file(&m.up.path, path)
+                || m.down.as_ref().is_some_and(|d| same_file(&d.path, path))
+                || m.up.path.parent().is_some_and(|dir| {
+                    same_file(dir, path) && m.layout == strata_schema::migrations::Layout::Diesel
+                })
+        });
+        match found {
+            Some(m) => {
+                only.insert(m.version_number);
+            }
+            None => {
+                return Err(Failure::new(format!("`{wanted}` is not a migration of `{}`", project.shown))
+                    .help("name a version, a migration (`strata history` lists them) or its up file"));
+            }
+        }
+    }
+    if !selection.migrations.is_empty() {
+        scope.push("the migrations named".into());
+    }
+    if scope.is_empty() {
+        return Ok((None, format!("`{}`", project.shown)));
+    }
+    Ok((Some(only), scope.join(" and ")))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The main branch, and the versions its `strata.sum` lists.
+type Base = (String, BTreeSet<String>);
+
+/// The main branch and the versions its `strata.sum` lists, read through git; `None` when
+/// git, the repository or the branch is not there.
+fn released(project: &Project) -> Option<Base> {
+    let configured = project.config().lint.main.clone();
+    let candidates: Vec<String> = match configured {
+        Some(b) => vec![b],
+        None => ["main", "origin/main", "master", "origin/master"].map(str::to_owned).to_vec(),
+    };
+    for branch in candidates {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&project.dir)
+            .arg("show")
+            .arg(format!("{branch}:./{}", strata_schema::integrity::INTEGRITY_FILE))
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        if out.status.success() {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let listed = strata_schema::integrity::records(&text)
+                .filter_map(|(_, r)| r.map(|(v, _)| v.to_owned()))
+                .collect();
+            return Some((branch, listed));
+        }
+    }
+    None
+}
