@@ -48,16 +48,21 @@ impl ReplayError {
 
     /// The three lines of rustc's excerpt: a gutter, the source line, a caret under the column.
     pub fn excerpt(&self) -> Vec<String> {
-        let number = self.line.to_string();
-        let pad = " ".repeat(number.len());
-        let caret_at: String = self
-            .source_line
-            .chars()
-            .take(self.column.saturating_sub(1) as usize)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        vec![format!("{pad} |"), format!("{number} | {}", self.source_line), format!("{pad} | {caret_at}^")]
+        excerpt(self.line, self.column, &self.source_line)
     }
+}
+
+/// rustc's excerpt of `source_line`, line `line` of its file: a gutter, the line, a caret under
+/// `column`.
+pub fn excerpt(line: u64, column: u64, source_line: &str) -> Vec<String> {
+    let number = line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret_at: String = source_line
+        .chars()
+        .take(column.saturating_sub(1) as usize)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    vec![format!("{pad} |"), format!("{number} | {source_line}"), format!("{pad} | {caret_at}^")]
 }
 
 impl fmt::Display for ReplayError {

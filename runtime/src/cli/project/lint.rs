@@ -160,24 +160,20 @@ pub fn doc(rule: &str) -> String {
 /// One finding as rustc prints a lint: level and rule, the place, the line with a caret, the
 /// safe way, where the rule is explained and how to let it pass.
 pub fn render(f: &Finding) -> String {
-    let number = f.line.to_string();
-    let pad = " ".repeat(number.len());
-    let caret: String = f
-        .source_line
-        .chars()
-        .take(f.column.saturating_sub(1) as usize)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let pad = " ".repeat(f.line.to_string().len());
     let mut out = format!(
-        "{}[{}]: {}\n{pad}--> {}:{}:{}\n{pad} |\n{number} | {}\n{pad} | {caret}^\n",
+        "{}[{}]: {}\n{pad}--> {}:{}:{}\n",
         f.level.name(),
         f.rule,
         f.message,
         shown(&f.path),
         f.line,
-        f.column,
-        f.source_line
+        f.column
     );
+    for l in strata_schema::replay::excerpt(f.line, f.column, &f.source_line) {
+        out.push_str(&l);
+        out.push('\n');
+    }
     if let Some(h) = &f.help {
         out.push_str(&format!("{pad} = help: {h}\n"));
     }
