@@ -95,8 +95,18 @@ async fn check_history<C>(
             return;
         }
         // A file of comments alone is not sent: MySQL calls that an error (its runners skip it).
-        if !strata_schema::replay::statements(dialect, &sql).is_empty() {
-            run(conn, &sql)
+        // A `-- no-transaction` file runs statement by statement, as strata runs it (PostgreSQL
+        // runs statements sent together in one transaction).
+        let statements = strata_schema::replay::statements(dialect, &sql);
+        let pieces = if strata_schema::migrations::says_no_transaction(&sql) {
+            statements
+        } else if statements.is_empty() {
+            Vec::new()
+        } else {
+            vec![sql.as_str()]
+        };
+        for piece in pieces {
+            run(conn, piece)
                 .await
                 .unwrap_or_else(|e| panic!("{history}: {} {direction} fails on the database: {e}", m.name()));
         }

@@ -3,6 +3,7 @@
 mod crash;
 mod db;
 mod fixtures;
+mod lint;
 mod migrate;
 mod resume;
 mod round_trip;

@@ -6,7 +6,7 @@ use sqlparser::ast::{AlterTableAlgorithm, AlterTableLock, AlterTableOperation, T
 use super::{alter_with_rows, any::type_changes, base_args};
 use crate::Dialect::Mysql;
 use crate::lint::walk::{Cx, Hit, span_of};
-use crate::lint::{Level, Rule};
+use crate::lint::{Level, Product, Rule, Server};
 use crate::types;
 
 const MY: &[crate::Dialect] = &[Mysql];
@@ -19,11 +19,13 @@ pub(crate) static TYPE_CHANGE_COPY: Rule = Rule {
     check: type_change_copy,
 };
 
-/// Why changing a column from canonical MySQL type `old` to `new` copies the table; `None`
-/// when online DDL does it in place: the same type, a VARCHAR that grows within the same
-/// length prefix (under 256 bytes, or from 256 up, at 4 bytes a character as utf8mb4 takes),
-/// an ENUM or SET with values added at the end.
-pub(crate) fn copies(old: &str, new: &str) -> Option<String> {
+/// Why changing a column from canonical MySQL type `old` to `new` copies the table on
+/// `server`; `None` when online DDL does it in place: the same type, a longer VARCHAR (on
+/// MySQL only within the same length prefix: under 256 bytes, or from 256 up, at 4 bytes a
+/// character as utf8mb4 takes; MariaDB rebuilds in place past it), an ENUM or SET with values
+/// added at the end.
+pub(crate) fn copies(old: &str, new: &str, server: &Server) -> Option<String> {
+    let mariadb = server.product == Product::Mariadb;
     if old == new {
         return None;
     }
@@ -32,7 +34,7 @@ pub(crate) fn copies(old: &str, new: &str) -> Option<String> {
     let len = |a: &Option<String>| a.as_deref().and_then(|a| a.trim().parse::<u64>().ok());
     match (ob.as_str(), nb.as_str()) {
         ("varchar", "varchar") => match (len(&oa), len(&na)) {
-            (Some(o), Some(n)) if n >= o && (o * 4 < 256) == (n * 4 < 256) => None,
+            (Some(o), Some(n)) if n >= o && (mariadb || (o * 4 < 256) == (n * 4 < 256)) => None,
             (Some(o), Some(n)) if n >= o => Some(format!(
                 "its length prefix grows from one byte to two ({o} to {n} characters, at 4 bytes each in utf8mb4)"
             )),
@@ -59,7 +61,7 @@ fn type_change_copy(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     for (col, ty, _) in type_changes(cx, ops) {
         let Some(c) = t.column(&cx.ident(col)) else { continue };
         let new = types::canonical(Mysql, &ty.to_string());
-        if let Some(why) = copies(&c.ty, &new) {
+        if let Some(why) = copies(&c.ty, &new, &cx.server) {
             cx.hit(
                 out,
                 col.span,
@@ -186,6 +188,7 @@ fn fulltext_index(cx: &Cx<'_>, out: &mut Vec<Hit>) {
 #[cfg(test)]
 mod tests {
     use super::copies;
+    use crate::lint::Server;
     use crate::lint::tests::{catches, passes};
 
     const T: &str =
@@ -197,8 +200,13 @@ mod tests {
         catches("mysql-type-change-copy", "mysql", &[T, "ALTER TABLE t MODIFY a VARCHAR(100);"]);
         passes("mysql-type-change-copy", "mysql", &[T, "ALTER TABLE t MODIFY a VARCHAR(60);"]);
         passes("mysql-type-change-copy", "mysql", &[T, "ALTER TABLE t MODIFY s ENUM('a','b','c');"]);
-        assert!(copies("enum('a','b')", "enum('b','a')").is_some());
-        assert!(copies("varchar(100)", "varchar(300)").is_none());
+        let mysql = Server::default_for(crate::Dialect::Mysql);
+        assert!(copies("enum('a','b')", "enum('b','a')", &mysql).is_some());
+        assert!(copies("varchar(100)", "varchar(300)", &mysql).is_none());
+        // MariaDB rebuilds a VARCHAR past 255 bytes in place; MySQL copies it.
+        assert!(copies("varchar(20)", "varchar(100)", &mysql).is_some());
+        let mariadb = Server::parse(crate::Dialect::Mysql, "mariadb 10.11").expect("a server");
+        assert!(copies("varchar(20)", "varchar(100)", &mariadb).is_none());
     }
 
     #[test]

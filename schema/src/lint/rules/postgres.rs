@@ -14,7 +14,7 @@ use super::{
 };
 use crate::Dialect::Postgres;
 use crate::lint::walk::{Cx, Hit, span_of};
-use crate::lint::{Level, Rule};
+use crate::lint::{Level, Rule, Server};
 use crate::schema::key;
 use crate::{expr, types};
 
@@ -232,10 +232,12 @@ pub(crate) static TYPE_CHANGE_REWRITE: Rule = Rule {
 };
 
 /// Whether PostgreSQL rewrites (or scans) a table to change a column from canonical type
-/// `old` to `new`: not when the old values are valid as they are (a longer or unbounded
-/// varchar, varchar to text, more numeric digits with the same scale, a finer or unbounded
-/// time precision, cidr to inet).
-pub(crate) fn rewrites(old: &str, new: &str) -> bool {
+/// `old` to `new` on `server`: not when the old values are valid as they are (a longer or
+/// unbounded varchar, varchar to text, more numeric digits with the same scale, a finer or
+/// unbounded time precision, cidr to inet), nor, from PostgreSQL 12, between timestamp and
+/// timestamptz when the session's time zone is UTC, as it is on sqlx's connections, which
+/// strata migrates through.
+pub(crate) fn rewrites(old: &str, new: &str, server: &Server) -> bool {
     if old == new {
         return false;
     }
@@ -259,6 +261,9 @@ pub(crate) fn rewrites(old: &str, new: &str) -> bool {
         }
         ("timestamp" | "timestamptz" | "time" | "timetz" | "interval", _) if same => wider(0),
         ("cidr", "inet") => true,
+        ("timestamp", "timestamptz") | ("timestamptz", "timestamp") => {
+            server.at_least((12, 0, 0)) && wider(0)
+        }
         _ => false,
     };
     !no_rewrite
@@ -273,7 +278,7 @@ fn type_change_rewrite(cx: &Cx<'_>, out: &mut Vec<Hit>) {
         // `USING` other than the column itself computes every value again.
         let computed =
             using.is_some_and(|u| !matches!(u, Expr::Identifier(i) if i.value.eq_ignore_ascii_case(&c.name)));
-        if !computed && !rewrites(&c.ty, &new) {
+        if !computed && !rewrites(&c.ty, &new, &cx.server) {
             continue;
         }
         let why = if computed {
@@ -630,6 +635,7 @@ fn backfill_under_lock(cx: &Cx<'_>, out: &mut Vec<Hit>) {
 #[cfg(test)]
 mod tests {
     use super::rewrites;
+    use crate::lint::Server;
     use crate::lint::tests::{catches, passes};
 
     const T: &str = "CREATE TABLE t (id BIGINT PRIMARY KEY, a VARCHAR(50), n INT);";
@@ -745,13 +751,16 @@ mod tests {
         catches("type-change-rewrite", "postgres", &[T, "ALTER TABLE t ALTER COLUMN n TYPE BIGINT;"]);
         passes("type-change-rewrite", "postgres", &[T, "ALTER TABLE t ALTER COLUMN a TYPE VARCHAR(100);"]);
         passes("type-change-rewrite", "postgres", &[T, "ALTER TABLE t ALTER COLUMN a TYPE TEXT;"]);
-        assert!(rewrites("integer", "bigint"));
-        assert!(rewrites("varchar(50)", "varchar(20)"));
-        assert!(!rewrites("varchar(50)", "varchar"));
-        assert!(!rewrites("numeric(10,2)", "numeric(12,2)"));
-        assert!(rewrites("numeric(10,2)", "numeric(12,3)"));
-        assert!(!rewrites("timestamp(3)", "timestamp(6)"));
-        assert!(rewrites("timestamp", "timestamptz"));
+        let pg = Server::default_for(crate::Dialect::Postgres);
+        assert!(rewrites("integer", "bigint", &pg));
+        assert!(rewrites("varchar(50)", "varchar(20)", &pg));
+        assert!(!rewrites("varchar(50)", "varchar", &pg));
+        assert!(!rewrites("numeric(10,2)", "numeric(12,2)", &pg));
+        assert!(rewrites("numeric(10,2)", "numeric(12,3)", &pg));
+        assert!(!rewrites("timestamp(3)", "timestamp(6)", &pg));
+        assert!(!rewrites("timestamp", "timestamptz", &pg));
+        let eleven = Server::parse(crate::Dialect::Postgres, "11").expect("a server");
+        assert!(rewrites("timestamp", "timestamptz", &eleven));
     }
 
     #[test]
