@@ -20,9 +20,10 @@ pub(crate) struct Hit {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
-    /// The finding goes away if a table of this name (a key) exists again later in the same
-    /// file: a table renamed out of the way and made anew, which no other session sees.
-    pub unless_back: Option<String>,
+    /// The finding goes away if this table (a key), or this column of it, exists again later
+    /// in the same file: renamed or dropped out of the way and made anew, which no other
+    /// session sees.
+    pub unless_back: Option<(String, Option<String>)>,
 }
 
 /// What a rule reads of a statement.
@@ -50,6 +51,8 @@ pub(crate) struct State {
     /// Keys of the tables the batch created, empty or not: no release that is running knows
     /// them.
     pub born: BTreeSet<String>,
+    /// `(table key, column)`, lowercased, of the columns the batch added to older tables.
+    pub born_columns: BTreeSet<(String, String)>,
     /// `(table key, constraint)` added `NOT VALID` and not validated since.
     pub not_valid: BTreeSet<(String, String)>,
     /// In the current transaction: enum values added, as `(type, value)`.
@@ -91,6 +94,11 @@ impl Cx<'_> {
         self.schema.table(table).is_some() && !self.state.born.contains(&key(table))
     }
 
+    /// Whether a release that is running may use `table.column`: the batch added neither.
+    pub fn column_released(&self, table: &str, column: &str) -> bool {
+        self.released(table) && !self.state.born_columns.contains(&(key(table), column.to_ascii_lowercase()))
+    }
+
     pub fn hit(&self, out: &mut Vec<Hit>, span: Span, message: String, help: Option<String>) {
         out.push(Hit { span, message, help, unless_back: None });
     }
@@ -119,10 +127,11 @@ pub(crate) struct Linter<'o> {
     /// Tables the last statement creates (if they are new) and renames, entered after it.
     created: Vec<String>,
     born_now: Vec<String>,
+    born_columns_now: Vec<(String, String)>,
     renamed: Vec<(String, String)>,
     findings: Vec<Finding>,
     /// Findings of this file that go away if a table comes back: (index, table key).
-    unless_back: Vec<(usize, String)>,
+    unless_back: Vec<(usize, (String, Option<String>))>,
 }
 
 impl<'o> Linter<'o> {
@@ -144,6 +153,7 @@ impl<'o> Linter<'o> {
             explicit: false,
             created: Vec::new(),
             born_now: Vec::new(),
+            born_columns_now: Vec::new(),
             renamed: Vec::new(),
             findings: Vec::new(),
             unless_back: Vec::new(),
@@ -277,7 +287,17 @@ impl<'o> Linter<'o> {
             Statement::AlterTable(at) => {
                 let table = key(&name(&at.name));
                 for op in &at.operations {
+                    let col = |i: &Ident| crate::replay::ident(self.dialect, i).to_ascii_lowercase();
                     match op {
+                        AlterTableOperation::AddColumn { column_def, .. } if self.linted => {
+                            self.born_columns_now.push((table.clone(), col(&column_def.name)));
+                        }
+                        // A column the batch added keeps that under its new name.
+                        AlterTableOperation::RenameColumn { old_column_name, new_column_name }
+                            if self.state.born_columns.remove(&(table.clone(), col(old_column_name))) =>
+                        {
+                            self.born_columns_now.push((table.clone(), col(new_column_name)));
+                        }
                         AlterTableOperation::AddConstraint { constraint, not_valid: true } => {
                             if let Some(c) = constraint_name(self.dialect, constraint) {
                                 self.state.not_valid.insert((table.clone(), c.clone()));
@@ -367,6 +387,7 @@ impl Walker for Linter<'_> {
         if self.options.only.is_none() {
             self.state.new_tables.clear();
             self.state.born.clear();
+            self.state.born_columns.clear();
         }
         self.unless_back.clear();
         self.transactional_file = !m.no_transaction;
@@ -396,6 +417,11 @@ impl Walker for Linter<'_> {
                 self.state.born.insert(k);
             }
         }
+        for (t, c) in std::mem::take(&mut self.born_columns_now) {
+            if schema.tables.get(&t).is_some_and(|table| table.column(&c).is_some()) {
+                self.state.born_columns.insert((t, c));
+            }
+        }
         for (from, to) in std::mem::take(&mut self.renamed) {
             if self.state.new_tables.remove(&from) {
                 self.state.new_tables.insert(to.clone());
@@ -405,8 +431,11 @@ impl Walker for Linter<'_> {
             }
         }
         // A finding about a table that is back under its name is emptied, and dropped at the end.
-        self.unless_back.retain(|(i, k)| {
-            let back = schema.tables.contains_key(k);
+        self.unless_back.retain(|(i, (t, column))| {
+            let back = match column {
+                None => schema.tables.contains_key(t),
+                Some(c) => schema.tables.get(t).is_some_and(|t| t.column(c).is_some()),
+            };
             if back {
                 self.findings[*i].message.clear();
             }

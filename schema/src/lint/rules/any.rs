@@ -55,15 +55,19 @@ fn drop_column(cx: &Cx<'_>, out: &mut Vec<Hit>) {
         if let AlterTableOperation::DropColumn { column_names, .. } = op {
             for c in column_names {
                 let col = cx.ident(c);
-                cx.hit(
-                    out,
-                    c.span,
-                    format!("drops `{table}.{col}` and its values; the release still running selects or writes it until the new one is everywhere"),
-                    Some(
+                if !cx.column_released(&table, &col) {
+                    continue;
+                }
+                out.push(Hit {
+                    span: c.span,
+                    message: format!("drops `{table}.{col}` and its values; the release still running selects or writes it until the new one is everywhere"),
+                    help: Some(
                         "stop using the column first (and, with an ORM, stop selecting it), drop it in a later release, and say so here: `-- strata:allow drop-column: <why>`"
                             .into(),
                     ),
-                );
+                    // Dropped to make way for a copy renamed into its place (a type change).
+                    unless_back: Some((crate::schema::key(&table), Some(col.to_ascii_lowercase()))),
+                });
             }
         }
     }
@@ -88,7 +92,7 @@ fn rename_table(cx: &Cx<'_>, out: &mut Vec<Hit>) {
                     "create the new name beside the old (a view `{to}` over `{from}`, or a copy kept in step), move the code, then drop the old name in a later release"
                 )),
                 // Renamed out of the way of a table made anew under the name (a rebuild).
-                unless_back: Some(from),
+                unless_back: Some((from, None)),
             });
         }
     }
@@ -113,7 +117,7 @@ fn rename_column(cx: &Cx<'_>, out: &mut Vec<Hit>) {
             _ => continue,
         };
         let (o, n) = (cx.ident(old), cx.ident(new));
-        if !o.eq_ignore_ascii_case(&n) {
+        if !o.eq_ignore_ascii_case(&n) && cx.column_released(&table, &o) {
             cx.hit(
                 out,
                 old.span,
@@ -393,6 +397,10 @@ mod tests {
         );
         catches("drop-column", "mysql", &["CREATE TABLE t (a INT, b INT);", "ALTER TABLE t DROP COLUMN b;"]);
         passes("drop-column", "sqlite", &["CREATE TABLE t (a INT, b INT);\nALTER TABLE t DROP COLUMN b;"]);
+        // A type change in place: a copy of the column renamed into the place of the old.
+        let change = "ALTER TABLE t ADD COLUMN b__new BIGINT;\nUPDATE t SET b__new = b;\nALTER TABLE t DROP COLUMN b;\nALTER TABLE t RENAME COLUMN b__new TO b;";
+        passes("drop-column", "sqlite", &["CREATE TABLE t (a INT, b INT);", change]);
+        passes("rename-column", "sqlite", &["CREATE TABLE t (a INT, b INT);", change]);
     }
 
     #[test]
