@@ -300,3 +300,14 @@ async fn sqlite_does_what_the_rules_say() {
         rules_in_last("sqlite", &["BEGIN;\nCREATE TABLE x (a INTEGER);"]).contains(&"transaction-control")
     );
 }
+
+/// docs/lint.md has a section for every rule, and none for a rule that does not exist.
+#[test]
+fn every_rule_has_its_page() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/lint.md"))
+        .expect("docs/lint.md");
+    let sections: Vec<&str> = doc.lines().filter_map(|l| l.strip_prefix("### ")).collect();
+    let ids: Vec<&str> = lint::RULES.iter().map(|r| r.id).collect();
+    assert_eq!(sections, ids, "docs/lint.md's sections, in the registry's order");
+    assert!(doc.contains(&format!("{} rules", ids.len())), "the count in docs/lint.md");
+}
