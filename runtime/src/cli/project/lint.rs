@@ -295,29 +295,48 @@ fn same_file(a: &Path, b: &Path) -> bool {
 type Base = (String, BTreeSet<String>);
 
 /// The main branch and the versions its `strata.sum` lists, read through git; `None` when
-/// git, the repository or the branch is not there.
+/// git, the repository or the branch is not there. One `git cat-file --batch` asks for every
+/// candidate branch at once: `strata check` pays for one process.
 fn released(project: &Project) -> Option<Base> {
-    let configured = project.config().lint.main.clone();
-    let candidates: Vec<String> = match configured {
+    use std::io::{BufRead, Read, Write};
+    let candidates: Vec<String> = match project.config().lint.main.clone() {
         Some(b) => vec![b],
         None => ["main", "origin/main", "master", "origin/master"].map(str::to_owned).to_vec(),
     };
-    for branch in candidates {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(&project.dir)
-            .arg("show")
-            .arg(format!("{branch}:./{}", strata_schema::integrity::INTEGRITY_FILE))
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()?;
-        if out.status.success() {
-            let text = String::from_utf8_lossy(&out.stdout);
+    let file = strata_schema::integrity::INTEGRITY_FILE;
+    let mut child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&project.dir)
+        .args(["cat-file", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let asked: String = candidates.iter().map(|b| format!("{b}:./{file}\n")).collect();
+    child.stdin.take()?.write_all(asked.as_bytes()).ok()?;
+    let mut out = std::io::BufReader::new(child.stdout.take()?);
+    let mut found = None;
+    for branch in &candidates {
+        // `<oid> blob <size>` and the content, or `<name> missing`.
+        let mut header = String::new();
+        if out.read_line(&mut header).ok()? == 0 {
+            break;
+        }
+        let size = match header.split_whitespace().collect::<Vec<_>>()[..] {
+            [_, "blob", size] => size.parse::<usize>().ok()?,
+            _ => continue,
+        };
+        let mut content = vec![0; size + 1];
+        out.read_exact(&mut content).ok()?;
+        if found.is_none() {
+            let text = String::from_utf8_lossy(&content[..size]);
             let listed = strata_schema::integrity::records(&text)
                 .filter_map(|(_, r)| r.map(|(v, _)| v.to_owned()))
                 .collect();
-            return Some((branch, listed));
+            found = Some((branch.clone(), listed));
         }
     }
-    None
+    let _ = child.wait();
+    found
 }

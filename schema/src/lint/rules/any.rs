@@ -234,6 +234,9 @@ fn transaction_control(cx: &Cx<'_>, out: &mut Vec<Hit>) {
         _ => return,
     };
     let result = match cx.dialect {
+        Mysql => {
+            "MySQL commits each DDL statement on its own and strata runs the file statement by statement, so the file's own BEGIN and COMMIT do not make it one transaction; they only end the transactions strata keeps around its record of progress"
+        }
         Sqlite if what == "BEGIN" => "SQLite refuses a transaction inside a transaction",
         _ if what == "BEGIN" => {
             "it does not nest: the database warns or refuses, and a later COMMIT ends strata's own"
