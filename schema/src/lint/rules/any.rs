@@ -338,11 +338,11 @@ fn redundant_index(cx: &Cx<'_>, out: &mut Vec<Hit>) {
         .indexes
         .iter()
         .filter(|i| !i.expression && i.predicate.is_none() && !i.generated)
-        .map(|i| (i.name.clone(), &i.columns))
-        .chain(
-            t.uniques.iter().map(|u| (u.name.clone().unwrap_or_else(|| "a unique key".into()), &u.columns)),
-        )
-        .chain(t.primary_key.iter().map(|p| ("the primary key".to_owned(), &p.columns)));
+        .map(|i| (format!("`{}`", i.name), &i.columns))
+        .chain(t.uniques.iter().map(|u| {
+            (u.name.as_ref().map_or_else(|| "a unique key".to_owned(), |n| format!("`{n}`")), &u.columns)
+        }))
+        .chain(t.primary_key.iter().map(|p| ("its primary key".to_owned(), &p.columns)));
     for (other, other_cols) in existing {
         if leads(other_cols) {
             let span = name.as_ref().map_or(sqlparser::tokenizer::Span::empty(), span_of);
@@ -350,7 +350,7 @@ fn redundant_index(cx: &Cx<'_>, out: &mut Vec<Hit>) {
                 out,
                 span,
                 format!(
-                    "`{table}` already has `{other}` on ({}), which serves every query this index on ({}) would; each write to `{table}` would update both",
+                    "`{table}` already has {other} on ({}), which serves every query this index on ({}) would; each write to `{table}` would update both",
                     other_cols.join(", "),
                     cols.join(", ")
                 ),
