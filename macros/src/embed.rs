@@ -90,35 +90,8 @@ fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
 
 /// A down that does not give back the schema before its up, in words, with what it lacks.
 fn unrestored(u: &strata_schema::downs::Unrestored, dir: &Dir) -> String {
-    use strata_schema::downs::Problem;
     let shown = u.down.strip_prefix(&dir.path).map_or(u.down.clone(), |p| PathBuf::from(&dir.shown).join(p));
-    let mark = format!(
-        "or, if the migration cannot be undone on purpose, say so in `{}`: `-- strata:irreversible <why>`",
-        shown.display()
-    );
-    match &u.problem {
-        Problem::Replay(e) => format!(
-            "the down of `{}` does not replay after its up: {}\n{mark}",
-            u.migration,
-            e.render(&shown.display().to_string())
-        ),
-        Problem::Differs { differences, fix } => {
-            let mut out =
-                format!("the down of `{}` does not give back the schema before its up:", u.migration);
-            for d in differences {
-                out.push_str(&format!("\n  - {d}"));
-            }
-            if let Some(sql) = fix {
-                out.push_str(&format!("\nadd to the end of `{}`:", shown.display()));
-                for line in sql.trim_end().lines() {
-                    out.push_str(&format!("\n    {line}"));
-                }
-            }
-            out.push('\n');
-            out.push_str(&mark);
-            out
-        }
-    }
+    u.render(&shown.display().to_string())
 }
 
 /// A crate being compiled: its manifest directory and name.

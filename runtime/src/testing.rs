@@ -33,7 +33,6 @@ pub enum DownsError {
 }
 
 fn describe_unrestored(found: &[strata_schema::downs::Unrestored]) -> String {
-    use strata_schema::downs::Problem;
     let mut out = format!(
         "{} down file{} {} not give back the schema before {} up:",
         found.len(),
@@ -42,23 +41,8 @@ fn describe_unrestored(found: &[strata_schema::downs::Unrestored]) -> String {
         if found.len() == 1 { "its" } else { "their" }
     );
     for u in found {
-        out.push_str(&format!("\n\n{}:", u.down.display()));
-        match &u.problem {
-            Problem::Replay(e) => out.push_str(&format!("\n  it does not replay after its up: {e}")),
-            Problem::Differs { differences, fix } => {
-                for d in differences {
-                    out.push_str(&format!("\n  - {d}"));
-                }
-                if let Some(sql) = fix {
-                    out.push_str("\n  the SQL it lacks, at its end:");
-                    for line in sql.trim_end().lines() {
-                        out.push_str(&format!("\n    {line}"));
-                    }
-                }
-            }
-        }
+        out.push_str(&format!("\n\n{}", u.render(&u.down.display().to_string())));
     }
-    out.push_str("\n\n(a migration that cannot be undone on purpose says so in its down file: `-- strata:irreversible <why>`)");
     out
 }
 
@@ -251,7 +235,7 @@ mod tests {
         let e = super::prove_downs(&crate::Migrator::new(&BAD).with_dialect(sqlite)).expect_err("refused");
         assert_eq!(
             e.to_string(),
-            "1 down file does not give back the schema before its up:\n\n2_m.down.sql:\n  - index `ix_email` on `users` (email) is in the schema after its down, but not in the schema before the migration\n  the SQL it lacks, at its end:\n    DROP INDEX ix_email;\n\n(a migration that cannot be undone on purpose says so in its down file: `-- strata:irreversible <why>`)"
+            "1 down file does not give back the schema before its up:\n\nthe down of `2_m` does not give back the schema before its up:\n  - index `ix_email` on `users` (email) is in the schema after its down, but not in the schema before the migration\nadd to the end of `2_m.down.sql`:\n    DROP INDEX ix_email;\nor, if the migration cannot be undone on purpose, say so in its down file: `-- strata:irreversible <why>`"
         );
         // What a test's `unwrap()` prints is the message.
         assert_eq!(format!("{e:?}"), e.to_string());

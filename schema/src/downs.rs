@@ -36,6 +36,50 @@ pub enum Problem {
     },
 }
 
+/// How a user marks a migration that cannot be undone on purpose, in words.
+pub const IRREVERSIBLE_HINT: &str =
+    "if the migration cannot be undone on purpose, say so in its down file: `-- strata:irreversible <why>`";
+
+impl Unrestored {
+    /// The first line: which down, and what is wrong with it.
+    pub fn headline(&self) -> String {
+        match &self.problem {
+            Problem::Replay(e) => {
+                format!("the down of `{}` does not replay after its up: {}", self.migration, e.message)
+            }
+            Problem::Differs { .. } => {
+                format!("the down of `{}` does not give back the schema before its up", self.migration)
+            }
+        }
+    }
+
+    /// The whole of it in plain text, the down file shown as `shown`: the headline, then the
+    /// replay's error with its excerpt, or each difference and the SQL the down lacks; then how
+    /// to mark the migration irreversible. What the build and `strata::testing` print.
+    pub fn render(&self, shown: &str) -> String {
+        let mut out = match &self.problem {
+            Problem::Replay(e) => {
+                format!("the down of `{}` does not replay after its up: {}", self.migration, e.render(shown))
+            }
+            Problem::Differs { differences, fix } => {
+                let mut out = format!("{}:", self.headline());
+                for d in differences {
+                    out.push_str(&format!("\n  - {d}"));
+                }
+                if let Some(sql) = fix {
+                    out.push_str(&format!("\nadd to the end of `{shown}`:"));
+                    for line in sql.trim_end().lines() {
+                        out.push_str(&format!("\n    {line}"));
+                    }
+                }
+                out
+            }
+        };
+        out.push_str(&format!("\nor, {IRREVERSIBLE_HINT}"));
+        out
+    }
+}
+
 /// Whether a down file says its migration is knowingly irreversible: a line
 /// `-- strata:irreversible`, best followed by why. Its down is not proven; it still runs as
 /// written when asked to.

@@ -55,7 +55,7 @@ impl Report {
         let lint = self.lint.as_ref().map_or(String::new(), super::lint::Linted::render);
         if self.is_clean() {
             return format!(
-                "{lint}ok: the models match the {} migration(s) in `{shown}`{}\n",
+                "ok: the models match the {} migration(s) in `{shown}`{}\n{lint}",
                 self.migrations,
                 self.latest.as_ref().map_or(String::new(), |l| format!(" (latest: {l})"))
             );
@@ -242,21 +242,17 @@ fn clean_as_stored(project: &Project, targets: &[plan::Target], enums: &plan::En
 
 /// A down that does not give back the schema before its up, said at its file.
 fn unrestored_down(u: &strata_schema::downs::Unrestored) -> Failure {
-    use strata_schema::downs::Problem;
-    let mark = "or, if the migration cannot be undone on purpose, say so in its down file: `-- strata:irreversible <why>` (docs/migrations.md#downs)";
+    use strata_schema::downs::{IRREVERSIBLE_HINT, Problem};
+    let mark = format!("or, {IRREVERSIBLE_HINT} (docs/migrations.md#downs)");
     match &u.problem {
         Problem::Replay(e) => {
             let mut f = super::replay_failure(e);
-            f.message = format!("the down of `{}` does not replay after its up: {}", u.migration, e.message);
+            f.message = u.headline();
             f.helps = vec![format!("correct the down file, {mark}")];
             f
         }
         Problem::Differs { differences, fix } => {
-            let mut f = Failure::new(format!(
-                "the down of `{}` does not give back the schema before its up",
-                u.migration
-            ))
-            .at(super::shown(&u.down));
+            let mut f = Failure::new(u.headline()).at(super::shown(&u.down));
             f.notes.extend(differences.iter().cloned());
             match fix {
                 Some(sql) => f.help(format!("add to the end of the down file:\n{}\n{mark}", sql.trim_end())),
