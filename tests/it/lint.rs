@@ -269,6 +269,21 @@ async fn sqlite_does_what_the_rules_say() {
         run(&mut conn, "DROP TABLE e").await.expect("dropped");
         assert!(!rules_in_last("sqlite", &[&format!("CREATE TABLE t (a INTEGER);\n{add};")]).contains(&rule));
     }
+    // A UNIQUE or PRIMARY KEY column is refused even on an empty table; so does the replay.
+    for column in ["u INTEGER UNIQUE", "k INTEGER PRIMARY KEY"] {
+        run(&mut conn, "CREATE TABLE e (a INTEGER)").await.expect("e");
+        let add = format!("ALTER TABLE e ADD COLUMN {column}");
+        assert!(run(&mut conn, &add).await.is_err(), "SQLite refuses `{add}`");
+        let mut schema = strata_schema::Schema::default();
+        let replayed = strata_schema::replay::apply_sql(
+            strata_schema::Dialect::Sqlite,
+            &mut schema,
+            std::path::Path::new("m.sql"),
+            &format!("CREATE TABLE e (a INTEGER);\n{add};"),
+        );
+        assert!(replayed.is_err(), "the replay refuses `{add}` too");
+        run(&mut conn, "DROP TABLE e").await.expect("dropped");
+    }
     // PRAGMA foreign_keys inside a transaction changes nothing.
     let on = async |c: &mut sqlx::SqliteConnection| -> i64 {
         sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *c).await.expect("reads")

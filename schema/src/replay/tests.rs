@@ -448,6 +448,13 @@ fn sqlite_alter_table_does_only_what_sqlite_does() {
             .message
             .contains("cannot `ADD PRIMARY`")
     );
+    for (column, what) in [("b INT UNIQUE", "UNIQUE"), ("b INTEGER PRIMARY KEY", "PRIMARY KEY")] {
+        let e = refuse(Sqlite, &format!("CREATE TABLE t (a INT);\nALTER TABLE t ADD COLUMN {column};"));
+        assert_eq!((e.line, e.column), (2, 26), "{e}");
+        assert!(e.message.contains(&format!("SQLite refuses to add a {what} column")), "{e}");
+    }
+    // Elsewhere a column comes with its key.
+    replay(Postgres, "CREATE TABLE t (a INT); ALTER TABLE t ADD COLUMN b INT UNIQUE;");
 }
 
 #[test]

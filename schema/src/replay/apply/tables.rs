@@ -73,6 +73,22 @@ impl Context<'_> {
         match op {
             AlterTableOperation::AddColumn { if_not_exists, column_def, column_position, .. } => {
                 let col = ident(dialect, &column_def.name);
+                // sqlite.org/lang_altertable.html: "The column may not have a PRIMARY KEY or
+                // UNIQUE constraint", on an empty table as on a full one.
+                if dialect == Dialect::Sqlite
+                    && let Some(what) = column_def.options.iter().find_map(|o| match o.option {
+                        sqlparser::ast::ColumnOption::PrimaryKey(_) => Some("PRIMARY KEY"),
+                        sqlparser::ast::ColumnOption::Unique(_) => Some("UNIQUE"),
+                        _ => None,
+                    })
+                {
+                    return Err(at(
+                        column_def.name.span,
+                        format!(
+                            "SQLite refuses to add a {what} column (\"Cannot add a {what} column\"); add the column plain and a `CREATE UNIQUE INDEX` on it, or rebuild the table"
+                        ),
+                    ));
+                }
                 if if_not_exists && self.table(name)?.column(&col).is_some() {
                     return Ok(());
                 }
