@@ -637,22 +637,8 @@ fn the_downs_of_the_fixtures_are_proven() {
         eprintln!("skipped: the fixtures live beside the repository, in ../shared");
         return;
     }
-    /// A history, its dialect, what a `strata.toml` would say of it, and its runner's edit.
-    type Case = (&'static str, Dialect, Vec<Effect>, fn(&str) -> String);
-    let cases: Vec<Case> = vec![
-        ("atuin_scripts/sqlite", Dialect::Sqlite, vec![], as_is),
-        ("diesel_tests/sqlite", Dialect::Sqlite, vec![], as_is),
-        ("diesel_tests/postgres", Dialect::Postgres, vec![], as_is),
-        ("diesel_tests/mysql", Dialect::Mysql, vec![], as_is),
-        ("docsrs/postgres", Dialect::Postgres, vec![], as_is),
-        ("river/sqlite", Dialect::Sqlite, vec![], river),
-        ("river/postgres", Dialect::Postgres, river_effects(), river),
-        ("vaultwarden/sqlite", Dialect::Sqlite, vec![], as_is),
-        ("vaultwarden/postgres", Dialect::Postgres, vec![], as_is),
-        ("vaultwarden/mysql", Dialect::Mysql, vaultwarden_effects(), as_is),
-    ];
     let mut found = Vec::new();
-    for (history, dialect, effects, edit) in &cases {
+    for (history, dialect, effects, edit) in &read_as_is() {
         for name in unrestored(history, *dialect, effects, *edit) {
             found.push(format!("{history} {name}"));
         }
@@ -768,4 +754,117 @@ fn the_downs_of_the_fixtures_are_proven() {
         "\n{}",
         found.iter().map(|f| format!("        {f:?},")).collect::<Vec<_>>().join("\n")
     );
+}
+
+/// A history, its dialect, what a `strata.toml` would say of it, and its runner's edit.
+type Case = (&'static str, Dialect, Vec<Effect>, fn(&str) -> String);
+
+/// The histories with down files that strata reads as they are (with their runners' edits and
+/// the effects the tests above give them).
+fn read_as_is() -> Vec<Case> {
+    vec![
+        ("atuin_scripts/sqlite", Dialect::Sqlite, vec![], as_is),
+        ("diesel_tests/sqlite", Dialect::Sqlite, vec![], as_is),
+        ("diesel_tests/postgres", Dialect::Postgres, vec![], as_is),
+        ("diesel_tests/mysql", Dialect::Mysql, vec![], as_is),
+        ("docsrs/postgres", Dialect::Postgres, vec![], as_is),
+        ("river/sqlite", Dialect::Sqlite, vec![], river),
+        ("river/postgres", Dialect::Postgres, river_effects(), river),
+        ("vaultwarden/sqlite", Dialect::Sqlite, vec![], as_is),
+        ("vaultwarden/postgres", Dialect::Postgres, vec![], as_is),
+        ("vaultwarden/mysql", Dialect::Mysql, vaultwarden_effects(), as_is),
+    ]
+}
+
+/// `strata lint` over every history strata reads, each migration judged on its own: it runs
+/// through each, and what it finds is pinned by rule (docs/lint.md reads the PostgreSQL ones
+/// against Squawk).
+#[test]
+fn the_fixtures_lint_as_pinned() {
+    if !fixtures().is_dir() {
+        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "the fixtures are missing, and CI=true");
+        eprintln!("skipped: the fixtures live beside the repository, in ../shared");
+        return;
+    }
+    let mut cases = read_as_is();
+    cases.extend([
+        ("atuin_server/postgres", Dialect::Postgres, vec![], as_is as fn(&str) -> String),
+        ("atuin_server/sqlite", Dialect::Sqlite, vec![], as_is),
+        ("atuin_client/sqlite", Dialect::Sqlite, vec![], as_is),
+        ("torrust_index/mysql", Dialect::Mysql, vec![], as_is),
+    ]);
+    let mut found = Vec::new();
+    for (history, dialect, effects, edit) in &cases {
+        let mut set =
+            MigrationSet::load(&history_dir(history), Some(*dialect)).expect("the history is readable");
+        set.config.effects = effects.clone();
+        for m in &mut set.migrations {
+            m.up.sql = edit(&m.up.sql);
+        }
+        let options = strata_schema::lint::Options::from_config(&set).expect("options");
+        let findings = strata_schema::lint::lint(&set, &options).unwrap_or_else(|e| panic!("{history}: {e}"));
+        let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
+        for f in &findings {
+            *by_rule.entry(f.rule).or_default() += 1;
+        }
+        for (rule, n) in by_rule {
+            found.push(format!("{history} {rule} {n}"));
+        }
+    }
+    let expected: &[&str] = &[
+        "diesel_tests/sqlite drop-table 4",
+        "diesel_tests/postgres constraint-not-valid 6",
+        "diesel_tests/postgres drop-table 1",
+        "diesel_tests/postgres index-not-concurrent 2",
+        "diesel_tests/postgres int-primary-key 15",
+        "diesel_tests/postgres not-null-without-default 6",
+        "diesel_tests/postgres type-change-rewrite 1",
+        "diesel_tests/postgres unique-not-using-index 1",
+        "diesel_tests/mysql int-primary-key 13",
+        "diesel_tests/mysql mysql-foreign-key-copy 6",
+        "docsrs/postgres backfill-under-lock 2",
+        "docsrs/postgres drop-column 6",
+        "docsrs/postgres drop-table 1",
+        "docsrs/postgres index-not-concurrent 10",
+        "docsrs/postgres primary-key-not-using-index 1",
+        "docsrs/postgres rename-column 1",
+        "docsrs/postgres type-change-rewrite 1",
+        "river/sqlite drop-table 2",
+        "river/sqlite sqlite-table-rebuild 1",
+        "river/postgres backfill-under-lock 3",
+        "river/postgres constraint-not-valid 2",
+        "river/postgres drop-index-not-concurrent 1",
+        "river/postgres drop-table 2",
+        "river/postgres index-not-concurrent 2",
+        "river/postgres set-not-null 2",
+        "vaultwarden/sqlite drop-table 4",
+        "vaultwarden/sqlite rename-column 8",
+        "vaultwarden/sqlite sqlite-drop-referenced-table 2",
+        "vaultwarden/sqlite sqlite-table-rebuild 3",
+        "vaultwarden/postgres constraint-not-valid 1",
+        "vaultwarden/postgres drop-column 1",
+        "vaultwarden/postgres drop-table 3",
+        "vaultwarden/postgres primary-key-not-using-index 1",
+        "vaultwarden/postgres rename-column 1",
+        "vaultwarden/postgres type-change-rewrite 23",
+        "vaultwarden/mysql drop-column 1",
+        "vaultwarden/mysql drop-table 3",
+        "vaultwarden/mysql mysql-foreign-key-copy 1",
+        "vaultwarden/mysql mysql-primary-key-change 2",
+        "vaultwarden/mysql mysql-type-change-copy 2",
+        "vaultwarden/mysql rename-column 7",
+        "atuin_server/postgres drop-column 1",
+        "atuin_server/postgres drop-table 2",
+        "atuin_server/postgres index-not-concurrent 3",
+        "atuin_server/sqlite drop-column 1",
+        "atuin_server/sqlite drop-table 1",
+        "atuin_server/sqlite sqlite-table-rebuild 1",
+        "atuin_client/sqlite drop-table 1",
+        "atuin_client/sqlite redundant-index 1",
+        "torrust_index/mysql drop-column 1",
+        "torrust_index/mysql int-primary-key 13",
+        "torrust_index/mysql mysql-foreign-key-copy 1",
+        "torrust_index/mysql rename-column 1",
+    ];
+    assert_eq!(found, expected, "{}", found.join("\n"));
 }

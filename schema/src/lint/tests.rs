@@ -153,3 +153,22 @@ fn strata_toml_names_the_server_and_levels() {
     assert!(Options::from_config(&set).expect_err("refused").contains("not a PostgreSQL server"));
     assert_eq!(Server::parse(Dialect::Mysql, "mariadb 10.11").expect("parses").to_string(), "MariaDB 10.11");
 }
+
+#[test]
+fn every_rule_has_a_catch_and_an_exemption_tested() {
+    let sources = [
+        include_str!("rules/any.rs"),
+        include_str!("rules/postgres.rs"),
+        include_str!("rules/mysql.rs"),
+        include_str!("rules/sqlite.rs"),
+    ]
+    .concat();
+    for r in RULES {
+        let id = format!("\"{}\"", r.id);
+        let called = |f: &str| {
+            sources.match_indices(f).any(|(i, _)| sources[i + f.len()..].trim_start().starts_with(&id))
+        };
+        assert!(called("catches(") || called("catches_on("), "`{}` has no test of what it catches", r.id);
+        assert!(called("passes("), "`{}` has no test of what it lets pass", r.id);
+    }
+}
