@@ -133,9 +133,18 @@ fn check_lints_the_migrations_the_branch_adds() {
     p.ok(&["generate", "-m", "users"]);
     // Outside a repository nothing is new: nothing is linted.
     assert!(p.ok(&["check"]).starts_with("ok: the models match"));
-    git(&p, &["init", "-q", "-b", "main"]);
+    git(&p, &["init", "-q", "-b", "trunk"]);
     git(&p, &["add", "-A"]);
     git(&p, &["commit", "-q", "-m", "users"]);
+    // A repository with no branch of the usual names: said, not guessed.
+    let out = p.ok(&["check"]);
+    assert!(
+        out.contains(
+            "note: nothing linted: git knows none of `main`, `origin/main`, `master`, `origin/master` here"
+        ),
+        "{out}"
+    );
+    git(&p, &["branch", "-m", "main"]);
     git(&p, &["checkout", "-q", "-b", "feature"]);
     // On the branch: a migration main does not have, which SQLite would ignore as written.
     p.ok(&["generate", "--empty", "-m", "rebuild"]);

@@ -23,6 +23,8 @@ pub struct Report {
     pub latest: Option<String>,
     /// The lint of the migrations that are new, when some are.
     pub lint: Option<super::lint::Linted>,
+    /// What the user should know that is not a problem (why nothing was linted).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -47,12 +49,16 @@ impl Report {
                 "help": f.failure.helps,
             })).collect::<Vec<_>>(),
             "lint": self.lint.as_ref().map(super::lint::Linted::to_json),
+            "notes": self.notes,
         })
     }
 
     /// Human output: the findings in rustc's shape, then a summary line.
     pub fn render(&self, shown: &str) -> String {
-        let lint = self.lint.as_ref().map_or(String::new(), super::lint::Linted::render);
+        let mut lint = self.lint.as_ref().map_or(String::new(), super::lint::Linted::render);
+        for n in &self.notes {
+            lint.push_str(&format!("note: {n}\n"));
+        }
         if self.is_clean() {
             return format!(
                 "ok: the models match the {} migration(s) in `{shown}`{}\n{lint}",
@@ -84,7 +90,10 @@ pub fn check(project: &Project, since: Option<&str>) -> Report {
         !report.findings.iter().any(|f| matches!(f.kind, "multiple_heads" | "migrations" | "replay"));
     if replayed {
         match super::lint::lint_new(project, since) {
-            Ok(lint) => report.lint = lint,
+            Ok((lint, note)) => {
+                report.lint = lint;
+                report.notes.extend(note);
+            }
             Err(f) => report.push("lint", f),
         }
     }
@@ -237,6 +246,7 @@ fn clean_as_stored(project: &Project, targets: &[plan::Target], enums: &plan::En
         migrations: set.migrations.len(),
         latest: set.latest().map(|m| m.name()),
         lint: None,
+        notes: Vec::new(),
     })
 }
 

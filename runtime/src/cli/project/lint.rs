@@ -189,7 +189,7 @@ pub fn render(f: &Finding) -> String {
 
 /// Lints the migrations `selection` names (every one when it names none).
 pub fn lint(project: &Project, selection: &Selection) -> Result<Linted, Failure> {
-    let base = if selection.new { released(project) } else { None };
+    let base = if selection.new { released(project).ok() } else { None };
     lint_with(project, selection, base)
 }
 
@@ -205,20 +205,27 @@ fn lint_with(project: &Project, selection: &Selection, base: Option<Base>) -> Re
 }
 
 /// The lint of the migrations `strata check` calls new: after `since`, or those the main
-/// branch's `strata.sum` does not list. `None` when there is no main branch to compare with
-/// and no `since`, or nothing is new.
-pub fn lint_new(project: &Project, since: Option<&str>) -> Result<Option<Linted>, Failure> {
+/// branch's `strata.sum` does not list; `None` when nothing is new. In a git repository that
+/// knows no main branch (a shallow CI checkout), nothing counts as new, and the note says so.
+pub fn lint_new(project: &Project, since: Option<&str>) -> Result<(Option<Linted>, Option<String>), Failure> {
     let selection =
         Selection { migrations: Vec::new(), since: since.map(str::to_owned), new: since.is_none() };
     let base = match since {
         Some(_) => None,
         None => match released(project) {
-            Some(b) => Some(b),
-            None => return Ok(None),
+            Ok(b) => Some(b),
+            Err(NoBase::Repository) => return Ok((None, None)),
+            Err(NoBase::Branch(tried)) => {
+                let note = format!(
+                    "nothing linted: git knows none of {} here, so no migration counts as new; fetch the main branch (`git fetch origin main`; in GitHub Actions, `fetch-depth: 0`), name it in strata.toml (`[lint] main = \"...\"`), or pass `--since VERSION`",
+                    tried.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+                );
+                return Ok((None, Some(note)));
+            }
         },
     };
     let linted = lint_with(project, &selection, base)?;
-    Ok((linted.migrations > 0).then_some(linted))
+    Ok(((linted.migrations > 0).then_some(linted), None))
 }
 
 fn run(set: &strata_schema::MigrationSet, options: &Options) -> Result<Vec<Finding>, Failure> {
@@ -294,10 +301,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// The main branch, and the versions its `strata.sum` lists.
 type Base = (String, BTreeSet<String>);
 
-/// The main branch and the versions its `strata.sum` lists, read through git; `None` when
-/// git, the repository or the branch is not there. One `git cat-file --batch` asks for every
-/// candidate branch at once: `strata check` pays for one process.
-fn released(project: &Project) -> Option<Base> {
+/// Why there is no main branch to compare with.
+enum NoBase {
+    /// git is not there, or the directory is not in a repository.
+    Repository,
+    /// The repository knows none of these branches.
+    Branch(Vec<String>),
+}
+
+/// The main branch and the versions its `strata.sum` lists, read through git. One `git
+/// cat-file --batch` asks for every candidate branch at once: `strata check` pays for one
+/// process.
+fn released(project: &Project) -> Result<Base, NoBase> {
     use std::io::{BufRead, Read, Write};
     let candidates: Vec<String> = match project.config().lint.main.clone() {
         Some(b) => vec![b],
@@ -312,23 +327,32 @@ fn released(project: &Project) -> Option<Base> {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .ok()?;
+        .map_err(|_| NoBase::Repository)?;
     let asked: String = candidates.iter().map(|b| format!("{b}:./{file}\n")).collect();
-    child.stdin.take()?.write_all(asked.as_bytes()).ok()?;
-    let mut out = std::io::BufReader::new(child.stdout.take()?);
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err(NoBase::Repository);
+    };
+    // Outside a repository git says nothing on its output and exits.
+    let _ = stdin.write_all(asked.as_bytes());
+    drop(stdin);
+    let mut out = std::io::BufReader::new(stdout);
+    let mut answered = false;
     let mut found = None;
     for branch in &candidates {
         // `<oid> blob <size>` and the content, or `<name> missing`.
         let mut header = String::new();
-        if out.read_line(&mut header).ok()? == 0 {
+        if out.read_line(&mut header).unwrap_or(0) == 0 {
             break;
         }
+        answered = true;
         let size = match header.split_whitespace().collect::<Vec<_>>()[..] {
-            [_, "blob", size] => size.parse::<usize>().ok()?,
+            [_, "blob", size] => size.parse::<usize>().unwrap_or(0),
             _ => continue,
         };
         let mut content = vec![0; size + 1];
-        out.read_exact(&mut content).ok()?;
+        if out.read_exact(&mut content).is_err() {
+            break;
+        }
         if found.is_none() {
             let text = String::from_utf8_lossy(&content[..size]);
             let listed = strata_schema::integrity::records(&text)
@@ -338,5 +362,9 @@ fn released(project: &Project) -> Option<Base> {
         }
     }
     let _ = child.wait();
-    found
+    match (found, answered) {
+        (Some(base), _) => Ok(base),
+        (None, true) => Err(NoBase::Branch(candidates)),
+        (None, false) => Err(NoBase::Repository),
+    }
 }
