@@ -277,22 +277,23 @@ fn parse(dialect: Dialect, path: &Path, sql: &str, effects: &[(u64, Option<&str>
 pub(crate) struct Located {
     pub line: u64,
     pub column: u64,
+    /// The first words, uppercased (kept when linting).
     pub head: Vec<String>,
     pub allows: Vec<split::Allow>,
     pub steps: Vec<Step>,
     /// A statement the replay skips (DML, `SET`, `BEGIN`...), parsed for the linter when
-    /// `skipped` asked for it and sqlparser reads it.
+    /// sqlparser reads it.
     pub skipped: Option<sqlparser::ast::Statement>,
 }
 
-/// [`parse`], statement by statement; with `skipped`, the statements the replay skips are
-/// parsed too.
+/// [`parse`], statement by statement; with `linting`, each statement's first words are kept
+/// and the statements the replay skips are parsed too.
 pub(crate) fn parse_located(
     dialect: Dialect,
     path: &Path,
     sql: &str,
     effects: &[(u64, Option<&str>)],
-    skipped: bool,
+    linting: bool,
 ) -> Vec<Located> {
     let mut used: Vec<u64> = Vec::new();
     let statements = match split::split(dialect, sql) {
@@ -307,12 +308,13 @@ pub(crate) fn parse_located(
         let mut here = Located {
             line: stmt.line,
             column: stmt.column,
-            head: stmt.head.clone(),
+            // The linter reads the first words; the replay has them in `stmt`.
+            head: if linting { stmt.head.clone() } else { Vec::new() },
             allows: std::mem::take(&mut stmt.allows),
             steps: Vec::new(),
             skipped: None,
         };
-        let stop = parse_statement(dialect, path, sql, stmt, effects, &mut used, &mut here, skipped);
+        let stop = parse_statement(dialect, path, sql, stmt, effects, &mut used, &mut here, linting);
         out.push(here);
         if stop {
             break;
@@ -356,11 +358,11 @@ fn parse_statement(
     effects: &[(u64, Option<&str>)],
     used: &mut Vec<u64>,
     here: &mut Located,
-    skipped: bool,
+    linting: bool,
 ) -> bool {
     let d = dialect.parser_dialect();
     let kind = split::classify(&stmt);
-    if skipped && kind == split::Kind::Skip && stmt.effect.is_none() {
+    if linting && kind == split::Kind::Skip && stmt.effect.is_none() {
         here.skipped = Parser::new(&*d)
             .with_recursion_limit(crate::par::NESTING)
             .with_tokens_with_locations(stmt.tokens.clone())
