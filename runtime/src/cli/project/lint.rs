@@ -30,7 +30,7 @@ pub struct Linted {
     pub migrations: usize,
     /// The oldest server the rules assumed.
     pub server: String,
-    /// Where the migrations the lint read came from, in words (`3 new since main`).
+    /// Which migrations were linted, in words (`the migrations not on `main``).
     pub scope: String,
 }
 
@@ -246,9 +246,13 @@ fn select(
     let mut only = BTreeSet::new();
     let mut scope = Vec::new();
     if let Some(since) = &selection.since {
-        let v: i64 = since.parse().map_err(|_| {
-            Failure::new(format!("`{since}` is not a version")).help("`strata history` lists the versions")
-        })?;
+        // A version no migration here has (one deployed from another branch) is a bound too.
+        let exact = set.migrations.iter().find(|m| m.version == *since || m.name() == *since);
+        let v = match (exact, since.parse::<i64>()) {
+            (Some(m), _) => m.version_number,
+            (None, Ok(v)) => v,
+            (None, Err(_)) => find(project, since)?.version_number,
+        };
         only.extend(set.migrations.iter().map(|m| m.version_number).filter(|n| *n > v));
         scope.push(format!("the migrations after {since}"));
     }
@@ -261,26 +265,7 @@ fn select(
         scope.push(format!("the migrations not on `{branch}`"));
     }
     for wanted in &selection.migrations {
-        let path = Path::new(wanted);
-        let found = set.migrations.iter().find(|m| {
-            m.version == *wanted
-                || m.version_number.to_string() == *wanted
-                || m.name() == *wanted
-                || same_file(&m.up.path, path)
-                || m.down.as_ref().is_some_and(|d| same_file(&d.path, path))
-                || m.up.path.parent().is_some_and(|dir| {
-                    same_file(dir, path) && m.layout == strata_schema::migrations::Layout::Diesel
-                })
-        });
-        match found {
-            Some(m) => {
-                only.insert(m.version_number);
-            }
-            None => {
-                return Err(Failure::new(format!("`{wanted}` is not a migration of `{}`", project.shown))
-                    .help("name a version, a migration (`strata history` lists them) or its up file"));
-            }
-        }
+        only.insert(find(project, wanted)?.version_number);
     }
     if !selection.migrations.is_empty() {
         scope.push("the migrations named".into());
@@ -289,6 +274,37 @@ fn select(
         return Ok((None, format!("`{}`", project.shown)));
     }
     Ok((Some(only), scope.join(" and ")))
+}
+
+/// A migration by version, name, a prefix of its name that only it has, or one of its files
+/// (or, for diesel, its folder).
+fn find<'a>(project: &'a Project, text: &str) -> Result<&'a strata_schema::Migration, Failure> {
+    let set = project.set()?;
+    let path = Path::new(text);
+    let exact = set.migrations.iter().find(|m| {
+        m.version == text
+            || m.version_number.to_string() == text
+            || m.name() == text
+            || same_file(&m.up.path, path)
+            || m.down.as_ref().is_some_and(|d| same_file(&d.path, path))
+            || (m.layout == strata_schema::migrations::Layout::Diesel
+                && m.up.path.parent().is_some_and(|dir| same_file(dir, path)))
+    });
+    if let Some(m) = exact {
+        return Ok(m);
+    }
+    let by_prefix: Vec<&strata_schema::Migration> =
+        set.migrations.iter().filter(|m| m.name().starts_with(text)).collect();
+    match by_prefix.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Failure::new(format!("`{text}` is not a migration of `{}`", project.shown))
+            .help("name a version, a migration (`strata history` lists them) or its up file")),
+        many => Err(Failure::new(format!(
+            "`{text}` could be {}",
+            many.iter().map(|m| format!("`{}`", m.name())).collect::<Vec<_>>().join(", ")
+        ))
+        .help("give more of the version")),
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
