@@ -69,7 +69,10 @@ fn lint_reads_the_schema_so_far_and_prints_for_people_and_programs() {
     assert!(p.fails(&["lint", "--since", "1"], 1).contains("error[index-not-concurrent]"));
     assert!(p.fails(&["lint", "--since", "0001_users"], 1).contains("error[index-not-concurrent]"));
     // A version no migration has is a bound too (one deployed from another branch).
-    assert!(p.ok(&["lint", "--since", "7"]).starts_with("ok: `strata lint` found nothing in the migrations after 7 (0 migrations"));
+    assert!(
+        p.ok(&["lint", "--since", "7"])
+            .starts_with("ok: `strata lint` found nothing in the migrations after 7 (0 migrations")
+    );
     assert!(p.fails(&["lint", "nine"], 2).contains("`nine` is not a migration of `migrations`"));
 
     // Linted as one batch, 0001 and 0002 are new together: `users` holds no rows yet.
