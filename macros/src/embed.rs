@@ -173,14 +173,31 @@ fn migrator_text(set: &MigrationSet) -> String {
     // A const item, not an argument: its `&[...]` lives for the program without promotion,
     // which a checksum's `*b"..."` would not allow.
     out.push_str("const MIGRATIONS: &[::strata::migrate::Migration] = &[");
+    // Files included only for the rebuild to follow them, written before the array.
+    let mut tracked = String::new();
     for m in &set.migrations {
+        // A goose or dbmate file holds both directions: each is written out as the replay read
+        // it, and the file is included for the rebuild to follow it.
+        let annotated = m.layout.is_annotated();
+        let text = |f: &strata_schema::migrations::SqlFile| {
+            if annotated {
+                crate::literal(&f.sql)
+            } else {
+                format!("::core::include_str!({})", crate::literal(&f.path.display().to_string()))
+            }
+        };
+        if annotated {
+            let _ = write!(
+                tracked,
+                "const _: &str = ::core::include_str!({});",
+                crate::literal(&m.up.path.display().to_string())
+            );
+        }
         let down = match &m.down {
-            Some(d) => format!(
-                "::core::option::Option::Some(::core::include_str!({}))",
-                crate::literal(&d.path.display().to_string())
-            ),
+            Some(d) => format!("::core::option::Option::Some({})", text(d)),
             None => "::core::option::Option::None".to_owned(),
         };
+        let up = text(&m.up);
         // The same bytes hashed, unless a line ends in `\r\n`: one hash per file at compile time.
         let sqlx_checksum = if m.up.sql.contains('\r') {
             strata_schema::migrations::sqlx_checksum(&m.up.sql)
@@ -189,18 +206,19 @@ fn migrator_text(set: &MigrationSet) -> String {
         };
         let _ = write!(
             out,
-            "::strata::migrate::Migration {{ version: {}i64, version_text: {}, description: {}, up: ::core::include_str!({}), down: {down}, checksum: {}, sqlx_checksum: {}, no_transaction: {}, down_no_transaction: {} }},",
+            "::strata::migrate::Migration {{ version: {}i64, version_text: {}, description: {}, up: {up}, down: {down}, checksum: {}, sqlx_checksum: {}, no_transaction: {}, down_no_transaction: {} }},",
             m.version_number,
             crate::literal(&m.version),
             crate::literal(&m.description),
-            crate::literal(&m.up.path.display().to_string()),
             bytes(&m.checksum),
             bytes(&sqlx_checksum),
             m.no_transaction,
             m.down_no_transaction,
         );
     }
-    out.push_str("]; ::strata::Migrator::new(MIGRATIONS).with_unmanaged(&[");
+    out.push_str("];");
+    out.push_str(&tracked);
+    out.push_str(" ::strata::Migrator::new(MIGRATIONS).with_unmanaged(&[");
     for u in &set.config.unmanaged {
         let _ = write!(out, "{},", crate::literal(u));
     }

@@ -1,4 +1,7 @@
-//! Finding migrations on disk: sqlx's flat files and diesel's folders, `strata.toml`, checksums.
+//! Finding migrations on disk: sqlx's flat files, diesel's folders, goose's and dbmate's files
+//! that hold both directions, `strata.toml`, checksums.
+
+pub mod annotated;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,6 +20,18 @@ pub enum Layout {
     SqlxSimple,
     /// `<version>_<name>/up.sql`, `down.sql`, optional `metadata.toml`.
     Diesel,
+    /// goose: `<version>_<name>.sql` holding `-- +goose Up` and `-- +goose Down`.
+    Goose,
+    /// dbmate: `<version>_<name>.sql` holding `-- migrate:up` and `-- migrate:down`.
+    Dbmate,
+}
+
+impl Layout {
+    /// Whether one file holds both directions (goose, dbmate): each direction is read as the
+    /// file with the other's lines emptied ([`annotated`]).
+    pub fn is_annotated(self) -> bool {
+        matches!(self, Layout::Goose | Layout::Dbmate)
+    }
 }
 
 /// One SQL file of a migration, as read.
@@ -209,7 +224,21 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
                 Ok(None)
             } else if let Some(stem) = name.strip_suffix(".sql") {
                 let (version, description) = split_name(path, stem)?;
-                migration(version, description, Layout::SqlxSimple, read(path)?, None).map(Some)
+                let file = read(path)?;
+                match annotated::split(&file.sql) {
+                    Ok(None) => migration(version, description, Layout::SqlxSimple, file, None).map(Some),
+                    Ok(Some(s)) => {
+                        let up = SqlFile { path: file.path.clone(), sql: s.up };
+                        let down = s.down.map(|sql| SqlFile { path: file.path.clone(), sql });
+                        let mut m = migration(version, description, s.layout, up, down)?;
+                        m.no_transaction |= s.up_no_transaction;
+                        m.down_no_transaction |= s.down_no_transaction;
+                        Ok(Some(m))
+                    }
+                    Err((line, message)) => {
+                        Err(DiscoveryError::BadAnnotation { path: file.path, line, message })
+                    }
+                }
             } else {
                 Ok(None)
             }
@@ -222,6 +251,16 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
     let diesel = found.iter().filter(|m| m.layout == Layout::Diesel).count();
     if diesel != 0 && diesel != found.len() {
         return Err(DiscoveryError::MixedLayouts { dir: dir.to_owned() });
+    }
+    // goose and dbmate mark every file; one without the marks is not theirs.
+    if let Some(a) = found.iter().find(|m| m.layout.is_annotated())
+        && let Some(other) = found.iter().find(|m| m.layout != a.layout)
+    {
+        return Err(DiscoveryError::UnmarkedFile {
+            path: other.up.path.clone(),
+            layout: a.layout,
+            marked: a.up.path.clone(),
+        });
     }
     if diesel != 0 {
         // diesel compares versions as strings: `00000000000000` first, then the timestamps.
@@ -359,6 +398,14 @@ pub enum DiscoveryError {
     VersionTooLarge { path: PathBuf, digits: usize },
     #[error("`{}` has no matching `.up.sql`", path.display())]
     DownWithoutUp { path: PathBuf },
+    #[error("{}:{line}: {message}", path.display())]
+    BadAnnotation { path: PathBuf, line: usize, message: String },
+    #[error(
+        "`{}` is not a {layout} migration like `{}` (it has no {layout} up and down markers); give it the markers, or keep one layout per directory",
+        path.display(),
+        marked.display()
+    )]
+    UnmarkedFile { path: PathBuf, layout: Layout, marked: PathBuf },
     #[error("migration version {version} is used twice: `{}` and `{}`", first.display(), second.display())]
     DuplicateVersion { version: String, first: PathBuf, second: PathBuf },
     #[error("`{}` mixes diesel folders with sqlx files; use one layout", dir.display())]
@@ -384,6 +431,8 @@ impl fmt::Display for Layout {
             Layout::SqlxReversible => "sqlx reversible",
             Layout::SqlxSimple => "sqlx up-only",
             Layout::Diesel => "diesel",
+            Layout::Goose => "goose",
+            Layout::Dbmate => "dbmate",
         })
     }
 }
@@ -454,6 +503,33 @@ mod tests {
         d.file("00000000000000000001_one.up.sql", "CREATE TABLE t (a INT);")
             .file("strata.toml", "dialect = \"sqlite\"");
         assert_eq!(MigrationSet::load(&d.0, None).expect("loads").migrations[0].version_number, 1);
+    }
+
+    #[test]
+    fn goose_and_dbmate_files_give_both_directions_at_their_lines() {
+        let d = TempDir::new("goose");
+        d.file(
+            "001_users.sql",
+            "-- +goose Up\nCREATE TABLE users (id INT);\n-- +goose Down\nDROP TABLE users;\n",
+        )
+        .file(
+            "002_index.sql",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON users (id);\n",
+        );
+        let found = discover(&d.0).expect("reads");
+        assert_eq!(found.iter().map(|m| m.layout).collect::<Vec<_>>(), [Layout::Goose, Layout::Goose]);
+        assert_eq!(found[0].up.sql, "\nCREATE TABLE users (id INT);\n\n\n");
+        assert_eq!(found[0].down.as_ref().map(|d| d.sql.as_str()), Some("\n\n\nDROP TABLE users;\n"));
+        assert!(found[1].no_transaction && found[1].down.is_none());
+        // A file without the marks among goose files is not goose's.
+        d.file("003_plain.sql", "SELECT 1;\n");
+        let e = discover(&d.0).expect_err("refused").to_string();
+        assert!(e.contains("003_plain.sql` is not a goose migration like"), "{e}");
+        // A mark strata cannot follow is refused at its line.
+        let d = TempDir::new("dbmate");
+        d.file("1_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:sideways\n");
+        let e = discover(&d.0).expect_err("refused").to_string();
+        assert!(e.ends_with("1_a.sql:3: `-- migrate:sideways` is not an annotation strata knows"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,47 @@ use crate::db;
 static SQLITE: Migrator = strata::embed_migrations!("../migrate/sqlite");
 static POSTGRES: Migrator = strata::embed_migrations!("../migrate/postgres");
 static MYSQL: Migrator = strata::embed_migrations!("../migrate/mysql");
+static GOOSE: Migrator = strata::embed_migrations!("../migrate/goose_postgres");
+static DBMATE: Migrator = strata::embed_migrations!("../migrate/dbmate_sqlite");
+
+/// goose's and dbmate's files hold both directions: each runs alone, with its own marks of
+/// transaction (a PL/pgSQL body between StatementBegin and StatementEnd, an index built
+/// CONCURRENTLY under NO TRANSACTION), and the down takes everything back.
+#[tokio::test]
+async fn goose_and_dbmate_files_run_each_direction_alone() {
+    let pool = db::sqlite_pool("dbmate").await;
+    let notes = async |pool: &sqlx::SqlitePool| -> Vec<String> {
+        sqlx::query_scalar("SELECT name FROM pragma_table_info('notes') ORDER BY cid")
+            .fetch_all(pool)
+            .await
+            .expect("reads")
+    };
+    assert!(DBMATE.migrations()[1].no_transaction && !DBMATE.migrations()[1].down_no_transaction);
+    DBMATE.run(&pool).await.expect("up");
+    assert_eq!(notes(&pool).await, ["id", "body", "at"]);
+    DBMATE.undo_to(&pool, None).await.expect("down");
+    assert!(notes(&pool).await.is_empty());
+
+    let Some(pool) = db::postgres_pool("goose").await else { return };
+    assert!(GOOSE.migrations()[1].no_transaction && GOOSE.migrations()[1].down_no_transaction);
+    GOOSE.run(&pool).await.expect("up");
+    let count: i64 =
+        sqlx::query_scalar("SELECT account_count()").fetch_one(&pool).await.expect("the function");
+    assert_eq!(count, 0);
+    let index: Option<String> =
+        sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE indexname = 'accounts_email'")
+            .fetch_optional(&pool)
+            .await
+            .expect("reads");
+    assert_eq!(index.as_deref(), Some("accounts_email"));
+    GOOSE.undo_to(&pool, None).await.expect("down");
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_class WHERE relname IN ('accounts', 'accounts_email')")
+            .fetch_one(&pool)
+            .await
+            .expect("reads");
+    assert_eq!(left, 0);
+}
 
 /// A migrator over migrations written here, for histories no directory should hold.
 pub(crate) fn migrator(ms: &[(i64, &str, &str, Option<&str>)]) -> Migrator {

@@ -743,3 +743,36 @@ fn the_integrity_file_is_enforced_and_recorded_only_when_asked() {
     assert!(out.contains(&format!("repaired  {users}")), "{out}");
     assert!(p.ok(&["repair"]).contains("nothing to repair"));
 }
+
+#[test]
+fn generate_writes_in_the_goose_and_dbmate_layouts_a_directory_uses() {
+    for (tool, up, down) in
+        [("goose", "-- +goose Up", "-- +goose Down"), ("dbmate", "-- migrate:up", "-- migrate:down")]
+    {
+        let p = Project::new(&format!("layout_{tool}"), db::sqlite_url(&format!("layout_{tool}")));
+        p.ok(&["init", "--dialect", "sqlite"]);
+        std::fs::write(
+            p.root.join("migrations/20260101000000_users.sql"),
+            format!("{up}\nCREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(255) NOT NULL UNIQUE);\n\n{down}\nDROP TABLE users;\n"),
+        )
+        .expect("writes");
+        p.ok(&["hash"]);
+        p.models(USERS);
+        assert!(p.ok(&["check"]).starts_with("ok: the models match the 1 migration(s)"), "{tool}");
+        p.models(&USERS.replace("pub email: String,", "pub email: String,\n    pub name: Option<String>,"));
+        p.ok(&["generate", "-m", "name"]);
+        let written =
+            p.files(".sql").into_iter().find(|f| f.to_string_lossy().contains("_name")).expect("written");
+        assert!(written.to_string_lossy().ends_with("_name.sql"), "{}", written.display());
+        let text = std::fs::read_to_string(&written).expect("reads");
+        assert!(
+            text.starts_with(&format!("{up}\nALTER TABLE users ADD COLUMN name TEXT;")),
+            "{tool}:\n{text}"
+        );
+        assert!(text.contains(&format!("{down}\nALTER TABLE users DROP COLUMN name;")), "{tool}:\n{text}");
+        // Read back as the directory's own, both ways: the models match and the down is proven.
+        assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"), "{tool}");
+        p.ok(&["up"]);
+        p.ok(&["down", "base"]);
+    }
+}

@@ -119,7 +119,16 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
     let latest = set.migrations.iter().map(|m| m.version_number).max();
     let version = next_version(latest);
     let mut files: Vec<(PathBuf, String)> = Vec::new();
+    // What strata.sum records: the checksum of the up as discovery will read it.
+    let mut up_read = plan.up.sql.clone();
     match layout {
+        Layout::Goose | Layout::Dbmate => {
+            let text = strata_schema::migrations::annotated::render(layout, &plan.up.sql, &plan.down.sql);
+            if let Ok(Some(sections)) = strata_schema::migrations::annotated::split(&text) {
+                up_read = sections.up;
+            }
+            files.push((dir.join(format!("{version}_{description}.sql")), text));
+        }
         Layout::SqlxReversible => {
             files.push((dir.join(format!("{version}_{description}.up.sql")), plan.up.sql.clone()));
             files.push((dir.join(format!("{version}_{description}.down.sql")), plan.down.sql.clone()));
@@ -158,7 +167,7 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
     } else {
         strata_schema::integrity::record(
             &version.to_string(),
-            &strata_schema::migrations::checksum(&plan.up.sql),
+            &strata_schema::migrations::checksum(&up_read),
             description,
         )
     });

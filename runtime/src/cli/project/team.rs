@@ -236,6 +236,8 @@ fn rename(m: &Migration, v: i64) -> Result<(), Failure> {
                 None => Ok(()),
             }
         }
-        Layout::SqlxSimple => moved(&m.up.path, m.up.path.with_file_name(format!("{v}_{description}.sql"))),
+        Layout::SqlxSimple | Layout::Goose | Layout::Dbmate => {
+            moved(&m.up.path, m.up.path.with_file_name(format!("{v}_{description}.sql")))
+        }
     }
 }
