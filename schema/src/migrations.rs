@@ -24,6 +24,8 @@ pub enum Layout {
     Goose,
     /// dbmate: `<version>_<name>.sql` holding `-- migrate:up` and `-- migrate:down`.
     Dbmate,
+    /// Prisma: `<timestamp>_<name>/migration.sql`, up only.
+    Prisma,
 }
 
 impl Layout {
@@ -249,7 +251,8 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
     }
 
     let diesel = found.iter().filter(|m| m.layout == Layout::Diesel).count();
-    if diesel != 0 && diesel != found.len() {
+    let prisma = found.iter().filter(|m| m.layout == Layout::Prisma).count();
+    if (diesel != 0 && diesel != found.len()) || (prisma != 0 && prisma != found.len()) {
         return Err(DiscoveryError::MixedLayouts { dir: dir.to_owned() });
     }
     // goose and dbmate mark every file; one without the marks is not theirs.
@@ -283,7 +286,14 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
 fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, DiscoveryError> {
     // Opened directly rather than listed first: one missing file costs one failed `open`.
     let Some(up) = read_if_exists(&path.join("up.sql"))? else {
-        return Ok(None);
+        // Prisma's folder holds `migration.sql`, with no down.
+        return match read_if_exists(&path.join("migration.sql"))? {
+            Some(up) => {
+                let (version, description) = split_name(path, name)?;
+                migration(version, description, Layout::Prisma, up, None).map(Some)
+            }
+            None => Ok(None),
+        };
     };
     let (raw_version, description) = name.split_once('_').unwrap_or((name, ""));
     let version: String = raw_version.chars().filter(|&c| c != '-').collect();
@@ -408,7 +418,7 @@ pub enum DiscoveryError {
     UnmarkedFile { path: PathBuf, layout: Layout, marked: PathBuf },
     #[error("migration version {version} is used twice: `{}` and `{}`", first.display(), second.display())]
     DuplicateVersion { version: String, first: PathBuf, second: PathBuf },
-    #[error("`{}` mixes diesel folders with sqlx files; use one layout", dir.display())]
+    #[error("`{}` mixes migration layouts (diesel or Prisma folders beside other files or folders); use one layout", dir.display())]
     MixedLayouts { dir: PathBuf },
     #[error(
         "`{}` has no `strata.toml`; create one with `dialect = \"sqlite\"` (or \"postgres\", \"mysql\"), or run `strata init`",
@@ -433,6 +443,7 @@ impl fmt::Display for Layout {
             Layout::Diesel => "diesel",
             Layout::Goose => "goose",
             Layout::Dbmate => "dbmate",
+            Layout::Prisma => "Prisma",
         })
     }
 }
@@ -525,6 +536,17 @@ mod tests {
         d.file("003_plain.sql", "SELECT 1;\n");
         let e = discover(&d.0).expect_err("refused").to_string();
         assert!(e.contains("003_plain.sql` is not a goose migration like"), "{e}");
+        // Prisma's folders: `migration.sql`, up only.
+        let p = TempDir::new("prisma");
+        p.file("20240101120000_init/migration.sql", "-- CreateTable\nCREATE TABLE a (id INT);\n")
+            .file("20240102120000_b/migration.sql", "CREATE TABLE b (id INT);\n")
+            .file("migration_lock.toml", "provider = \"postgresql\"\n");
+        let found = discover(&p.0).expect("reads");
+        assert_eq!(
+            found.iter().map(|m| (m.layout, m.version_number)).collect::<Vec<_>>(),
+            [(Layout::Prisma, 20240101120000), (Layout::Prisma, 20240102120000)]
+        );
+        assert!(found.iter().all(|m| m.down.is_none()));
         // A mark strata cannot follow is refused at its line.
         let d = TempDir::new("dbmate");
         d.file("1_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:sideways\n");

@@ -776,3 +776,32 @@ fn generate_writes_in_the_goose_and_dbmate_layouts_a_directory_uses() {
         p.ok(&["down", "base"]);
     }
 }
+
+#[test]
+fn generate_writes_prisma_folders_in_a_prisma_directory() {
+    let p = Project::new("layout_prisma", db::sqlite_url("layout_prisma"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    let init = p.root.join("migrations/20260101000000_init");
+    std::fs::create_dir_all(&init).expect("a folder");
+    std::fs::write(
+        init.join("migration.sql"),
+        "-- CreateTable\nCREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(255) NOT NULL UNIQUE);\n",
+    )
+    .expect("writes");
+    std::fs::write(p.root.join("migrations/migration_lock.toml"), "provider = \"sqlite\"\n").expect("writes");
+    p.ok(&["hash"]);
+    p.models(&USERS.replace("pub email: String,", "pub email: String,\n    pub name: Option<String>,"));
+    let out = p.strata(&["generate", "-m", "name"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("have no down, so none is written"), "{}", text(&out));
+    let folder = std::fs::read_dir(p.root.join("migrations"))
+        .expect("lists")
+        .flatten()
+        .map(|e| e.path())
+        .find(|f| f.to_string_lossy().ends_with("_name"))
+        .expect("a folder");
+    let sql = std::fs::read_to_string(folder.join("migration.sql")).expect("migration.sql");
+    assert!(sql.contains("ALTER TABLE users ADD COLUMN name TEXT;"), "{sql}");
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"));
+    p.ok(&["up"]);
+}

@@ -133,6 +133,16 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
             files.push((dir.join(format!("{version}_{description}.up.sql")), plan.up.sql.clone()));
             files.push((dir.join(format!("{version}_{description}.down.sql")), plan.down.sql.clone()));
         }
+        Layout::Prisma => {
+            files.push((
+                dir.join(format!("{version}_{description}")).join("migration.sql"),
+                plan.up.sql.clone(),
+            ));
+            errln!(
+                "note: `{}` holds Prisma's migrations (`<timestamp>_<name>/migration.sql`), which have no down, so none is written",
+                project.shown
+            );
+        }
         Layout::SqlxSimple => {
             files.push((dir.join(format!("{version}_{description}.sql")), plan.up.sql.clone()));
             errln!(

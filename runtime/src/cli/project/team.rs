@@ -229,6 +229,10 @@ fn rename(m: &Migration, v: i64) -> Result<(), Failure> {
             let folder = m.up.path.parent().unwrap_or(Path::new("."));
             moved(folder, folder.with_file_name(super::diesel_folder(v, &description)))
         }
+        Layout::Prisma => {
+            let folder = m.up.path.parent().unwrap_or(Path::new("."));
+            moved(folder, folder.with_file_name(format!("{v}_{description}")))
+        }
         Layout::SqlxReversible => {
             moved(&m.up.path, m.up.path.with_file_name(format!("{v}_{description}.up.sql")))?;
             match &m.down {
