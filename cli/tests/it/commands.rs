@@ -805,3 +805,22 @@ fn generate_writes_prisma_folders_in_a_prisma_directory() {
     assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"));
     p.ok(&["up"]);
 }
+
+#[test]
+fn a_directory_no_model_belongs_to_is_not_said_to_match() {
+    let p = Project::new("second_dir", db::sqlite_url("second_dir"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    // A second directory, for another database: the models belong to `migrations/`.
+    p.ok(&["init", "--dir", "db/postgres", "--dialect", "postgres"]);
+    for args in [&["--dir", "db/postgres", "check"][..], &["--dir", "db/postgres", "generate"][..]] {
+        let out = p.fails(args, 1);
+        assert!(
+            out.contains("error: no model describes a table for `db/postgres`, and its migrations make none"),
+            "{out}"
+        );
+        assert!(out.contains("migrations = \"db/postgres\""), "{out}");
+    }
+    assert!(p.files(".sql").iter().all(|f| !f.starts_with(p.root.join("db"))));
+}

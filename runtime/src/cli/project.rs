@@ -369,6 +369,21 @@ fn diesel_folder(version: i64, description: &str) -> String {
     format!("{}-{}-{}-{}_{description}", &v[..4], &v[4..6], &v[6..8], &v[8..])
 }
 
+/// A directory no model describes a table for, and which holds none: said, not taken for a
+/// match.
+fn no_models(project: &Project) -> Failure {
+    Failure::new(format!(
+        "no model describes a table for `{}`, and its migrations make none: there is nothing to compare",
+        project.shown
+    ))
+    .at(project.shown.clone())
+    .help(format!(
+        "a model belongs to the directory named `migrations` beside `src/` unless it says otherwise: `#[strata(table = \"...\", migrations = \"{}\")]` (docs/attributes.md)",
+        project.dir.strip_prefix(&project.crate_dir).unwrap_or(&project.dir).display()
+    ))
+    .found()
+}
+
 pub(crate) fn shown(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let rel = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);

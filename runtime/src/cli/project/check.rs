@@ -164,6 +164,11 @@ fn check_models(project: &Project) -> Report {
     if let (Some(store), Some(key)) = (&store, &key) {
         store.put("models", key, &(&wanted.targets, &wanted.enums));
     }
+    // Nothing on either side is not a match: the models of the crate are someone else's.
+    if wanted.targets.is_empty() && schema.tables.is_empty() {
+        report.push("model", super::no_models(project));
+        return report;
+    }
     let dialect = project.dialect();
     let tables = strata_schema::model::ModelTables::new(wanted.targets.iter().map(|t| &t.table));
     for (name, message) in plan::enum_differences(&schema, &wanted.enums) {
@@ -221,7 +226,8 @@ fn check_models(project: &Project) -> Report {
 /// column that neither the migrations nor a model's table has.
 fn clean_as_stored(project: &Project, targets: &[plan::Target], enums: &plan::Enums) -> Option<Report> {
     let set = project.set().ok()?;
-    if !strata_schema::integrity::check(set).is_empty()
+    if targets.is_empty()
+        || !strata_schema::integrity::check(set).is_empty()
         || !strata_schema::stored::proven(set, &project.store()?)
     {
         return None;

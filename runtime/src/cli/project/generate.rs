@@ -62,6 +62,9 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         .map_err(|e| Failure::new(e.to_string()))?;
         match planned {
             Some(p) => (p, true),
+            None if wanted.targets.is_empty() && schema.tables.is_empty() => {
+                return Err(super::no_models(project));
+            }
             None => {
                 let latest = project.set()?.latest().map_or("none yet".to_owned(), |m| m.name());
                 outln!(
