@@ -100,6 +100,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LintFormat::Human)]
         format: LintFormat,
     },
+    /// Show the newest migration, or the two branches' newest when strata.sum is in conflict
+    Heads {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// After a merge: give this branch's migrations versions after the other branch's
     Renumber,
     /// Record every migration in strata.sum as it is now, after an edit you mean (never run by
@@ -177,6 +183,25 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             // The findings are printed; the exit code says the rest.
             if r.is_clean() { Ok(()) } else { Err(Failure::new("").found()) }
         }
+        Command::Heads { json } => {
+            let p = Project::open(dir)?;
+            let heads = project::heads(&p)?;
+            if json {
+                outln!("{}", project::heads_json(&heads));
+            } else if heads.is_empty() {
+                outln!("no migrations yet");
+            } else {
+                for h in &heads {
+                    outln!("{h} (head)");
+                }
+                if heads.len() > 1 {
+                    outln!(
+                        "note: two branches each added migrations (strata.sum is in conflict); `strata renumber` puts this branch's after the other's"
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Renumber => {
             let p = Project::open(dir)?;
             let renames = project::renumber(&p)?;
@@ -233,7 +258,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Database(command) => {
             let p = Project::open(dir)?;
             // Listing the history runs nothing; it helps most when the file is in conflict.
-            if !matches!(command, MigrateCommand::History) {
+            if !matches!(command, MigrateCommand::History { .. }) {
                 project::refuse_stale(&p, "nothing was run")?;
             }
             let models = match &command {

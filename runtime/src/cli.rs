@@ -96,7 +96,14 @@ pub enum MigrateCommand {
     /// Show the version the database is at
     Current,
     /// List the migrations, oldest first (needs no database)
-    History,
+    History {
+        /// Each migration's description, reversibility, transaction modes and checksum
+        #[arg(short, long)]
+        verbose: bool,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Record the database as being at a version without running any SQL
     Stamp {
         /// `head`, `base`, or a version

@@ -121,6 +121,14 @@ fn a_merge_of_two_heads_is_renumbered() {
     assert_eq!(json["migrations"], 3, "{json}");
     let out = p.fails(&["generate", "-m", "more"], 1);
     assert!(out.contains("multiple heads"), "{out}");
+    // `heads` names both, this branch's first.
+    let out = p.ok(&["heads"]);
+    let heads: Vec<&str> = out.lines().filter(|l| l.ends_with(" (head)")).collect();
+    assert!(
+        heads.len() == 2 && heads[0].ends_with("_posts (head)") && heads[1].ends_with("_tags (head)"),
+        "{out}"
+    );
+    assert!(out.contains("`strata renumber`"), "{out}");
 
     // Merging: this branch (main) is ours, so its migration moves after the other's.
     let before = history(&p);
@@ -133,6 +141,9 @@ fn a_merge_of_two_heads_is_renumbered() {
     let sum = std::fs::read_to_string(p.root.join("migrations/strata.sum")).expect("strata.sum");
     assert!(!sum.contains("<<<<<<<") && !sum.contains(">>>>>>>"), "{sum}");
     assert!(p.ok(&["check"]).starts_with("ok: the models match the 3 migration(s)"));
+    let json: serde_json::Value = serde_json::from_str(&p.ok(&["heads", "--json"])).expect("JSON");
+    assert_eq!(json["heads"].as_array().map(Vec::len), Some(1), "{json}");
+    assert!(json["heads"][0].as_str().is_some_and(|h| h.ends_with("_posts")), "{json}");
     git(&p, &["add", "-A"], false);
     git(&p, &["commit", "-q", "-m", "merge feature"], false);
 
@@ -823,4 +834,28 @@ fn a_directory_no_model_belongs_to_is_not_said_to_match() {
         assert!(out.contains("migrations = \"db/postgres\""), "{out}");
     }
     assert!(p.files(".sql").iter().all(|f| !f.starts_with(p.root.join("db"))));
+}
+
+#[test]
+fn history_in_detail_and_as_json() {
+    let p = Project::new("history_v", db::sqlite_url("history_v"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    p.ok(&["generate", "--empty", "-m", "note"]);
+    let up = p.files(".up.sql").into_iter().find(|f| f.to_string_lossy().contains("_note")).expect("up");
+    std::fs::write(&up, "-- no-transaction\nSELECT 1;\n").expect("writes");
+    let down = up.with_file_name(up.file_name().expect("name").to_string_lossy().replace(".up.", ".down."));
+    std::fs::write(&down, "-- strata:irreversible nothing to undo\n").expect("writes");
+    p.ok(&["hash"]);
+    let out = p.ok(&["history", "-v"]);
+    assert!(out.contains("_users\n    description: users\n    up: runs in a transaction\n    down: runs in a transaction\n    checksum: "), "{out}");
+    assert!(out.contains("_note (head, irreversible, up: no-transaction)\n    description: note\n    up: runs outside a transaction\n    down: marked irreversible"), "{out}");
+    let json: serde_json::Value = serde_json::from_str(&p.ok(&["history", "--json"])).expect("JSON");
+    let all = json["migrations"].as_array().expect("migrations");
+    assert_eq!(all.len(), 2);
+    assert_eq!((all[0]["reversible"].as_bool(), all[1]["reversible"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(all[1]["up_in_transaction"], false);
+    assert_eq!(all[1]["head"], true);
+    assert_eq!(all[0]["checksum"].as_str().map(str::len), Some(96), "{json}");
 }

@@ -109,8 +109,8 @@ pub(super) async fn execute(
     dir: Option<&Path>,
 ) -> Result<(), Failure> {
     match &args.command {
-        MigrateCommand::History => {
-            history(migrator);
+        MigrateCommand::History { verbose, json } => {
+            history(migrator, *verbose, *json);
             return Ok(());
         }
         MigrateCommand::Sql { range, down } => {
@@ -386,7 +386,9 @@ async fn run<DB: Backend>(
                 }));
             }
         }
-        MigrateCommand::History | MigrateCommand::Sql { .. } => unreachable!("handled without a database"),
+        MigrateCommand::History { .. } | MigrateCommand::Sql { .. } => {
+            unreachable!("handled without a database")
+        }
     }
     Ok(())
 }
@@ -515,19 +517,40 @@ fn steps(text: &str) -> Result<usize, Failure> {
     })
 }
 
-fn history(m: &Migrator) {
+fn history(m: &Migrator, verbose: bool, json: bool) {
+    let head = m.latest().map(|l| l.version);
+    // No down file, or one that says it cannot undo the migration.
+    let irreversible = |x: &Migration| x.down.is_none_or(strata_schema::downs::marked_irreversible);
+    if json {
+        let all: Vec<serde_json::Value> = m
+            .migrations()
+            .iter()
+            .map(|x| {
+                serde_json::json!({
+                    "version": x.version,
+                    "name": x.name(),
+                    "description": x.description,
+                    "head": Some(x.version) == head,
+                    "reversible": !irreversible(x),
+                    "up_in_transaction": !x.no_transaction,
+                    "down_in_transaction": x.down.map(|_| !x.down_no_transaction),
+                    "checksum": strata_schema::migrations::hex(&x.sqlx_checksum),
+                })
+            })
+            .collect();
+        outln!("{}", serde_json::json!({ "version": 1, "migrations": all }));
+        return;
+    }
     if m.migrations().is_empty() {
         outln!("no migrations yet: `strata generate -m \"...\"` writes the first");
         return;
     }
-    let head = m.latest().map(|l| l.version);
     for x in m.migrations() {
         let mut flags = Vec::new();
         if Some(x.version) == head {
             flags.push("head");
         }
-        // No down file, or one that says it cannot undo the migration.
-        if x.down.is_none_or(strata_schema::downs::marked_irreversible) {
+        if irreversible(x) {
             flags.push("irreversible");
         }
         match (x.no_transaction, x.down.is_some() && x.down_no_transaction) {
@@ -538,6 +561,19 @@ fn history(m: &Migrator) {
         }
         let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
         outln!("{}{flags}", x.name());
+        if verbose {
+            let mode = |no_tx: bool| if no_tx { "outside a transaction" } else { "in a transaction" };
+            outln!("    description: {}", x.description);
+            outln!("    up: runs {}", mode(x.no_transaction));
+            match x.down {
+                None => outln!("    down: none (irreversible)"),
+                Some(d) if strata_schema::downs::marked_irreversible(d) => {
+                    outln!("    down: marked irreversible (-- strata:irreversible)")
+                }
+                Some(_) => outln!("    down: runs {}", mode(x.down_no_transaction)),
+            }
+            outln!("    checksum: {}", strata_schema::migrations::hex(&x.sqlx_checksum));
+        }
     }
 }
 

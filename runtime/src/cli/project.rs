@@ -17,7 +17,7 @@ use strata_schema::{Config, Dialect, EnumDef, EnumType, MigrationSet, ModelDef, 
 pub use check::{Finding, Report, check};
 pub use generate::{Generate, generate};
 pub use inspect::{Format, erd, models_from_database, models_from_migrations};
-pub use team::{hash, refuse_stale, renumber};
+pub use team::{hash, head_names as heads, heads_json, refuse_stale, renumber};
 
 use super::Failure;
 use super::output::outln;

@@ -57,6 +57,26 @@ pub(super) fn heads(dir: &Path) -> Option<Heads> {
     conflicted.then_some(heads)
 }
 
+/// The newest migration, or, while `strata.sum` is in conflict, the newest of each branch
+/// (this branch's first), named as `history` names them.
+pub fn head_names(project: &super::Project) -> Result<Vec<String>, Failure> {
+    let set = project.set()?;
+    let name =
+        |v: &str| set.migrations.iter().find(|m| m.version == v).map_or_else(|| v.to_owned(), |m| m.name());
+    match heads(&project.dir) {
+        Some(h) => {
+            let (local, other) = sides(&project.dir, &h);
+            Ok([local.last(), other.last()].into_iter().flatten().map(|v| name(v)).collect())
+        }
+        None => Ok(set.latest().map(|m| m.name()).into_iter().collect()),
+    }
+}
+
+/// [`head_names`] as `strata heads --json` prints them.
+pub fn heads_json(names: &[String]) -> String {
+    serde_json::json!({ "version": 1, "heads": names }).to_string()
+}
+
 /// Whether git is in the middle of a rebase here: then the conflict's first side is the
 /// branch being rebased onto, and the second the local commits.
 fn rebasing(dir: &Path) -> bool {
