@@ -100,6 +100,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LintFormat::Human)]
         format: LintFormat,
     },
+    /// Print a completion script for a shell (`strata completions bash > /etc/bash_completion.d/strata`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Show the newest migration, or the two branches' newest when strata.sum is in conflict
     Heads {
         /// Print JSON
@@ -182,6 +187,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             // The findings are printed; the exit code says the rest.
             if r.is_clean() { Ok(()) } else { Err(Failure::new("").found()) }
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "strata", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
+            Ok(())
         }
         Command::Heads { json } => {
             let p = Project::open(dir)?;

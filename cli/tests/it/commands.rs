@@ -859,3 +859,15 @@ fn history_in_detail_and_as_json() {
     assert_eq!(all[1]["head"], true);
     assert_eq!(all[0]["checksum"].as_str().map(str::len), Some(96), "{json}");
 }
+
+#[test]
+fn completions_know_every_command() {
+    let p = Project::new("completions", db::sqlite_url("completions"));
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = p.ok(&["completions", shell]);
+        for word in ["generate", "lint", "heads", "stamp", "since", "database-url"] {
+            assert!(out.contains(word), "{shell}: no `{word}`");
+        }
+    }
+    assert!(p.fails(&["completions", "tcsh"], 2).contains("invalid value 'tcsh'"));
+}
