@@ -450,10 +450,15 @@ impl Migrator {
                 match DB::apply(&mut conn, self.table, m, &mut carry).await {
                     Ok(Some(took)) => {
                         progress(Progress::Done { migration: m, index, total, took });
+                        applied_event(m, "up", took);
                         report.applied.push(Step { version: m.version, name: m.name(), took });
                     }
                     Ok(None) => {}
-                    Err(e) => return Err(self.stopped::<DB>(m, false, e, &done)),
+                    Err(e) => {
+                        let e = self.stopped::<DB>(m, false, e, &done);
+                        failed_event(m, "up", &e);
+                        return Err(e);
+                    }
                 }
                 done.push(m.version);
             }
@@ -520,9 +525,14 @@ impl Migrator {
                 match DB::revert(&mut conn, self.table, m, down, &mut carry).await {
                     Ok(took) => {
                         progress(Progress::Done { migration: m, index, total, took });
+                        applied_event(m, "down", took);
                         report.reverted.push(Step { version, name: m.name(), took });
                     }
-                    Err(e) => return Err(self.stopped::<DB>(m, true, e, &done)),
+                    Err(e) => {
+                        let e = self.stopped::<DB>(m, true, e, &done);
+                        failed_event(m, "down", &e);
+                        return Err(e);
+                    }
                 }
                 done.retain(|x| *x != version);
             }
@@ -746,4 +756,31 @@ fn line_column(sql: &str, at: usize) -> (usize, usize) {
 /// endings normalised, so a checkout with other line endings is not a changed migration.
 fn matches(m: &Migration, recorded: &[u8]) -> bool {
     recorded == m.sqlx_checksum || recorded == m.checksum
+}
+
+/// The `tracing` event of a migration applied (`direction` "up") or reverted ("down"), at INFO,
+/// target `strata::migrate`: an application's subscriber logs it with its name and duration.
+fn applied_event(m: &Migration, direction: &'static str, took: std::time::Duration) {
+    tracing::info!(
+        target: "strata::migrate",
+        migration = %m.name(),
+        version = m.version,
+        direction,
+        took_ms = took.as_millis() as u64,
+        outcome = "ok",
+        "migration {}", if direction == "up" { "applied" } else { "reverted" }
+    );
+}
+
+/// The event of a migration that failed, at ERROR, with what the error says.
+fn failed_event(m: &Migration, direction: &'static str, e: &MigrateError) {
+    tracing::error!(
+        target: "strata::migrate",
+        migration = %m.name(),
+        version = m.version,
+        direction,
+        outcome = "failed",
+        error = %e,
+        "migration failed"
+    );
 }

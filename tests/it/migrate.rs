@@ -572,3 +572,71 @@ async fn a_migration_older_than_the_applied_ones_is_refused() {
     assert!(status.to_string().contains("out of order: after 3_second"), "{status}");
     assert!(status.entries[2].applied.as_ref().expect("applied").out_of_order.is_none());
 }
+
+/// The `tracing` events a run leaves: `(message, fields)` of each, by target `strata::migrate`.
+#[derive(Clone, Default)]
+struct Events(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl tracing::Subscriber for Events {
+    fn enabled(&self, m: &tracing::Metadata<'_>) -> bool {
+        m.target() == "strata::migrate"
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Fields(String);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() != "took_ms" {
+                    self.0.push_str(&format!(" {}={value:?}", field.name()));
+                }
+            }
+        }
+        let mut fields = Fields(format!("{}", event.metadata().level()));
+        event.record(&mut fields);
+        self.0.lock().expect("events").push(fields.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Each migration applied or reverted is a `tracing` event (target `strata::migrate`) with its
+/// name, version, direction, duration and outcome; a failure is one at ERROR with its error.
+#[tokio::test]
+async fn every_migration_applied_or_reverted_is_a_tracing_event() {
+    let events = Events::default();
+    let _guard = tracing::subscriber::set_default(events.clone());
+    let pool = db::sqlite_pool("tracing").await;
+    SQLITE.run(&pool).await.expect("up");
+    SQLITE.undo(&pool, 1).await.expect("down");
+    let bad = migrator(&[(1, "bad", "CREATE TABLE t (a INT); CREATE TABLE t (a INT);", None)]);
+    let pool = db::sqlite_pool("tracing_bad").await;
+    bad.run(&pool).await.expect_err("fails");
+    let seen = events.0.lock().expect("events").clone();
+    let names: Vec<String> = SQLITE.migrations().iter().map(Migration::name).collect();
+    let mut expected: Vec<String> = names
+        .iter()
+        .zip(SQLITE.migrations())
+        .map(|(n, m)| {
+            format!(
+                "INFO message=migration applied migration={n} version={} direction=\"up\" outcome=\"ok\"",
+                m.version
+            )
+        })
+        .collect();
+    let last = SQLITE.migrations().last().expect("a migration");
+    expected.push(format!(
+        "INFO message=migration reverted migration={} version={} direction=\"down\" outcome=\"ok\"",
+        last.name(),
+        last.version
+    ));
+    assert_eq!(seen[..expected.len()], expected[..], "{seen:#?}");
+    let failed = &seen[expected.len()..];
+    assert!(
+        failed.len() == 1 && failed[0].starts_with("ERROR message=migration failed migration=1_bad version=1 direction=\"up\" outcome=\"failed\" error="),
+        "{failed:#?}"
+    );
+}
