@@ -248,7 +248,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let text = match database {
                 Some(url) => {
                     let url = Some(url.as_str()).filter(|u| !u.is_empty()).or(cli.database_url.as_deref());
-                    project::models_from_database(url).await?
+                    // Without a project nothing is unmanaged.
+                    let unmanaged =
+                        Project::open(dir).map(|p| p.config().unmanaged.clone()).unwrap_or_default();
+                    project::models_from_database(url, &unmanaged).await?
                 }
                 None => project::models_from_migrations(&Project::open(dir)?)?,
             };

@@ -172,6 +172,11 @@ fn mysql(t: &str, base: &str, args: Option<&str>, rest: &str) -> String {
     }
 }
 
+/// The length of a canonical `varchar(n)`.
+pub fn varchar_length(ty: &str) -> Option<u32> {
+    ty.strip_prefix("varchar(")?.strip_suffix(')')?.trim().parse().ok()
+}
+
 /// Whether `raw` names an integer type, in any dialect.
 pub fn is_integer(ty: &str) -> bool {
     let t = squash(ty);

@@ -419,7 +419,7 @@ fn models_adopts_a_project_from_its_migrations_or_its_database() {
 
     // From the migrations: the written models are the ones `check` wants.
     let written = p.ok(&["models"]);
-    assert!(written.contains("#[derive(Model)]") && written.contains("pub struct Posts {"), "{written}");
+    assert!(written.contains("#[derive(Model)]") && written.contains("pub struct Post {"), "{written}");
     std::fs::write(p.root.join("src/models.rs"), &written).expect("models.rs");
     let out = p.ok(&["check"]);
     assert!(out.starts_with("ok:"), "{out}\n{written}");
@@ -427,9 +427,15 @@ fn models_adopts_a_project_from_its_migrations_or_its_database() {
     // From the live database, into a file.
     p.ok(&["models", "--database", "-o", "src/models.rs"]);
     let from_db = std::fs::read_to_string(p.root.join("src/models.rs")).expect("models.rs");
-    assert!(from_db.contains("pub struct Users {"), "{from_db}");
+    assert!(from_db.contains("pub struct User {"), "{from_db}");
     assert!(from_db.contains("references = \"users(id)\""), "{from_db}");
     assert!(p.ok(&["check"]).starts_with("ok:"), "{from_db}");
+    // A table strata.toml calls unmanaged is someone else's: no model for it.
+    let toml = p.root.join("migrations/strata.toml");
+    let text = std::fs::read_to_string(&toml).expect("strata.toml");
+    std::fs::write(&toml, format!("{text}\nunmanaged = [\"posts\"]\n")).expect("writes");
+    let from_db = p.ok(&["models", "--database"]);
+    assert!(from_db.contains("pub struct User {") && !from_db.contains("pub struct Post {"), "{from_db}");
 }
 
 #[test]

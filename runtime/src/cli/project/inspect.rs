@@ -15,10 +15,12 @@ pub fn models_from_migrations(project: &Project) -> Result<String, Failure> {
     Ok(strata_schema::models_src::rust_models(project.dialect(), &schema, None))
 }
 
-/// `#[derive(Model)]` structs for every table of a live database (`url`, or `DATABASE_URL`).
-pub async fn models_from_database(url: Option<&str>) -> Result<String, Failure> {
+/// `#[derive(Model)]` structs for every table of a live database (`url`, or `DATABASE_URL`),
+/// the tables `unmanaged` names (strata.toml's, when there is a project) left out.
+pub async fn models_from_database(url: Option<&str>, unmanaged: &[String]) -> Result<String, Failure> {
     let url = crate::cli::db::database_url(url)?;
-    let (dialect, schema) = crate::cli::db::introspect(&url).await?;
+    let (dialect, mut schema) = crate::cli::db::introspect(&url).await?;
+    schema.tables.retain(|_, t| !strata_schema::is_unmanaged(unmanaged, &t.name));
     Ok(strata_schema::models_src::rust_models(dialect, &schema, None))
 }
 
