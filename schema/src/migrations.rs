@@ -26,6 +26,8 @@ pub enum Layout {
     Dbmate,
     /// Prisma: `<timestamp>_<name>/migration.sql`, up only.
     Prisma,
+    /// Flyway: `V<version>__<description>.sql`, undone by `U<version>__<description>.sql`.
+    Flyway,
 }
 
 impl Layout {
@@ -213,6 +215,8 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
         |(name, path, is_dir): &(String, PathBuf, bool)| -> Result<Option<Migration>, DiscoveryError> {
             if *is_dir {
                 diesel_folder(path, name)
+            } else if let Some(f) = flyway_name(name) {
+                flyway_file(dir, path, &f, &names)
             } else if let Some(stem) = name.strip_suffix(".up.sql") {
                 let (version, description) = split_name(path, stem)?;
                 let down_name = format!("{stem}.down.sql");
@@ -252,7 +256,9 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
 
     let diesel = found.iter().filter(|m| m.layout == Layout::Diesel).count();
     let prisma = found.iter().filter(|m| m.layout == Layout::Prisma).count();
-    if (diesel != 0 && diesel != found.len()) || (prisma != 0 && prisma != found.len()) {
+    let flyway = found.iter().filter(|m| m.layout == Layout::Flyway).count();
+    let mixed = |n: usize| n != 0 && n != found.len();
+    if mixed(diesel) || mixed(prisma) || mixed(flyway) {
         return Err(DiscoveryError::MixedLayouts { dir: dir.to_owned() });
     }
     // goose and dbmate mark every file; one without the marks is not theirs.
@@ -281,6 +287,70 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
         }
     }
     Ok(found)
+}
+
+/// A Flyway script's name: `V`, `U` or `R`, the version, and the description.
+struct FlywayName<'a> {
+    kind: char,
+    version: &'a str,
+    description: &'a str,
+}
+
+/// `V2__add_users.sql` as Flyway reads it; `None` for a name of another tool.
+fn flyway_name(name: &str) -> Option<FlywayName<'_>> {
+    let stem = name.strip_suffix(".sql")?;
+    let kind = stem.chars().next().filter(|c| matches!(c, 'V' | 'U' | 'R'))?;
+    let (version, description) = stem[1..].split_once("__")?;
+    let versioned = !version.is_empty()
+        && version.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && version.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_');
+    (versioned || (kind == 'R' && version.is_empty())).then_some(FlywayName { kind, version, description })
+}
+
+/// A Flyway versioned script with its undo script, if there is one; an undo script alone is
+/// read with its versioned one.
+fn flyway_file(
+    dir: &Path,
+    path: &Path,
+    f: &FlywayName<'_>,
+    names: &std::collections::HashSet<&str>,
+) -> Result<Option<Migration>, DiscoveryError> {
+    let paired = |kind: char| {
+        names.iter().find(|n| flyway_name(n).is_some_and(|o| o.kind == kind && o.version == f.version))
+    };
+    match f.kind {
+        'R' => Err(DiscoveryError::Repeatable { path: path.to_owned() }),
+        'U' if paired('V').is_none() => Err(DiscoveryError::DownWithoutUp { path: path.to_owned() }),
+        'U' => Ok(None),
+        _ => {
+            if !f.version.chars().all(|c| c.is_ascii_digit()) {
+                return Err(DiscoveryError::DottedVersion {
+                    path: path.to_owned(),
+                    version: f.version.to_owned(),
+                });
+            }
+            let down = match paired('U') {
+                Some(n) => Some(read(&dir.join(n))?),
+                None => None,
+            };
+            let mut m =
+                migration(f.version.to_owned(), f.description.to_owned(), Layout::Flyway, read(path)?, down)?;
+            // Flyway's per-script settings: `executeInTransaction=false` in `<script>.conf`.
+            let no_tx = |p: &Path| -> Result<bool, DiscoveryError> {
+                let conf = PathBuf::from(format!("{}.conf", p.display()));
+                Ok(read_if_exists(&conf)?.is_some_and(|c| {
+                    c.sql
+                        .lines()
+                        .any(|l| l.replace(' ', "").eq_ignore_ascii_case("executeInTransaction=false"))
+                }))
+            };
+            m.no_transaction |= no_tx(path)?;
+            if let Some(d) = &m.down {
+                m.down_no_transaction |= no_tx(&d.path)?;
+            }
+            Ok(Some(m))
+        }
+    }
 }
 
 fn diesel_folder(path: &Path, name: &str) -> Result<Option<Migration>, DiscoveryError> {
@@ -411,6 +481,16 @@ pub enum DiscoveryError {
     #[error("{}:{line}: {message}", path.display())]
     BadAnnotation { path: PathBuf, line: usize, message: String },
     #[error(
+        "`{}` is a Flyway repeatable migration (`R__`), which Flyway runs again whenever it changes; strata applies each migration once, in order: give it a version (`V<n>__...`) for each change, or keep it out of the directory",
+        path.display()
+    )]
+    Repeatable { path: PathBuf },
+    #[error(
+        "the version `{version}` of `{}` has parts (`1.1`, `1_1`), which no 64-bit number keeps in Flyway's order for every later version; strata records versions as numbers, as sqlx's history table does: give the migrations whole-number versions (`V11__...`)",
+        path.display()
+    )]
+    DottedVersion { path: PathBuf, version: String },
+    #[error(
         "`{}` is not a {layout} migration like `{}` (it has no {layout} up and down markers); give it the markers, or keep one layout per directory",
         path.display(),
         marked.display()
@@ -418,7 +498,7 @@ pub enum DiscoveryError {
     UnmarkedFile { path: PathBuf, layout: Layout, marked: PathBuf },
     #[error("migration version {version} is used twice: `{}` and `{}`", first.display(), second.display())]
     DuplicateVersion { version: String, first: PathBuf, second: PathBuf },
-    #[error("`{}` mixes migration layouts (diesel or Prisma folders beside other files or folders); use one layout", dir.display())]
+    #[error("`{}` mixes migration layouts (diesel or Prisma folders, or Flyway scripts, beside other migrations); use one layout", dir.display())]
     MixedLayouts { dir: PathBuf },
     #[error(
         "`{}` has no `strata.toml`; create one with `dialect = \"sqlite\"` (or \"postgres\", \"mysql\"), or run `strata init`",
@@ -444,6 +524,7 @@ impl fmt::Display for Layout {
             Layout::Goose => "goose",
             Layout::Dbmate => "dbmate",
             Layout::Prisma => "Prisma",
+            Layout::Flyway => "Flyway",
         })
     }
 }
@@ -547,6 +628,31 @@ mod tests {
             [(Layout::Prisma, 20240101120000), (Layout::Prisma, 20240102120000)]
         );
         assert!(found.iter().all(|m| m.down.is_none()));
+        // Flyway's scripts: versioned, undone, with their settings; repeatable and dotted
+        // versions refused with the reason.
+        let f = TempDir::new("flyway");
+        f.file("V1__create_users.sql", "CREATE TABLE users (id INT);\n")
+            .file("U1__drop_users.sql", "DROP TABLE users;\n")
+            .file("V2__index.sql", "CREATE INDEX CONCURRENTLY i ON users (id);\n")
+            .file("V2__index.sql.conf", "executeInTransaction=false\n");
+        let found = discover(&f.0).expect("reads");
+        assert_eq!(
+            found.iter().map(|m| (m.layout, m.version_number)).collect::<Vec<_>>(),
+            [(Layout::Flyway, 1), (Layout::Flyway, 2)]
+        );
+        assert_eq!(found[0].description, "create users");
+        assert_eq!(found[0].down.as_ref().map(|d| d.sql.as_str()), Some("DROP TABLE users;\n"));
+        assert!(found[1].no_transaction && found[1].down.is_none());
+        f.file("R__views.sql", "CREATE VIEW v AS SELECT 1;\n");
+        assert!(
+            discover(&f.0).expect_err("refused").to_string().contains("is a Flyway repeatable migration")
+        );
+        let f = TempDir::new("flyway_dots");
+        f.file("V1.1__a.sql", "SELECT 1;\n");
+        assert!(discover(&f.0).expect_err("refused").to_string().contains("the version `1.1` of"));
+        let f = TempDir::new("flyway_undo");
+        f.file("U3__b.sql", "SELECT 1;\n");
+        assert!(discover(&f.0).expect_err("refused").to_string().contains("U3__b.sql"));
         // A mark strata cannot follow is refused at its line.
         let d = TempDir::new("dbmate");
         d.file("1_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:sideways\n");

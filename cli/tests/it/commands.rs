@@ -877,3 +877,33 @@ fn completions_know_every_command() {
     }
     assert!(p.fails(&["completions", "tcsh"], 2).contains("invalid value 'tcsh'"));
 }
+
+#[test]
+fn generate_writes_flyway_scripts_in_a_flyway_directory() {
+    let p = Project::new("layout_flyway", db::sqlite_url("layout_flyway"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    let dir = p.root.join("migrations");
+    std::fs::write(
+        dir.join("V1__users.sql"),
+        "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(255) NOT NULL UNIQUE);\n",
+    )
+    .expect("writes");
+    std::fs::write(dir.join("U1__users.sql"), "DROP TABLE users;\n").expect("writes");
+    p.ok(&["hash"]);
+    p.models(&USERS.replace("pub email: String,", "pub email: String,\n    pub name: Option<String>,"));
+    p.ok(&["generate", "-m", "name"]);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("lists")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("__name.sql"))
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with('V')) && names.iter().any(|n| n.starts_with('U')),
+        "{names:?}"
+    );
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"));
+    p.ok(&["up"]);
+    p.ok(&["down", "base"]);
+    assert!(p.ok(&["history"]).contains("1_users"));
+}

@@ -136,6 +136,10 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
             files.push((dir.join(format!("{version}_{description}.up.sql")), plan.up.sql.clone()));
             files.push((dir.join(format!("{version}_{description}.down.sql")), plan.down.sql.clone()));
         }
+        Layout::Flyway => {
+            files.push((dir.join(format!("V{version}__{description}.sql")), plan.up.sql.clone()));
+            files.push((dir.join(format!("U{version}__{description}.sql")), plan.down.sql.clone()));
+        }
         Layout::Prisma => {
             files.push((
                 dir.join(format!("{version}_{description}")).join("migration.sql"),

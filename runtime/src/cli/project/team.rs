@@ -249,6 +249,18 @@ fn rename(m: &Migration, v: i64) -> Result<(), Failure> {
             let folder = m.up.path.parent().unwrap_or(Path::new("."));
             moved(folder, folder.with_file_name(super::diesel_folder(v, &description)))
         }
+        Layout::Flyway => {
+            let file = |p: &Path, kind: char| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let rest = name.split_once("__").map_or(name.as_str(), |(_, r)| r).to_owned();
+                p.with_file_name(format!("{kind}{v}__{rest}"))
+            };
+            moved(&m.up.path, file(&m.up.path, 'V'))?;
+            match &m.down {
+                Some(d) => moved(&d.path, file(&d.path, 'U')),
+                None => Ok(()),
+            }
+        }
         Layout::Prisma => {
             let folder = m.up.path.parent().unwrap_or(Path::new("."));
             moved(folder, folder.with_file_name(format!("{v}_{description}")))
