@@ -1,5 +1,6 @@
-//! Finding migrations on disk: sqlx's flat files, diesel's folders, goose's and dbmate's files
-//! that hold both directions, `strata.toml`, checksums.
+//! Finding migrations on disk, each tool's layout as it is: sqlx's (and golang-migrate's) flat
+//! files, diesel's and Prisma's folders, Flyway's scripts, goose's and dbmate's files that hold
+//! both directions; `strata.toml`, checksums.
 
 pub mod annotated;
 
