@@ -68,21 +68,36 @@ pub fn fallback(e: syn::Error) -> TokenStream {
     }
 }
 
-/// A reversible migration (sqlx's `.up.sql`, a diesel folder) needs its down file.
+/// A migration whose layout expects a down (sqlx's `.up.sql`, a diesel folder, a goose or dbmate
+/// file) needs it.
 fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
     set.migrations
         .iter()
-        .filter(|m| m.down.is_none() && m.layout != Layout::SqlxSimple)
+        .filter(|m| m.down.is_none() && m.layout.expects_down())
         .map(|m| {
+            let show = |p: &std::path::Path| {
+                p.strip_prefix(&dir.path).map_or(p.to_owned(), |r| PathBuf::from(&dir.shown).join(r)).display().to_string()
+            };
+            let marker = match m.layout {
+                Layout::Goose => Some("-- +goose Down"),
+                Layout::Dbmate => Some("-- migrate:down"),
+                _ => None,
+            };
+            if let Some(marker) = marker {
+                return format!(
+                    "migration `{}` has no down: add `{marker}` at the end of `{}`, and under it the SQL that undoes the up; if the change cannot be undone, say so there: `-- strata:irreversible <why>`",
+                    m.name(),
+                    show(&m.up.path)
+                );
+            }
             let down = match m.layout {
                 Layout::Diesel => m.up.path.with_file_name("down.sql"),
                 _ => m.up.path.with_file_name(format!("{}.down.sql", m.name())),
             };
-            let shown = down.strip_prefix(&dir.path).map_or(down.clone(), |p| PathBuf::from(&dir.shown).join(p));
             format!(
                 "migration `{}` has no down file: write `{}`; if the change cannot be undone, say so in it: `-- strata:irreversible <why>`",
                 m.name(),
-                shown.display()
+                show(&down)
             )
         })
         .collect()
@@ -286,6 +301,16 @@ mod tests {
         // The description, the unmanaged name, the effect's SQL, and within the paths.
         assert_eq!(strings.iter().filter(|s| *s == odd).count(), 3, "{strings:?}");
         assert_eq!(strings.iter().filter(|s| s.contains(odd)).count(), 5, "{strings:?}");
+
+        // A goose file's directions are written out as literals, the file included beside.
+        let mut goose = set.clone();
+        let sql = format!("-- +goose Up\nSELECT '{odd}';\n");
+        goose.migrations[0].layout = Layout::Goose;
+        goose.migrations[0].up = SqlFile { path: format!("/m/{odd}/1_a.sql").into(), sql: sql.clone() };
+        goose.migrations[0].down = None;
+        let strings = crate::tests::strings(&super::migrator_text(&goose));
+        assert!(strings.contains(&sql), "{strings:?}");
+        assert!(strings.iter().any(|s| s.ends_with("1_a.sql") && s.contains(odd)), "{strings:?}");
     }
 
     /// A checksum comes back from its byte string as it went in, every byte value.

@@ -32,6 +32,13 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// Whether a migration of this layout is expected to have a down, so that one without is a
+    /// mistake (sqlx's `.up.sql`, diesel's folders, goose's and dbmate's files); Prisma's have
+    /// none, and Flyway's undo scripts are optional.
+    pub fn expects_down(self) -> bool {
+        matches!(self, Layout::SqlxReversible | Layout::Diesel | Layout::Goose | Layout::Dbmate)
+    }
+
     /// Whether one file holds both directions (goose, dbmate): each direction is read as the
     /// file with the other's lines emptied ([`annotated`]).
     pub fn is_annotated(self) -> bool {

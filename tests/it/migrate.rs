@@ -15,6 +15,43 @@ static POSTGRES: Migrator = strata::embed_migrations!("../migrate/postgres");
 static MYSQL: Migrator = strata::embed_migrations!("../migrate/mysql");
 static GOOSE: Migrator = strata::embed_migrations!("../migrate/goose_postgres");
 static DBMATE: Migrator = strata::embed_migrations!("../migrate/dbmate_sqlite");
+static FLYWAY: Migrator = strata::embed_migrations!("../migrate/flyway_mysql");
+static PRISMA: Migrator = strata::embed_migrations!("../migrate/prisma_postgres");
+
+/// Flyway's scripts (with their undo scripts) on MariaDB and Prisma's folders on PostgreSQL,
+/// embedded as they are, applied and (Flyway) reverted.
+#[tokio::test]
+async fn flyway_and_prisma_histories_run_as_they_are() {
+    if let Some(pool) = db::postgres_pool("prisma").await {
+        assert!(PRISMA.migrations().iter().all(|m| m.down.is_none()));
+        PRISMA.run(&pool).await.expect("up");
+        let columns: Vec<String> = sqlx::query_scalar(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'User' ORDER BY ordinal_position",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("reads");
+        assert_eq!(columns, ["id", "email", "notes"]);
+        assert_eq!(PRISMA.status(&pool).await.expect("status").current(), Some(20260102000000));
+    }
+    let Some(pool) = db::mysql_pool("flyway").await else { return };
+    assert_eq!(FLYWAY.migrations().iter().map(|m| m.version).collect::<Vec<_>>(), [1, 2]);
+    FLYWAY.run(&pool).await.expect("up");
+    let index: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'accounts_email'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("reads");
+    assert_eq!(index, 1);
+    FLYWAY.undo_to(&pool, None).await.expect("down");
+    let tables: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'accounts'")
+            .fetch_one(&pool)
+            .await
+            .expect("reads");
+    assert_eq!(tables, 0);
+}
 
 /// goose's and dbmate's files hold both directions: each runs alone, with its own marks of
 /// transaction (a PL/pgSQL body between StatementBegin and StatementEnd, an index built
