@@ -119,8 +119,7 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
     let dir = &project.dir;
     let set = project.set()?;
     let layout = set.migrations.last().map_or(Layout::SqlxReversible, |m| m.layout);
-    let latest = set.migrations.iter().map(|m| m.version_number).max();
-    let version = next_version(latest);
+    let version = version_after(&set.migrations, layout);
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     // What strata.sum records: the checksum of the up as discovery will read it.
     let mut up_read = plan.up.sql.clone();
@@ -158,7 +157,7 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
             );
         }
         Layout::Diesel => {
-            let folder = dir.join(super::diesel_folder(version, description));
+            let folder = dir.join(super::diesel_folder(version.parse().unwrap_or_default(), description));
             files.push((folder.join("up.sql"), plan.up.sql.clone()));
             files.push((folder.join("down.sql"), plan.down.sql.clone()));
             if plan.up.no_transaction || plan.down.no_transaction {
@@ -180,10 +179,10 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
     // The directory as read, and the new migration last (its version is the newest).
     let mut sum = strata_schema::integrity::render(set);
     sum.push_str(&if empty {
-        strata_schema::integrity::record_open(&version.to_string(), description)
+        strata_schema::integrity::record_open(&version, description)
     } else {
         strata_schema::integrity::record(
-            &version.to_string(),
+            &version,
             &strata_schema::migrations::checksum(&up_read),
             description,
         )
@@ -204,6 +203,19 @@ fn slug(message: &str) -> String {
         }
     }
     out.trim_end_matches('_').to_owned()
+}
+
+/// The version of the next migration, as the directory writes them: in a directory numbered
+/// 1, 2, 3 (or 001, 002...), the next number at the same width; else the UTC time (diesel's
+/// folders are always timestamps).
+fn version_after(migrations: &[strata_schema::Migration], layout: Layout) -> String {
+    let newest = migrations.iter().max_by_key(|m| m.version_number);
+    match newest {
+        Some(m) if layout != Layout::Diesel && m.version_number < 100_000_000 => {
+            format!("{:0width$}", m.version_number + 1, width = m.version.len())
+        }
+        _ => next_version(newest.map(|m| m.version_number)).to_string(),
+    }
 }
 
 /// The UTC time as `YYYYMMDDHHMMSS`, or one more than the newest version when the clock is
