@@ -12,7 +12,8 @@ bench_setup() {
 
 # `project <strata> <workload> <dialect> <dir>` makes <dir> a
 # strata project over the workload's migrations for <dialect>, with the models `strata models`
-# writes and the strata.sum a project keeps (`renumber` records the directory), and enters it.
+# writes and the strata.sum a project keeps (`renumber` records the directory), committed to a
+# git repository of its own on `main`, and enters it.
 project() {
     local strata=$1 work=$2 dialect=$3 dir=$4
     rm -rf "$dir" && mkdir -p "$dir/src"
@@ -21,6 +22,10 @@ project() {
     cd "$dir"
     "$strata" models > src/models.rs
     "$strata" renumber > /dev/null
+    # A repository whose main branch holds every migration: `check` asks git which migrations
+    # are new (none: nothing to lint), as on a project's main branch.
+    git init -q -b main . && git add -A \
+        && git -c user.name=bench -c user.email=bench@localhost -c commit.gpgsign=false commit -q -m bench
 }
 
 # `worktree_at <rev> <dir>`: a checkout of <rev> at <dir>, removed when the script exits.

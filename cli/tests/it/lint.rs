@@ -109,6 +109,16 @@ fn lint_reads_the_schema_so_far_and_prints_for_people_and_programs() {
     std::fs::write(&toml, format!("{text}\n[lint.levels]\nindex-concurrently = \"warn\"\n")).expect("writes");
     let out = p.fails(&["lint"], 2);
     assert!(out.contains("[lint.levels]: no lint rule is named `index-concurrently`"), "{out}");
+    std::fs::write(&toml, &text).expect("writes");
+
+    // A main branch without the directory: every migration is new, as one batch.
+    git(&p, &["init", "-q", "-b", "main"]);
+    git(&p, &["commit", "-q", "--allow-empty", "-m", "start"]);
+    let out = p.ok(&["lint", "--new"]);
+    assert!(
+        out.contains("found 0 errors and 1 warning in the migrations not on `main` (2 migrations"),
+        "{out}"
+    );
 }
 
 const USERS: &str = r#"

@@ -344,7 +344,9 @@ fn released(project: &Project) -> Result<Base, NoBase> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|_| NoBase::Repository)?;
-    let asked: String = candidates.iter().map(|b| format!("{b}:./{file}\n")).collect();
+    // For each branch: its commit (whether it exists), and strata.sum there (whether the
+    // directory is on it at all).
+    let asked: String = candidates.iter().map(|b| format!("{b}^{{commit}}\n{b}:./{file}\n")).collect();
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(NoBase::Repository);
     };
@@ -352,25 +354,29 @@ fn released(project: &Project) -> Result<Base, NoBase> {
     let _ = stdin.write_all(asked.as_bytes());
     drop(stdin);
     let mut out = std::io::BufReader::new(stdout);
+    // One answer: `<oid> <type> <size>` and the content, or `<name> missing`; `Err` at the end.
+    let mut answer = || -> Result<Option<Vec<u8>>, ()> {
+        let mut header = String::new();
+        if out.read_line(&mut header).unwrap_or(0) == 0 {
+            return Err(());
+        }
+        let size = match header.split_whitespace().collect::<Vec<_>>()[..] {
+            [_, _, size] => size.parse::<usize>().map_err(|_| ())?,
+            _ => return Ok(None),
+        };
+        let mut content = vec![0; size + 1];
+        out.read_exact(&mut content).map_err(|_| ())?;
+        content.truncate(size);
+        Ok(Some(content))
+    };
     let mut answered = false;
     let mut found = None;
     for branch in &candidates {
-        // `<oid> blob <size>` and the content, or `<name> missing`.
-        let mut header = String::new();
-        if out.read_line(&mut header).unwrap_or(0) == 0 {
-            break;
-        }
+        let (Ok(commit), Ok(sum)) = (answer(), answer()) else { break };
         answered = true;
-        let size = match header.split_whitespace().collect::<Vec<_>>()[..] {
-            [_, "blob", size] => size.parse::<usize>().unwrap_or(0),
-            _ => continue,
-        };
-        let mut content = vec![0; size + 1];
-        if out.read_exact(&mut content).is_err() {
-            break;
-        }
-        if found.is_none() {
-            let text = String::from_utf8_lossy(&content[..size]);
+        if found.is_none() && commit.is_some() {
+            // A branch without the file: the whole directory is new on this one.
+            let text = sum.map(|s| String::from_utf8_lossy(&s).into_owned()).unwrap_or_default();
             let listed = strata_schema::integrity::records(&text)
                 .filter_map(|(_, r)| r.map(|(v, _)| v.to_owned()))
                 .collect();
