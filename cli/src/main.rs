@@ -45,7 +45,7 @@ struct Cli {
 enum LintFormat {
     /// rustc's shape, with the line and the safe way
     Human,
-    /// One JSON document (docs/lint.md#json)
+    /// One JSON document (docs/lint.md#output-and-exit-codes)
     Json,
     /// SARIF 2.1.0, for code-scanning pages
     Sarif,
