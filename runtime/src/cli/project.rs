@@ -377,10 +377,14 @@ fn no_models(project: &Project) -> Failure {
         project.shown
     ))
     .at(project.shown.clone())
-    .help(format!(
-        "a model belongs to the directory named `migrations` beside `src/` unless it says otherwise: `#[strata(table = \"...\", migrations = \"{}\")]` (docs/attributes.md)",
-        project.dir.strip_prefix(&project.crate_dir).unwrap_or(&project.dir).display()
-    ))
+    .help(if project.dir.file_name().is_some_and(|n| n == "migrations") {
+        "describe a table with a `#[derive(Model)]` struct in `src/` (docs/attributes.md), then `strata generate -m \"...\"` writes its migration".to_owned()
+    } else {
+        format!(
+            "a model belongs to the directory named `migrations` beside `src/` unless it says otherwise: `#[strata(table = \"...\", migrations = \"{}\")]` (docs/attributes.md)",
+            project.dir.strip_prefix(&project.crate_dir).unwrap_or(&project.dir).display()
+        )
+    })
     .found()
 }
 
