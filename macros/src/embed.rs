@@ -243,9 +243,8 @@ fn migrator_text(set: &MigrationSet) -> String {
         strata_schema::Dialect::Mysql => "Mysql",
     };
     let _ = write!(out, "]).with_dialect(::strata::schema::Dialect::{dialect}).with_effects(&[");
-    for e in &set.config.effects {
-        let Some(version) = e.up_version() else { continue };
-        let _ = write!(out, "({version}i64, {}u64, {}),", e.line, crate::optional_literal(e.sql.as_deref()));
+    for (version, line, sql) in set.up_effects() {
+        let _ = write!(out, "({version}i64, {line}u64, {}),", crate::optional_literal(sql));
     }
     out.push_str("])}");
     out

@@ -202,12 +202,8 @@ impl Migrator {
             })
             .collect();
         let unmanaged: Vec<&'static str> = set.config.unmanaged.iter().map(|u| leak(u)).collect();
-        let effects: Vec<(i64, u64, Option<&'static str>)> = set
-            .config
-            .effects
-            .iter()
-            .filter_map(|e| Some((e.up_version()?, e.line, e.sql.as_deref().map(leak))))
-            .collect();
+        let effects: Vec<(i64, u64, Option<&'static str>)> =
+            set.up_effects().into_iter().map(|(v, line, sql)| (v, line, sql.map(leak))).collect();
         Migrator::new(Box::leak(migrations.into_boxed_slice()))
             .with_unmanaged(Box::leak(unmanaged.into_boxed_slice()))
             .with_dialect(set.config.dialect)

@@ -5,7 +5,7 @@
 //! on a copy of the whole schema. It is the reference a faster proof (copying only the tables
 //! a migration touches) is tested against, and what the fixtures' downs are judged by.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::diff::{self, Sides};
 use crate::migrations::MigrationSet;
@@ -92,12 +92,18 @@ pub fn marked_irreversible(sql: &str) -> bool {
     })
 }
 
-/// What `strata.toml` says of the statements of the file at `path` (an up or a down).
-pub(crate) fn effects<'s>(set: &'s MigrationSet, path: &Path) -> Vec<(u64, Option<&'s str>)> {
+/// What `strata.toml` says of the statements of `file` (an up or a down): the effects that
+/// name its path. A goose or dbmate file's two directions share a path, each with the other's
+/// lines emptied: an effect at a line that holds SQL in the `other` direction is the other's.
+pub(crate) fn effects<'s>(
+    set: &'s MigrationSet,
+    file: &crate::migrations::SqlFile,
+    other: Option<&str>,
+) -> Vec<(u64, Option<&'s str>)> {
     set.config
         .effects
         .iter()
-        .filter(|e| path.ends_with(&e.file))
+        .filter(|e| file.path.ends_with(&e.file) && crate::replay::belongs_here(e.line, &file.sql, other))
         .map(|e| (e.line, e.sql.as_deref()))
         .collect()
 }
@@ -115,20 +121,30 @@ pub const BEFORE_VS_DOWN: Sides = Sides {
 /// was). An up that does not replay is the replay's error, as `check` reports it.
 pub fn prove(set: &MigrationSet) -> Result<Vec<Unrestored>, ReplayError> {
     let dialect = set.config.dialect;
-    let effects = |path: &Path| effects(set, path);
     let mut schema = Schema::default();
     let mut found = Vec::new();
     for m in &set.migrations {
         let down = m.down.as_ref().filter(|d| !marked_irreversible(&d.sql));
         let before = down.map(|_| schema.clone());
-        apply_sql_with(dialect, &mut schema, &m.up.path, &m.up.sql, &effects(&m.up.path))?;
+        apply_sql_with(
+            dialect,
+            &mut schema,
+            &m.up.path,
+            &m.up.sql,
+            &effects(set, &m.up, crate::replay::other_of(m, false)),
+        )?;
         let (Some(down), Some(before)) = (down, before) else { continue };
         let mut reverted = schema.clone();
-        let problem =
-            match apply_sql_with(dialect, &mut reverted, &down.path, &down.sql, &effects(&down.path)) {
-                Err(e) => Some(Problem::Replay(e)),
-                Ok(()) => differs(dialect, &before, &reverted, &set.config.unmanaged),
-            };
+        let problem = match apply_sql_with(
+            dialect,
+            &mut reverted,
+            &down.path,
+            &down.sql,
+            &effects(set, down, crate::replay::other_of(m, true)),
+        ) {
+            Err(e) => Some(Problem::Replay(e)),
+            Ok(()) => differs(dialect, &before, &reverted, &set.config.unmanaged),
+        };
         if let Some(problem) = problem {
             found.push(Unrestored { migration: m.name(), down: down.path.clone(), problem });
         }
@@ -213,6 +229,31 @@ mod tests {
         let set = MigrationSet::load(&dir, None).expect("loads");
         std::fs::remove_dir_all(&dir).ok();
         set
+    }
+
+    /// A goose file's two directions share a path: each gets the `[[effect]]`s at its own
+    /// lines.
+    #[test]
+    fn the_effects_of_a_goose_file_go_to_their_direction() {
+        let dir = std::env::temp_dir().join(format!("strata-downs-goose-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(
+            dir.join("1_a.sql"),
+            "-- +goose Up\nCREATE TABLE t (a INT);\nDO $$ BEGIN EXECUTE 'CREATE TABLE u (b INT)'; END $$;\n-- +goose Down\nDO $$ BEGIN EXECUTE 'DROP TABLE u'; END $$;\nDROP TABLE t;\n",
+        )
+        .expect("writes");
+        std::fs::write(
+            dir.join(crate::CONFIG_FILE),
+            "dialect = \"postgres\"\n[[effect]]\nfile = \"1_a.sql\"\nline = 3\nsql = \"CREATE TABLE u (b INT);\"\n[[effect]]\nfile = \"1_a.sql\"\nline = 5\nsql = \"DROP TABLE u;\"\n",
+        )
+        .expect("writes");
+        let set = MigrationSet::load(&dir, None).expect("loads");
+        std::fs::remove_dir_all(&dir).ok();
+        let schema = crate::replay(&set).expect("the up replays with its effect");
+        assert!(schema.table("t").is_some() && schema.table("u").is_some());
+        assert!(same_answers(&set).is_empty(), "the down replays with its own effect and restores");
+        assert_eq!(set.up_effects(), [(1, 3, Some("CREATE TABLE u (b INT);"))]);
     }
 
     #[test]

@@ -116,6 +116,24 @@ impl MigrationSet {
         self.migrations.last()
     }
 
+    /// `strata.toml`'s `[[effect]]`s for up files, as `(version, line, sql)`: what a binary
+    /// carries for its migrator (an effect for a down line of a goose or dbmate file is the
+    /// down's).
+    pub fn up_effects(&self) -> Vec<(i64, u64, Option<&str>)> {
+        self.config
+            .effects
+            .iter()
+            .filter_map(|e| {
+                let v = e.up_version()?;
+                let m = self.migrations.iter().find(|m| m.version_number == v);
+                let here = m.is_none_or(|m| {
+                    crate::replay::belongs_here(e.line, &m.up.sql, crate::replay::other_of(m, false))
+                });
+                here.then_some((v, e.line, e.sql.as_deref()))
+            })
+            .collect()
+    }
+
     /// Every file the set was read from, so a macro can `include_str!` each.
     pub fn files(&self) -> Vec<&Path> {
         let mut files: Vec<&Path> = Vec::new();

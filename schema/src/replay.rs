@@ -105,9 +105,29 @@ fn effects<'a>(set: &'a MigrationSet, m: &crate::Migration) -> Vec<(u64, Option<
     set.config
         .effects
         .iter()
-        .filter(|e| e.up_version() == Some(m.version_number))
+        .filter(|e| {
+            e.up_version() == Some(m.version_number) && belongs_here(e.line, &m.up.sql, other_of(m, false))
+        })
         .map(|e| (e.line, e.sql.as_deref()))
         .collect()
+}
+
+/// For a goose or dbmate file, the text of the direction other than the down's (`down`) or
+/// the up's: the two share a path.
+pub(crate) fn other_of(m: &crate::Migration, down: bool) -> Option<&str> {
+    if !m.layout.is_annotated() {
+        return None;
+    }
+    if down { Some(&m.up.sql) } else { m.down.as_ref().map(|d| d.sql.as_str()) }
+}
+
+/// Whether an `[[effect]]` at `line` is for the direction `sql`: unless the line is empty in
+/// it and holds SQL in the `other` direction of the same file. An effect at a line with no
+/// statement in either is still refused where it is read.
+pub(crate) fn belongs_here(line: u64, sql: &str, other: Option<&str>) -> bool {
+    let holds =
+        |text: &str| text.lines().nth(line.saturating_sub(1) as usize).is_some_and(|l| !l.trim().is_empty());
+    holds(sql) || !other.is_some_and(holds)
 }
 
 /// What the linter sees of the replay: each up file, and each of its statements with the

@@ -160,14 +160,14 @@ pub(super) struct Parsed {
 }
 
 pub(super) fn parse_both(dialect: Dialect, set: &MigrationSet, m: &Migration) -> Parsed {
-    let effects = |path: &std::path::Path| crate::downs::effects(set, path);
+    let effects = |file, down| crate::downs::effects(set, file, super::other_of(m, down));
     Parsed {
-        up: parse(dialect, &m.up.path, &m.up.sql, &effects(&m.up.path)),
+        up: parse(dialect, &m.up.path, &m.up.sql, &effects(&m.up, false)),
         down: m
             .down
             .as_ref()
             .filter(|d| !crate::downs::marked_irreversible(&d.sql))
-            .map(|d| parse(dialect, &d.path, &d.sql, &effects(&d.path))),
+            .map(|d| parse(dialect, &d.path, &d.sql, &effects(d, true))),
     }
 }
 
