@@ -75,9 +75,6 @@ fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
         .iter()
         .filter(|m| m.down.is_none() && m.layout.expects_down())
         .map(|m| {
-            let show = |p: &std::path::Path| {
-                p.strip_prefix(&dir.path).map_or(p.to_owned(), |r| PathBuf::from(&dir.shown).join(r)).display().to_string()
-            };
             let marker = match m.layout {
                 Layout::Goose => Some("-- +goose Down"),
                 Layout::Dbmate => Some("-- migrate:down"),
@@ -87,7 +84,7 @@ fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
                 return format!(
                     "migration `{}` has no down: add `{marker}` at the end of `{}`, and under it the SQL that undoes the up; if the change cannot be undone, say so there: `-- strata:irreversible <why>`",
                     m.name(),
-                    show(&m.up.path)
+                    dir.show(&m.up.path)
                 );
             }
             let down = match m.layout {
@@ -97,7 +94,7 @@ fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
             format!(
                 "migration `{}` has no down file: write `{}`; if the change cannot be undone, say so in it: `-- strata:irreversible <why>`",
                 m.name(),
-                show(&down)
+                dir.show(&down)
             )
         })
         .collect()
@@ -105,8 +102,7 @@ fn missing_downs(set: &MigrationSet, dir: &Dir) -> Vec<String> {
 
 /// A down that does not give back the schema before its up, in words, with what it lacks.
 fn unrestored(u: &strata_schema::downs::Unrestored, dir: &Dir) -> String {
-    let shown = u.down.strip_prefix(&dir.path).map_or(u.down.clone(), |p| PathBuf::from(&dir.shown).join(p));
-    u.render(&shown.display().to_string())
+    u.render(&dir.show(&u.down))
 }
 
 /// A crate being compiled: its manifest directory and name.

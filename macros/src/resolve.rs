@@ -13,6 +13,14 @@ pub struct Dir {
 }
 
 impl Dir {
+    /// A file of the directory as messages name it: under `shown` when it is inside.
+    pub fn show(&self, file: &Path) -> String {
+        file.strip_prefix(&self.path)
+            .map_or(file.to_owned(), |p| PathBuf::from(&self.shown).join(p))
+            .display()
+            .to_string()
+    }
+
     /// The message for a directory that cannot be read or replayed, with a rustc-style excerpt
     /// of the failing SQL.
     pub fn load_error(&self, e: &LoadError, subject: &str) -> String {

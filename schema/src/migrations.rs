@@ -79,6 +79,13 @@ impl Migration {
         hex(&self.checksum)
     }
 
+    /// Whether `strata.toml`'s effect `e` speaks of a statement of this migration's up (of a
+    /// goose or dbmate file, the effects at the up's lines).
+    pub fn has_up_effect(&self, e: &crate::Effect) -> bool {
+        e.up_version() == Some(self.version_number)
+            && crate::replay::belongs_here(e.line, &self.up.sql, crate::replay::other_of(self, false))
+    }
+
     /// `20240101120000_add_users`, the name a user sees.
     pub fn name(&self) -> String {
         format!("{}_{}", self.version, self.description.replace(' ', "_"))
@@ -126,10 +133,7 @@ impl MigrationSet {
             .filter_map(|e| {
                 let v = e.up_version()?;
                 let m = self.migrations.iter().find(|m| m.version_number == v);
-                let here = m.is_none_or(|m| {
-                    crate::replay::belongs_here(e.line, &m.up.sql, crate::replay::other_of(m, false))
-                });
-                here.then_some((v, e.line, e.sql.as_deref()))
+                m.is_none_or(|m| m.has_up_effect(e)).then_some((v, e.line, e.sql.as_deref()))
             })
             .collect()
     }

@@ -102,14 +102,7 @@ fn replay_until_here(set: &MigrationSet, version: Option<i64>) -> Result<Schema,
 
 /// What `strata.toml` says of the statements of `m`'s up file (see [`apply_sql_with`]).
 fn effects<'a>(set: &'a MigrationSet, m: &crate::Migration) -> Vec<(u64, Option<&'a str>)> {
-    set.config
-        .effects
-        .iter()
-        .filter(|e| {
-            e.up_version() == Some(m.version_number) && belongs_here(e.line, &m.up.sql, other_of(m, false))
-        })
-        .map(|e| (e.line, e.sql.as_deref()))
-        .collect()
+    set.config.effects.iter().filter(|e| m.has_up_effect(e)).map(|e| (e.line, e.sql.as_deref())).collect()
 }
 
 /// For a goose or dbmate file, the text of the direction other than the down's (`down`) or

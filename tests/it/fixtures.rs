@@ -12,6 +12,16 @@ use strata_schema::{Dialect, Effect, MigrationSet, Schema};
 
 use crate::db;
 
+/// Whether `../shared/fixtures` is here; if not, says so (a failure when `CI=true`).
+fn fixtures_here() -> bool {
+    if fixtures().is_dir() {
+        return true;
+    }
+    assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "the fixtures are missing, and CI=true");
+    eprintln!("skipped: the fixtures live beside the repository, in ../shared");
+    false
+}
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
 }
@@ -652,9 +662,7 @@ fn the_downs_of_the_fixtures_are_proven() {
         assert_eq!(named(found), plain, "{history}: the two proofs disagree");
         plain
     }
-    if !fixtures().is_dir() {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "the fixtures are missing, and CI=true");
-        eprintln!("skipped: the fixtures live beside the repository, in ../shared");
+    if !fixtures_here() {
         return;
     }
     let mut found = Vec::new();
@@ -803,9 +811,7 @@ fn read_as_is() -> Vec<Case> {
 /// against Squawk).
 #[test]
 fn the_fixtures_lint_as_pinned() {
-    if !fixtures().is_dir() {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "the fixtures are missing, and CI=true");
-        eprintln!("skipped: the fixtures live beside the repository, in ../shared");
+    if !fixtures_here() {
         return;
     }
     let mut cases = read_as_is();

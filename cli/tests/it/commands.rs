@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use crate::db;
 use crate::project::{Project, text};
 
-const USERS: &str = r#"
+pub(crate) const USERS: &str = r#"
 #[derive(Model)]
 #[strata(table = "users")]
 pub struct User {
@@ -811,12 +811,7 @@ fn generate_writes_prisma_folders_in_a_prisma_directory() {
     let out = p.strata(&["generate", "-m", "name"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("have no down, so none is written"), "{}", text(&out));
-    let folder = std::fs::read_dir(p.root.join("migrations"))
-        .expect("lists")
-        .flatten()
-        .map(|e| e.path())
-        .find(|f| f.to_string_lossy().ends_with("_name"))
-        .expect("a folder");
+    let folder = p.files("_name").pop().expect("a folder");
     let sql = std::fs::read_to_string(folder.join("migration.sql")).expect("migration.sql");
     assert!(sql.contains("ALTER TABLE users ADD COLUMN name TEXT;"), "{sql}");
     assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"));
@@ -892,15 +887,12 @@ fn generate_writes_flyway_scripts_in_a_flyway_directory() {
     p.ok(&["hash"]);
     p.models(&USERS.replace("pub email: String,", "pub email: String,\n    pub name: Option<String>,"));
     p.ok(&["generate", "-m", "name"]);
-    let names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("lists")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with("__name.sql"))
-        .collect();
     // Numbered 1, 2...: the next number, not a timestamp.
-    let mut names = names;
-    names.sort();
+    let names: Vec<String> = p
+        .files("__name.sql")
+        .iter()
+        .filter_map(|f| Some(f.file_name()?.to_string_lossy().into_owned()))
+        .collect();
     assert_eq!(names, ["U2__name.sql", "V2__name.sql"]);
     assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"));
     p.ok(&["up"]);

@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use crate::commands::USERS;
 use crate::db;
 use crate::project::Project;
 
@@ -120,16 +121,6 @@ fn lint_reads_the_schema_so_far_and_prints_for_people_and_programs() {
         "{out}"
     );
 }
-
-const USERS: &str = r#"
-#[derive(Model)]
-#[strata(table = "users")]
-pub struct User {
-    #[strata(primary_key, auto_increment)]
-    pub id: i64,
-    pub email: String,
-}
-"#;
 
 fn git(p: &Project, args: &[&str]) {
     let out = Command::new("git")

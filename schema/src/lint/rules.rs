@@ -93,6 +93,11 @@ fn default_of(def: &ColumnDef) -> Option<&Expr> {
     })
 }
 
+/// A column definition's default, unless it is `NULL` (no value to fill the rows with).
+fn value_default(def: &ColumnDef) -> Option<&Expr> {
+    default_of(def).filter(|d| !matches!(d, Expr::Value(v) if v.value == sqlparser::ast::Value::Null))
+}
+
 fn is_not_null(def: &ColumnDef) -> bool {
     def.options.iter().any(|o| {
         matches!(&o.option, ColumnOption::NotNull) || matches!(&o.option, ColumnOption::PrimaryKey(_))

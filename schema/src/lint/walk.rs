@@ -132,6 +132,8 @@ pub(crate) struct Linter<'o> {
     findings: Vec<Finding>,
     /// Findings of this file that go away if a table comes back: (index, table key).
     unless_back: Vec<(usize, (String, Option<String>))>,
+    /// Findings whose table or column came back: left out at the end.
+    voided: BTreeSet<usize>,
 }
 
 impl<'o> Linter<'o> {
@@ -157,11 +159,13 @@ impl<'o> Linter<'o> {
             renamed: Vec::new(),
             findings: Vec::new(),
             unless_back: Vec::new(),
+            voided: BTreeSet::new(),
         }
     }
 
     pub fn into_findings(self) -> Vec<Finding> {
-        self.findings.into_iter().filter(|f| !f.message.is_empty()).collect()
+        let voided = self.voided;
+        self.findings.into_iter().enumerate().filter(|(i, _)| !voided.contains(i)).map(|(_, f)| f).collect()
     }
 
     fn find(&mut self, m: &Migration, rule: &'static str, level: Level, at: (u64, u64), hit: Hit) {
@@ -430,14 +434,14 @@ impl Walker for Linter<'_> {
                 self.state.born.insert(to);
             }
         }
-        // A finding about a table that is back under its name is emptied, and dropped at the end.
+        // A finding about a table or column that is back under its name is left out.
         self.unless_back.retain(|(i, (t, column))| {
             let back = match column {
                 None => schema.tables.contains_key(t),
                 Some(c) => schema.tables.get(t).is_some_and(|t| t.column(c).is_some()),
             };
             if back {
-                self.findings[*i].message.clear();
+                self.voided.insert(*i);
             }
             !back
         });

@@ -10,7 +10,7 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::Span;
 
 use super::{
-    added_columns, alter_table, alter_with_rows, any::type_changes, base_args, default_of, written_table,
+    added_columns, alter_table, alter_with_rows, any::type_changes, base_args, value_default, written_table,
 };
 use crate::Dialect::Postgres;
 use crate::lint::walk::{Cx, Hit, span_of};
@@ -336,9 +336,7 @@ fn add_column_default_rewrite(cx: &Cx<'_>, out: &mut Vec<Hit>) {
             Some(format!("`{ty}` numbers every row already there"))
         } else if stored {
             Some("a generated column is computed and stored for every row".to_owned())
-        } else if let Some(d) =
-            default_of(column_def).filter(|d| !matches!(d, Expr::Value(v) if v.value == Value::Null))
-        {
+        } else if let Some(d) = value_default(column_def) {
             let mut called: Option<String> = None;
             let _ = visit_expressions(d, |e| {
                 if let Expr::Function(f) = e {

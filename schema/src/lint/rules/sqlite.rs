@@ -1,10 +1,10 @@
 //! SQLite: table rebuilds, foreign keys that stay on inside a transaction, and what its
 //! `ALTER TABLE` refuses or needs a newer library for.
 
-use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, ObjectType, Statement, Value};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, ObjectType, Statement};
 use sqlparser::tokenizer::Span;
 
-use super::{added_columns, alter_table, alter_with_rows, default_of};
+use super::{added_columns, alter_table, alter_with_rows, default_of, value_default};
 use crate::Dialect::Sqlite;
 use crate::lint::walk::{Cx, Hit, span_of};
 use crate::lint::{Level, Rule};
@@ -118,7 +118,7 @@ fn add_column_refused(cx: &Cx<'_>, out: &mut Vec<Hit>) {
         }) {
             Some("it is a STORED generated column (\"cannot add a STORED column\")".to_owned())
         } else if column_def.options.iter().any(|o| matches!(o.option, ColumnOption::ForeignKey(_)))
-            && default_of(column_def).is_some_and(|d| !matches!(d, Expr::Value(v) if v.value == Value::Null))
+            && value_default(column_def).is_some()
         {
             Some("it references another table with a default other than NULL (\"Cannot add a REFERENCES column with non-NULL default\")".to_owned())
         } else {
