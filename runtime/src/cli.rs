@@ -113,6 +113,20 @@ pub enum MigrateCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Take over the history of the tool that migrated the database (diesel, golang-migrate,
+    /// dbmate, goose, Flyway, Prisma): prove the schema is what its recorded migrations make,
+    /// and record them in strata's history (the tool's table is left as it is)
+    Adopt {
+        /// The tool, when the database holds the history of more than one
+        #[arg(long, value_name = "TOOL", value_parser = ["diesel", "golang-migrate", "migrate", "dbmate", "goose", "flyway", "prisma"])]
+        from: Option<String>,
+        /// Record it even when the database does not hold what the migrations make there
+        #[arg(long)]
+        force: bool,
+        /// Print what was adopted as JSON (`"version": 1`)
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the SQL script of a range of migrations, history-table statements included, for a
     /// DBA to run (needs no database)
     Sql {

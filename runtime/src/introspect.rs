@@ -36,7 +36,24 @@ pub const BOOKKEEPING_TABLES: &[&str] = &[
     "_strata_migrations",
     // Where strata records how far a MySQL migration got (`migrate::progress_table`).
     "_sqlx_migrations_progress",
+    // The histories of the tools `strata adopt` takes over (`migrate::Tool`); golang-migrate's
+    // and dbmate's `schema_migrations` is told by its shape ([`is_foreign_history`]).
+    "goose_db_version",
+    "flyway_schema_history",
+    "_prisma_migrations",
 ];
+
+/// Whether `table` is golang-migrate's or dbmate's history: `schema_migrations` with their
+/// columns (`version`, and golang-migrate's `dirty`) and no others. A table of that name that
+/// a history made its own (it has other columns) is the application's.
+pub fn is_foreign_history(table: &Table) -> bool {
+    table.name.eq_ignore_ascii_case("schema_migrations")
+        && table.columns.iter().any(|c| c.name.eq_ignore_ascii_case("version"))
+        && table
+            .columns
+            .iter()
+            .all(|c| c.name.eq_ignore_ascii_case("version") || c.name.eq_ignore_ascii_case("dirty"))
+}
 
 fn is_bookkeeping(name: &str) -> bool {
     BOOKKEEPING_TABLES.iter().any(|t| t.eq_ignore_ascii_case(name))

@@ -5,6 +5,7 @@
 // statement failed) costs nothing.
 #![allow(clippy::result_large_err)]
 
+mod adopt;
 mod backend;
 mod error;
 #[cfg(feature = "mysql")]
@@ -26,6 +27,7 @@ use std::time::Duration;
 use sqlx::Pool;
 use sqlx::pool::PoolConnection;
 
+pub use adopt::{Adoption, Tool};
 pub use backend::{
     Applied, Backend, Carry, Partial, RunError, create_table_sql, forget_sql, progress_table, record_sql,
 };
@@ -82,6 +84,8 @@ pub struct Migrator {
     effects: &'static [(i64, u64, Option<&'static str>)],
     /// Whether a pending migration older than the newest applied one may be applied.
     out_of_order: bool,
+    /// Whether a run on a database another tool migrated takes over that tool's history first.
+    adopting: bool,
 }
 
 impl Migrator {
@@ -95,6 +99,7 @@ impl Migrator {
             dialect: None,
             effects: &[],
             out_of_order: false,
+            adopting: false,
         }
     }
 
@@ -215,6 +220,15 @@ impl Migrator {
     /// other database ran it, and the run refuses, naming both.
     pub const fn allow_out_of_order(self, allow: bool) -> Self {
         Migrator { out_of_order: allow, ..self }
+    }
+
+    /// Lets a run (and [`startup`](Migrator::startup)) take over the history of another tool
+    /// (diesel, golang-migrate, dbmate, goose, Flyway, Prisma) when strata's own is empty, as
+    /// [`adopt`](Migrator::adopt) does: the database must hold exactly what the migrations that
+    /// tool recorded make, or the run is refused and nothing is recorded. Off by default: such
+    /// a run is refused, naming the tool.
+    pub const fn adopting(self, adopt: bool) -> Self {
+        Migrator { adopting: adopt, ..self }
     }
 
     /// Keeps the history in `table` rather than `_sqlx_migrations`.
@@ -390,8 +404,13 @@ impl Migrator {
         target: Target,
         progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Report, MigrateError> {
-        let (mut conn, applied) = self.open(pool).await?;
+        let (mut conn, mut applied) = self.open(pool).await?;
         let result = async {
+            // Another tool's history on a database strata has not run on: taken over when asked,
+            // else refused before anything runs.
+            if applied.is_empty() && self.refuse_foreign::<DB>(&mut conn).await? {
+                applied = DB::applied(&mut conn, self.table).await.map_err(|e| self.history(e))?;
+            }
             let partials = DB::partials(&mut conn, self.table).await.map_err(|e| self.history(e))?;
             self.check(&applied, &partials)?;
             // A migration that stopped partway is carried on before anything else.

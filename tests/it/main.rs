@@ -1,5 +1,6 @@
 //! strata's workspace-level tests: one binary, one module per theme.
 
+mod adopt;
 mod crash;
 mod db;
 mod fixtures;

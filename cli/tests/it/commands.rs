@@ -98,6 +98,18 @@ fn two_branches(name: &str, feature_first: bool) -> Project {
 }
 
 /// The migration names in the order `history` lists them.
+/// A SQLite project with two migrations, `users` then `posts` (a second apart, so that their
+/// versions differ); their names.
+fn users_then_posts(p: &Project) -> [String; 2] {
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    p.models(&format!("{USERS}{POSTS}"));
+    p.ok(&["generate", "-m", "posts"]);
+    <[String; 2]>::try_from(history(p)).expect("two migrations")
+}
+
 fn history(p: &Project) -> Vec<String> {
     p.ok(&["history"]).lines().filter_map(|l| l.split_whitespace().next().map(str::to_owned)).collect()
 }
@@ -374,13 +386,7 @@ fn a_reference_to_nowhere_is_a_finding_and_generates_nothing() {
 #[test]
 fn stamp_records_a_version_without_running_it() {
     let p = Project::new("stamp", db::sqlite_url("stamp"));
-    p.ok(&["init", "--dialect", "sqlite"]);
-    p.models(USERS);
-    p.ok(&["generate", "-m", "users"]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    p.models(&format!("{USERS}{POSTS}"));
-    p.ok(&["generate", "-m", "posts"]);
-    let [users, posts] = <[String; 2]>::try_from(history(&p)).expect("two migrations");
+    let [users, posts] = users_then_posts(&p);
 
     // A baseline is checked: the database has no `users`, so it is not at `users`.
     let out = p.fails(&["stamp", &users], 1);
@@ -898,4 +904,77 @@ fn generate_writes_flyway_scripts_in_a_flyway_directory() {
     p.ok(&["up"]);
     p.ok(&["down", "base"]);
     assert!(p.ok(&["history"]).contains("1_users"));
+}
+
+/// A database golang-migrate brought to the first migration: `up` refuses it and says why,
+/// `adopt` proves and records it (as text and as JSON), and `up` carries on.
+#[test]
+fn adopt_takes_over_another_tools_history() {
+    let p = Project::new("adopt", db::sqlite_url("adopt"));
+    let [users, posts] = users_then_posts(&p);
+    let (version, _) = users.split_once('_').expect("a name");
+
+    // golang-migrate's run of the first migration: its SQL, its table, its row.
+    let up = std::fs::read_to_string(
+        p.files(".sql")
+            .into_iter()
+            .find(|f| f.to_string_lossy().contains(&format!("{users}.up")))
+            .expect("the users up file"),
+    )
+    .expect("reads");
+    let sql = format!(
+        "{up};\nCREATE TABLE schema_migrations (version uint64, dirty bool);\nCREATE UNIQUE INDEX version_unique ON schema_migrations (version);\nINSERT INTO schema_migrations VALUES ({version}, 0);"
+    );
+    tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&p.url).await.expect("opens");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("golang-migrate's run");
+    });
+
+    let out = p.fails(&["up"], 2);
+    assert!(out.contains("this database was migrated by golang-migrate (its history is in `schema_migrations`) and strata's history is empty"), "{out}");
+    assert!(out.contains("`strata adopt`"), "{out}");
+    assert_eq!(p.ok(&["current"]).trim(), "base (no migration applied)", "nothing ran");
+    let out = p.fails(&["adopt", "--from", "goose"], 2);
+    assert!(out.contains("this database has no goose history"), "{out}");
+
+    let out = p.ok(&["adopt"]);
+    assert!(out.contains(&format!("recorded  {users}")), "{out}");
+    assert!(
+        out.contains(&format!("adopted golang-migrate's history (`schema_migrations`, left as it is): the database is recorded at {users}")),
+        "{out}"
+    );
+    let out = p.fails(&["adopt", "--json"], 2);
+    assert!(out.contains("already records migrations"), "{out}");
+    p.ok(&["up"]);
+    assert_eq!(p.ok(&["current"]).trim(), format!("{posts} (head)"));
+    // golang-migrate's table stays, and is not drift.
+    p.ok(&["verify"]);
+
+    // A database that is not what golang-migrate recorded is not adopted.
+    let q = Project::new("adopt_differs", db::sqlite_url("adopt_differs"));
+    std::fs::create_dir_all(q.root.join("migrations")).expect("a directory");
+    for f in p.files("") {
+        std::fs::copy(&f, q.root.join("migrations").join(f.file_name().expect("a name"))).expect("copies");
+    }
+    q.models(&format!("{USERS}{POSTS}"));
+    tokio::runtime::Runtime::new().expect("a runtime").block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&q.url).await.expect("opens");
+        let sql = format!("CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES ({version}, false);");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.expect("a history with no schema");
+    });
+    let out = q.fails(&["adopt"], 1);
+    assert!(
+        out.contains(&format!(
+            "the database does not hold what the migrations make at {users}, where golang-migrate records it"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("table `users` is not in the database"), "{out}");
+    assert!(out.contains("`adopt --force` records it anyway"), "{out}");
+    let json: serde_json::Value = serde_json::from_str(&q.ok(&["adopt", "--force", "--json"])).expect("JSON");
+    assert_eq!(json["tool"], "golang-migrate", "{json}");
+    assert_eq!(json["recorded"][0]["name"], users.as_str(), "{json}");
+    assert_eq!(json["differences"].as_array().map(Vec::len), Some(1), "{json}");
 }

@@ -158,6 +158,7 @@ async fn read_schema<DB: Backend>(
     let mut schema = DB::introspect(&mut conn).await.map_err(|e| Failure::new(redact(&e.to_string())))?;
     schema.tables.retain(|_, t| {
         !crate::introspect::BOOKKEEPING_TABLES.iter().any(|b| b.eq_ignore_ascii_case(&t.name))
+            && !crate::introspect::is_foreign_history(t)
     });
     Ok((DB::DIALECT, schema))
 }
@@ -348,6 +349,51 @@ async fn run<DB: Backend>(
                 outln!("forgotten {}", s.name);
             }
             outln!("the database is recorded at {} (no SQL was run)", describe(m, version));
+        }
+        MigrateCommand::Adopt { from, force, json } => {
+            let from = from.as_deref().and_then(crate::migrate::Tool::parse);
+            let adoption = match m.adopt(pool, from, *force).await {
+                Ok(a) => a,
+                Err(crate::migrate::MigrateError::AdoptDiffers { tool, at, differences }) => {
+                    let mut f = Failure::new(format!(
+                        "the database does not hold what the migrations make at {at}, where {tool} records it, so its history is not adopted; it differs in {} way(s):",
+                        differences.len()
+                    ))
+                    .found();
+                    f.notes.extend(differences);
+                    return Err(f.help(
+                        "are these the migrations it ran? Bring the database there (or put what differs in the migrations), and adopt again; `adopt --force` records it anyway",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let r = &adoption.report;
+            if *json {
+                outln!(
+                    "{}",
+                    json!({
+                        "version": 1,
+                        "tool": adoption.tool.name(),
+                        "table": adoption.tool.table(),
+                        "at": r.at,
+                        "recorded": r.applied.iter().map(|s| json!({"version": s.version, "name": s.name})).collect::<Vec<_>>(),
+                        "differences": adoption.differences,
+                    })
+                );
+                return Ok(());
+            }
+            for s in &r.applied {
+                outln!("recorded  {}", s.name);
+            }
+            for d in &adoption.differences {
+                outln!("warning: recorded although the database differs: {d}");
+            }
+            outln!(
+                "adopted {}'s history (`{}`, left as it is): the database is recorded at {} (no SQL was run)",
+                adoption.tool,
+                adoption.tool.table(),
+                describe(m, r.at)
+            );
         }
         MigrateCommand::Verify => {
             let v = m.verify_tables(pool, cx.models.clone()).await?;

@@ -109,6 +109,12 @@ pub trait Backend: sqlx::Database + private::Sealed {
         table: &str,
     ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
 
+    /// Rows of (text, integer, text), for reading other tools' history tables (`adopt`).
+    fn rows(
+        conn: &mut Self::Connection,
+        sql: &str,
+    ) -> impl Future<Output = Result<Vec<(String, i64, String)>, sqlx::Error>> + Send;
+
     /// The history, oldest first.
     fn applied(
         conn: &mut Self::Connection,

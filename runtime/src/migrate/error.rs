@@ -111,6 +111,54 @@ pub enum MigrateError {
         pending.join(", ")
     )]
     Pending { pending: Vec<String> },
+    #[error(
+        "this database was migrated by {tool} (its history is in `{}`) and strata's history is empty: running the migrations from the first would meet what is already there; nothing was run. Take over that history first: `strata adopt` (or `Migrator::adopting(true)` in the application)",
+        tool.table()
+    )]
+    ForeignHistory { tool: super::Tool },
+    #[error(
+        "strata's history (`{table}`) already records migrations (the first is {version}, {description}), so there is nothing to adopt; `strata status` shows where the database is"
+    )]
+    AlreadyAdopted { table: String, version: i64, description: String },
+    #[error("{}", no_foreign(tools))]
+    NoForeignHistory { tools: Vec<super::Tool> },
+    #[error(
+        "this database holds the histories of several tools ({}); say which one migrated it: `strata adopt --from <tool>`",
+        tools.iter().map(|t| format!("{t}'s `{}`", t.table())).collect::<Vec<_>>().join(", ")
+    )]
+    SeveralForeignHistories { tools: Vec<super::Tool> },
+    #[error(
+        "{tool} records migration {version} as failed partway (in `{}`), so the database is not at any version; finish or undo it with {tool} (or by hand, and correct its record), then adopt; nothing was recorded",
+        tool.table()
+    )]
+    ForeignFailed { tool: super::Tool, version: String },
+    #[error(
+        "{tool} records migration {version} as applied (in `{}`), but no migration here has that version: adopt with the migrations the database was migrated with; nothing was recorded",
+        tool.table()
+    )]
+    ForeignUnknown { tool: super::Tool, version: String },
+    #[error(
+        "{tool} records {newest} as applied but not {missing}, which comes before it, and strata's history cannot hold a gap; apply {missing} with {tool} first (or check that these are the migrations it ran); nothing was recorded"
+    )]
+    ForeignGap { tool: super::Tool, missing: String, newest: String },
+    #[error(
+        "the database does not hold what the migrations make at {at}, where {tool} records it, so its history is not adopted; it differs in {} way(s):{}",
+        differences.len(),
+        differences.iter().map(|d| format!("\n  - {d}")).collect::<String>()
+    )]
+    AdoptDiffers { tool: super::Tool, at: String, differences: Vec<String> },
+}
+
+/// No history of `tools` in the database, in words.
+fn no_foreign(tools: &[super::Tool]) -> String {
+    let tables: Vec<String> = tools.iter().map(|t| format!("{t}'s `{}`", t.table())).collect();
+    match tools {
+        [t] => format!(
+            "this database has no {t} history: there is no `{}` where an unqualified name finds it",
+            t.table()
+        ),
+        _ => format!("this database has no history strata can adopt: there is none of {}", tables.join(", ")),
+    }
 }
 
 /// " at statement 3 of 7", when known.

@@ -73,6 +73,10 @@ impl Backend for MySql {
         sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(conn).await.map(|n| n > 0)
     }
 
+    async fn rows(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(sql.to_owned())).fetch_all(conn).await
+    }
+
     async fn applied(conn: &mut MySqlConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
         let rows: Vec<HistoryRow> =
             sqlx::query_as(AssertSqlSafe(history_sql(Dialect::Mysql, table))).fetch_all(conn).await?;

@@ -40,6 +40,10 @@ impl Backend for Sqlite {
         sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(conn).await.map(|n| n > 0)
     }
 
+    async fn rows(conn: &mut SqliteConnection, sql: &str) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(sql.to_owned())).fetch_all(conn).await
+    }
+
     async fn applied(conn: &mut SqliteConnection, table: &str) -> Result<Vec<Applied>, sqlx::Error> {
         // The history in one row: each row fetched is a hand-off between sqlx's worker thread
         // and the caller, and at start-up those were most of the time past SQLite's own.

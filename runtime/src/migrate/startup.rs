@@ -37,7 +37,18 @@ impl Migrator {
         pool: &Pool<DB>,
         policy: Policy,
     ) -> Result<Startup, MigrateError> {
-        let status = self.status(pool).await?;
+        let mut status = self.status(pool).await?;
+        // Nothing recorded: another tool may have migrated the database. Its history is taken
+        // over when asked (`adopting`), else the start is refused, naming it.
+        if status.current().is_none() && status.unknown.is_empty() {
+            if self.adopting {
+                if self.adopt_asked(pool).await? {
+                    status = self.status(pool).await?;
+                }
+            } else if let Some(tool) = self.foreign_histories(pool).await?.first() {
+                return Err(MigrateError::ForeignHistory { tool: *tool });
+            }
+        }
         if let Some(a) = status.unknown.first() {
             return Err(MigrateError::UnknownVersion {
                 version: a.version,

@@ -159,13 +159,13 @@ impl Migrator {
 
     /// `schema` without the tables strata leaves alone.
     pub(crate) fn managed(&self, mut schema: strata_schema::Schema) -> strata_schema::Schema {
-        schema.tables.retain(|_, t| !self.is_unmanaged(&t.name));
+        schema.tables.retain(|_, t| !self.is_unmanaged(&t.name) && !crate::introspect::is_foreign_history(t));
         schema
     }
 }
 
 /// The normalised replay of `migrations`' up SQL, in order.
-fn replay<'a>(
+pub(super) fn replay<'a>(
     migrator: &Migrator,
     dialect: strata_schema::Dialect,
     migrations: impl Iterator<Item = &'a super::Migration>,
