@@ -49,8 +49,10 @@ enum Database {
 
 /// Applies `history` step by step through `run`, up to its head and then down through every
 /// migration that has a down file, and compares the database with the replay after each step
-/// through `read`. `edit` is what the history's own runner does to a file before running it;
-/// `effects` what a `strata.toml` beside it would say of statements strata cannot see into.
+/// through `read`. `edit` is what the history's own runner does to a file before running it,
+/// `before` what it runs before the first migration (golang-migrate's table, which harbor's
+/// migrations alter); `effects` what a `strata.toml` beside it would say of statements strata
+/// cannot see into.
 #[allow(clippy::too_many_arguments)]
 async fn check_history<C>(
     dir: &Path,
@@ -59,6 +61,7 @@ async fn check_history<C>(
     refusal: Option<Refusal>,
     effects: &[Effect],
     edit: impl Fn(&str) -> String,
+    before: &str,
     run: impl AsyncFn(&mut C, &str) -> Result<(), sqlx::Error>,
     read: impl AsyncFn(&mut C) -> Schema,
 ) {
@@ -80,6 +83,11 @@ async fn check_history<C>(
     let downs = set.migrations.iter().rev().map(|m| (m, "down", m.down.as_ref()));
     let steps = ups.chain(downs.take_while(|(_, _, file)| file.is_some()));
     let mut schema = Schema::default();
+    if !before.is_empty() {
+        apply_sql_with(dialect, &mut schema, Path::new("before"), before, &[])
+            .expect("the runner's own SQL replays");
+        run(conn, before).await.expect("the runner's own SQL runs");
+    }
     for (m, direction, file) in steps {
         let Some(file) = file else { continue };
         let sql = edit(&file.sql);
@@ -156,6 +164,7 @@ async fn sqlite_history_edited(history: &str, refusal: Option<Refusal>, edit: fn
         refusal,
         &[],
         edit,
+        "",
         async |c, sql| sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut *c).await.map(drop),
         async |c| introspect_sqlite(c).await.expect("introspection"),
     )
@@ -172,6 +181,16 @@ async fn postgres_history_edited(
     effects: &[Effect],
     edit: fn(&str) -> String,
 ) {
+    postgres_history_run(history, refusal, effects, edit, "").await;
+}
+
+async fn postgres_history_run(
+    history: &str,
+    refusal: Option<Refusal>,
+    effects: &[Effect],
+    edit: fn(&str) -> String,
+    before: &str,
+) {
     let dir = history_dir(history);
     // A database of its own for each way a history is walked: the tests run at once.
     let name = format!("{}{}", history.replace('/', "_"), if effects.is_empty() { "" } else { "_said" });
@@ -183,6 +202,7 @@ async fn postgres_history_edited(
         refusal,
         effects,
         edit,
+        before,
         async |c, sql| sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut *c).await.map(drop),
         async |c| introspect_postgres(c).await.expect("introspection"),
     )
@@ -203,6 +223,7 @@ async fn mysql_history(history: &str, refusal: Option<Refusal>, effects: &[Effec
         refusal,
         effects,
         as_is,
+        "",
         async |c, sql| sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut *c).await.map(drop),
         async |c| introspect_mysql(c).await.expect("introspection"),
     )
@@ -333,6 +354,69 @@ fn river_effects() -> Vec<Effect> {
         ),
     };
     vec![rebuild, back]
+}
+
+/// golang-migrate's table, as it makes it on PostgreSQL before the first migration: harbor's
+/// 0030 adds a column to it and 0040 takes it away.
+const GOLANG_MIGRATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)";
+
+// harbor: golang-migrate, up only; its DO blocks move data, but for one that adds a constraint.
+#[tokio::test]
+async fn harbor_postgres() {
+    let refusal = ("0002_1.7.0_schema.up.sql", 17, 1, "cannot see what this `DO`", Database::Runs);
+    postgres_history_run("harbor/postgres", Some(refusal), &[], as_is, GOLANG_MIGRATE_TABLE).await;
+}
+
+#[tokio::test]
+async fn harbor_postgres_with_its_effects_said() {
+    postgres_history_run("harbor/postgres", None, &harbor_effects(), as_is, GOLANG_MIGRATE_TABLE).await;
+}
+
+/// What a `strata.toml` beside harbor's history would say of its `DO` blocks: every one moves
+/// or fixes rows, but for the one in 0110 that adds a constraint (dropped just before it, so the
+/// block's `IF NOT EXISTS` always holds).
+pub(crate) fn harbor_effects() -> Vec<Effect> {
+    let none = [
+        ("0002_1.7.0_schema", 17),
+        ("0002_1.7.0_schema", 40),
+        ("0004_1.8.0_schema", 124),
+        ("0004_1.8.0_schema", 166),
+        ("0005_1.8.2_schema", 4),
+        ("0030_2.0.0_schema", 177),
+        ("0040_2.1.0_schema", 90),
+        ("0050_2.2.0_schema", 31),
+        ("0050_2.2.0_schema", 84),
+        ("0050_2.2.0_schema", 136),
+        ("0050_2.2.0_schema", 170),
+        ("0050_2.2.0_schema", 207),
+        ("0050_2.2.0_schema", 262),
+        ("0050_2.2.0_schema", 299),
+        ("0050_2.2.0_schema", 368),
+        ("0050_2.2.0_schema", 424),
+        ("0050_2.2.0_schema", 482),
+        ("0050_2.2.0_schema", 560),
+        ("0050_2.2.0_schema", 608),
+        ("0082_2.5.3_schema", 2),
+        ("0090_2.6.0_schema", 27),
+        ("0110_2.8.0_schema", 8),
+        ("0110_2.8.0_schema", 119),
+        ("0120_2.9.0_schema", 10),
+        ("0120_2.9.0_schema", 38),
+        ("0171_2.14.1_schema", 7),
+    ];
+    let mut effects: Vec<Effect> = none
+        .iter()
+        .map(|(file, line)| Effect { file: format!("{file}.up.sql"), line: *line, sql: None })
+        .collect();
+    effects.push(Effect {
+        file: "0110_2.8.0_schema.up.sql".into(),
+        line: 23,
+        sql: Some(
+            "ALTER TABLE artifact_accessory ADD CONSTRAINT unique_artifact_accessory UNIQUE (artifact_id, subject_artifact_digest)"
+                .into(),
+        ),
+    });
+    effects
 }
 
 // openfga: goose files, both directions in one file.
@@ -582,6 +666,7 @@ async fn every_sqlite_history_verifies_after_the_migrator() {
         ("atuin_scripts/sqlite", false),
         ("torrust_index/sqlite", true),
         ("river/sqlite", true),
+        ("openfga/sqlite", true),
         ("own/sqlite", true),
     ] {
         let pool = db::sqlite_pool(&pool_name(history)).await;
@@ -600,6 +685,7 @@ async fn every_postgres_history_verifies_after_the_migrator() {
         ("docsrs/postgres", &[], true),
         ("atuin_server/postgres", &[], true),
         ("river/postgres", &river, true),
+        ("openfga/postgres", &[], true),
         ("own/postgres", &[], true),
     ] {
         let Some(pool) = db::postgres_pool(&pool_name(history)).await else { return };
