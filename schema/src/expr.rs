@@ -179,14 +179,82 @@ pub fn pg_typed_default(ty: &str, default: &str) -> Option<String> {
             "epoch" => "1970-01-01 00:00:00".to_owned(),
             t if is_date(t) => format!("{t} 00:00:00"),
             t if t.len() > 10 && is_date(&t[..10]) && matches!(&t[10..11], " " | "t") => {
-                format!("{} {}", &t[..10], &t[11..])
+                format!("{} {}", &t[..10], pg_time_of_timestamp(&t[11..])?)
             }
             _ => return None,
         },
+        "bytea" => pg_bytea_hex(text)?,
         "interval" => pg_interval(text)?,
         _ => return None,
     };
     Some(format!("'{value}'"))
+}
+
+/// The time of a `timestamp` (without time zone) literal as PostgreSQL prints it: a zone
+/// written after it is dropped (such a column ignores it), seconds are added when missing and a
+/// fraction loses its trailing zeros (`03:04` -> `03:04:00`, `00:00:01+00:00` -> `00:00:01`,
+/// `05.250` -> `05.25`).
+fn pg_time_of_timestamp(t: &str) -> Option<String> {
+    let t = t.trim();
+    let time = match t.strip_suffix('z') {
+        Some(rest) => rest,
+        None => match t.rfind(['+', '-']) {
+            Some(at) if t[at + 1..].chars().all(|c| c.is_ascii_digit() || c == ':') => &t[..at],
+            Some(_) => return None,
+            None => t,
+        },
+    };
+    let parts: Vec<&str> = time.trim().split(':').collect();
+    let two = |p: &str| p.len() == 2 && p.chars().all(|c| c.is_ascii_digit());
+    match parts.as_slice() {
+        [h, m] if two(h) && two(m) => Some(format!("{h}:{m}:00")),
+        [h, m, sec] if two(h) && two(m) => {
+            let (whole, fraction) = sec.split_once('.').unwrap_or((sec, ""));
+            if !two(whole) || !fraction.chars().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let fraction = fraction.trim_end_matches('0');
+            Some(if fraction.is_empty() {
+                format!("{h}:{m}:{whole}")
+            } else {
+                format!("{h}:{m}:{whole}.{fraction}")
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A `bytea` literal as PostgreSQL prints it: hex (`\x6162`), from the hex or escape form it
+/// was written in (`''` -> `\x`, `'ab'` -> `\x6162`, `'\101'` -> `\x41`).
+fn pg_bytea_hex(text: &str) -> Option<String> {
+    let mut bytes: Vec<u8> = Vec::new();
+    if let Some(hex) = text.strip_prefix("\\x").or_else(|| text.strip_prefix("\\X")) {
+        let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
+        if !digits.len().is_multiple_of(2) || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        return Some(format!("\\x{}", digits.to_ascii_lowercase()));
+    }
+    let raw = text.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'\\' {
+            bytes.push(raw[i]);
+            i += 1;
+        } else if raw.get(i + 1) == Some(&b'\\') {
+            bytes.push(b'\\');
+            i += 2;
+        } else {
+            let octal = raw.get(i + 1..i + 4)?;
+            if !octal.iter().all(|c| (b'0'..=b'7').contains(c)) {
+                return None;
+            }
+            let value = octal.iter().fold(0u32, |n, c| n * 8 + u32::from(c - b'0'));
+            bytes.push(u8::try_from(value).ok()?);
+            i += 4;
+        }
+    }
+    Some(format!("\\x{}", crate::migrations::hex(&bytes)))
 }
 
 fn is_date(t: &str) -> bool {
@@ -503,6 +571,14 @@ mod tests {
             ("interval", "'1.5 days'", Some("'1 day 12:00:00'")),
             ("interval", "'500 ms'", Some("'00:00:00.5'")),
             ("interval", "'1 day ago'", None),
+            ("timestamp", "'1970-01-01 00:00:01+00:00'", Some("'1970-01-01 00:00:01'")),
+            ("timestamp", "'2020-01-02 03:04:05.250-07'", Some("'2020-01-02 03:04:05.25'")),
+            ("timestamp", "'2020-01-02T03:04:05Z'", Some("'2020-01-02 03:04:05'")),
+            ("timestamp", "'2020-01-02 03:04'", Some("'2020-01-02 03:04:00'")),
+            ("bytea", "''", Some("'\\x'")),
+            ("bytea", "'ab\\\\c'", Some("'\\x61625c63'")),
+            ("bytea", "'\\xDEAD'", Some("'\\xdead'")),
+            ("bytea", "'\\101'", Some("'\\x41'")),
             ("timestamptz", "'1970-01-01'", None),
             ("text", "'epoch'", None),
         ];

@@ -29,6 +29,10 @@ pub enum Layout {
     Prisma,
     /// Flyway: `V<version>__<description>.sql`, undone by `U<version>__<description>.sql`.
     Flyway,
+    /// Versioned folders (temporal's `temporal-sql-tool`): `v<major>.<minor>/manifest.json`
+    /// listing the folder's SQL files in order (`SchemaUpdateCqlFiles`), up only. Each file is
+    /// a migration of its own: `1.5` for the first file of `v1.5`, `1.5.1`, `1.5.2` for the next.
+    Versioned,
 }
 
 impl Layout {
@@ -242,53 +246,71 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
     let names: std::collections::HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
     // Reading is most of the work and each entry is independent: spread it over the cores.
     let read_one =
-        |(name, path, is_dir): &(String, PathBuf, bool)| -> Result<Option<Migration>, DiscoveryError> {
-            if *is_dir {
-                diesel_folder(path, name)
-            } else if let Some(f) = flyway_name(name) {
-                flyway_file(dir, path, &f, &names)
-            } else if let Some(stem) = name.strip_suffix(".up.sql") {
-                let (version, description) = split_name(path, stem)?;
-                let down_name = format!("{stem}.down.sql");
-                let down =
-                    if names.contains(down_name.as_str()) { Some(read(&dir.join(down_name))?) } else { None };
-                migration(version, description, Layout::SqlxReversible, read(path)?, down).map(Some)
-            } else if let Some(stem) = name.strip_suffix(".down.sql") {
-                if !names.contains(format!("{stem}.up.sql").as_str()) {
-                    return Err(DiscoveryError::DownWithoutUp { path: path.clone() });
-                }
-                Ok(None)
-            } else if let Some(stem) = name.strip_suffix(".sql") {
-                let (version, description) = split_name(path, stem)?;
-                let file = read(path)?;
-                match annotated::split(&file.sql) {
-                    Ok(None) => migration(version, description, Layout::SqlxSimple, file, None).map(Some),
-                    Ok(Some(s)) => {
-                        let up = SqlFile { path: file.path.clone(), sql: s.up };
-                        let down = s.down.map(|sql| SqlFile { path: file.path.clone(), sql });
-                        let mut m = migration(version, description, s.layout, up, down)?;
-                        m.no_transaction |= s.up_no_transaction;
-                        m.down_no_transaction |= s.down_no_transaction;
-                        Ok(Some(m))
-                    }
-                    Err((line, message)) => {
-                        Err(DiscoveryError::BadAnnotation { path: file.path, line, message })
-                    }
-                }
+        |(name, path, is_dir): &(String, PathBuf, bool)| -> Result<Vec<Migration>, DiscoveryError> {
+            if *is_dir && let Some(version) = versioned_name(name) {
+                versioned_folder(path, version)
             } else {
-                Ok(None)
+                read_entry(dir, &names, name, path, *is_dir).map(|m| m.into_iter().collect())
             }
         };
     let mut found: Vec<Migration> = Vec::new();
     for m in crate::par::map(&entries, read_one) {
         found.extend(m?);
     }
+    order(dir, found)
+}
 
+/// One entry of a migrations directory that is not a versioned folder: the migration it holds,
+/// if it is one (a down file is read with its up).
+fn read_entry(
+    dir: &Path,
+    names: &std::collections::HashSet<&str>,
+    name: &str,
+    path: &Path,
+    is_dir: bool,
+) -> Result<Option<Migration>, DiscoveryError> {
+    if is_dir {
+        diesel_folder(path, name)
+    } else if let Some(f) = flyway_name(name) {
+        flyway_file(dir, path, &f, names)
+    } else if let Some(stem) = name.strip_suffix(".up.sql") {
+        let (version, description) = split_name(path, stem)?;
+        let down_name = format!("{stem}.down.sql");
+        let down = if names.contains(down_name.as_str()) { Some(read(&dir.join(down_name))?) } else { None };
+        migration(version, description, Layout::SqlxReversible, read(path)?, down).map(Some)
+    } else if let Some(stem) = name.strip_suffix(".down.sql") {
+        if !names.contains(format!("{stem}.up.sql").as_str()) {
+            return Err(DiscoveryError::DownWithoutUp { path: path.to_owned() });
+        }
+        Ok(None)
+    } else if let Some(stem) = name.strip_suffix(".sql") {
+        let (version, description) = split_name(path, stem)?;
+        let file = read(path)?;
+        match annotated::split(&file.sql) {
+            Ok(None) => migration(version, description, Layout::SqlxSimple, file, None).map(Some),
+            Ok(Some(s)) => {
+                let up = SqlFile { path: file.path.clone(), sql: s.up };
+                let down = s.down.map(|sql| SqlFile { path: file.path.clone(), sql });
+                let mut m = migration(version, description, s.layout, up, down)?;
+                m.no_transaction |= s.up_no_transaction;
+                m.down_no_transaction |= s.down_no_transaction;
+                Ok(Some(m))
+            }
+            Err((line, message)) => Err(DiscoveryError::BadAnnotation { path: file.path, line, message }),
+        }
+    } else {
+        Ok(None)
+    }
+}
+
+/// The migrations read from a directory, checked for one layout and put in their tool's order.
+fn order(dir: &Path, mut found: Vec<Migration>) -> Result<Vec<Migration>, DiscoveryError> {
     let diesel = found.iter().filter(|m| m.layout == Layout::Diesel).count();
     let prisma = found.iter().filter(|m| m.layout == Layout::Prisma).count();
     let flyway = found.iter().filter(|m| m.layout == Layout::Flyway).count();
+    let versioned = found.iter().filter(|m| m.layout == Layout::Versioned).count();
     let mixed = |n: usize| n != 0 && n != found.len();
-    if mixed(diesel) || mixed(prisma) || mixed(flyway) {
+    if mixed(diesel) || mixed(prisma) || mixed(flyway) || mixed(versioned) {
         return Err(DiscoveryError::MixedLayouts { dir: dir.to_owned() });
     }
     // goose and dbmate mark every file; one without the marks is not theirs.
@@ -317,6 +339,66 @@ pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
         }
     }
     Ok(found)
+}
+
+/// `v1.10` as (1, 10): the name of a versioned folder.
+fn versioned_name(name: &str) -> Option<(u64, u64)> {
+    let (major, minor) = name.strip_prefix('v')?.split_once('.')?;
+    let number =
+        |s: &str| (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())).then(|| s.parse().ok()).flatten();
+    Some((number(major)?, number(minor)?))
+}
+
+/// The largest minor version, and the most files a folder may list: a versioned folder's
+/// migrations are numbered `major * 10^9 + minor * 10^3 + file`, which keeps temporal's order
+/// (`v1.2` before `v1.10`) in one 64-bit number.
+const VERSIONED_MINOR: u64 = 1_000_000;
+const VERSIONED_FILES: usize = 1_000;
+
+/// The migrations of a versioned folder `v<major>.<minor>/`: each file its `manifest.json`
+/// lists, in its order.
+fn versioned_folder(path: &Path, (major, minor): (u64, u64)) -> Result<Vec<Migration>, DiscoveryError> {
+    let manifest_path = path.join("manifest.json");
+    let bad = |message: String| DiscoveryError::Config { path: manifest_path.clone(), message };
+    let Some(manifest) = read_if_exists(&manifest_path)? else {
+        return Err(bad(
+            "missing; a versioned folder lists its SQL files, in the order they run, in `manifest.json` (`SchemaUpdateCqlFiles`)".to_owned(),
+        ));
+    };
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(rename = "CurrVersion")]
+        version: String,
+        #[serde(rename = "SchemaUpdateCqlFiles")]
+        files: Vec<String>,
+    }
+    let m: Manifest = serde_json::from_str(&manifest.sql).map_err(|e| bad(e.to_string()))?;
+    let folder = format!("{major}.{minor}");
+    if m.version.trim_start_matches('v') != folder {
+        return Err(bad(format!("says `CurrVersion` is `{}`, but the folder is `v{folder}`", m.version)));
+    }
+    let number = major
+        .checked_mul(1_000_000_000)
+        .filter(|_| minor < VERSIONED_MINOR && m.files.len() <= VERSIONED_FILES)
+        .and_then(|n| n.checked_add(minor * 1_000))
+        .and_then(|n| i64::try_from(n).ok())
+        .ok_or_else(|| {
+            bad(format!(
+                "version {folder} with {} file(s) does not fit the history table's 64-bit versions, which strata numbers major * 10^9 + minor * 10^3 + file: the minor version must be below {VERSIONED_MINOR}, and a folder may list at most {VERSIONED_FILES} files",
+                m.files.len()
+            ))
+        })?;
+    let mut out = Vec::with_capacity(m.files.len());
+    for (k, file) in m.files.iter().enumerate() {
+        let file_path = path.join(file);
+        let Some(up) = read_if_exists(&file_path)? else {
+            return Err(bad(format!("lists `{file}`, which is not in `{}`", path.display())));
+        };
+        let stem = file.strip_suffix(".sql").unwrap_or(file);
+        let version = if k == 0 { folder.clone() } else { format!("{folder}.{k}") };
+        out.push(numbered(version, number + k as i64, stem.to_owned(), Layout::Versioned, up, None));
+    }
+    Ok(out)
 }
 
 /// A Flyway script's name: `V`, `U` or `R`, the version, and the description.
@@ -439,9 +521,21 @@ fn migration(
         path: up.path.clone(),
         digits: version.trim_start_matches('0').len(),
     })?;
+    Ok(numbered(version, version_number, description, layout, up, down))
+}
+
+/// A migration whose history-table version is `version_number`.
+fn numbered(
+    version: String,
+    version_number: i64,
+    description: String,
+    layout: Layout,
+    up: SqlFile,
+    down: Option<SqlFile>,
+) -> Migration {
     let no_transaction = says_no_transaction(&up.sql);
     let down_no_transaction = down.as_ref().is_some_and(|d| says_no_transaction(&d.sql));
-    Ok(Migration {
+    Migration {
         version,
         version_number,
         description: description.replace('_', " "),
@@ -451,7 +545,7 @@ fn migration(
         down,
         no_transaction,
         down_no_transaction,
-    })
+    }
 }
 
 /// Whether a file's first line is `-- no-transaction`: the file runs outside a transaction.
@@ -555,6 +649,7 @@ impl fmt::Display for Layout {
             Layout::Dbmate => "dbmate",
             Layout::Prisma => "Prisma",
             Layout::Flyway => "Flyway",
+            Layout::Versioned => "versioned folder",
         })
     }
 }
@@ -718,6 +813,47 @@ mod tests {
             hex(&checksum("")),
             "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b"
         );
+    }
+
+    #[test]
+    fn versioned_folders_in_their_numeric_order() {
+        let d = TempDir::new("versioned");
+        let manifest = |v: &str, files: &str| {
+            format!(r#"{{"CurrVersion": "{v}", "Description": "x", "SchemaUpdateCqlFiles": [{files}]}}"#)
+        };
+        d.file("v1.10/c.sql", "ALTER TABLE t ADD c INT;")
+            .file("v1.10/manifest.json", &manifest("1.10", r#""c.sql""#))
+            .file("v1.2/b.sql", "ALTER TABLE t ADD b INT;")
+            .file("v1.2/a.sql", "CREATE TABLE t (x INT);")
+            .file("v1.2/manifest.json", &manifest("1.2", r#""a.sql", "b.sql""#));
+        let found = discover(&d.0).expect("loads");
+        let names: Vec<String> = found.iter().map(Migration::name).collect();
+        assert_eq!(names, ["1.2_a", "1.2.1_b", "1.10_c"]);
+        let numbers: Vec<i64> = found.iter().map(|m| m.version_number).collect();
+        assert_eq!(numbers, [1_000_002_000, 1_000_002_001, 1_000_010_000]);
+        assert!(found.iter().all(|m| m.layout == Layout::Versioned && m.down.is_none()));
+
+        // A manifest that is missing, names another version, or lists a file that is not there.
+        for (rel, text, words) in [
+            ("v2.0/a.sql", "", "manifest.json`: missing; a versioned folder lists"),
+            (
+                "v2.0/manifest.json",
+                &manifest("2.1", ""),
+                "says `CurrVersion` is `2.1`, but the folder is `v2.0`",
+            ),
+            ("v2.0/manifest.json", &manifest("2.0", r#""gone.sql""#), "lists `gone.sql`"),
+            ("v2.0/manifest.json", "{", "EOF while parsing"),
+            (
+                "v1.1000000/manifest.json",
+                &manifest("1.1000000", ""),
+                "the minor version must be below 1000000",
+            ),
+        ] {
+            let d = TempDir::new("versioned_bad");
+            d.file(rel, text);
+            let e = discover(&d.0).expect_err(words);
+            assert!(e.to_string().contains(words), "{e}");
+        }
     }
 
     #[test]

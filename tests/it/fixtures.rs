@@ -419,6 +419,31 @@ pub(crate) fn harbor_effects() -> Vec<Effect> {
     effects
 }
 
+// temporal: versioned folders, each file its manifest lists a migration of its own; up only.
+#[tokio::test]
+async fn temporal_postgres() {
+    postgres_history("temporal/postgres/versioned", None).await;
+}
+
+#[tokio::test]
+async fn temporal_mysql() {
+    mysql_history("temporal/mysql/versioned", None, &[]).await;
+}
+
+/// temporal's SQLite line has no base (its v0.1 is not in the tree; SQLite databases are made
+/// from `schema.sql`): v0.6 alters a table nothing before it made, and SQLite refuses it too.
+#[tokio::test]
+async fn temporal_sqlite() {
+    let refusal = (
+        "v0.6/add_current_executions_start_time.sql",
+        1,
+        13,
+        "table `current_executions` does not exist",
+        Database::Refuses,
+    );
+    sqlite_history("temporal/sqlite/versioned", Some(refusal)).await;
+}
+
 // openfga: goose files, both directions in one file.
 #[tokio::test]
 async fn openfga_postgres() {
@@ -686,6 +711,7 @@ async fn every_postgres_history_verifies_after_the_migrator() {
         ("atuin_server/postgres", &[], true),
         ("river/postgres", &river, true),
         ("openfga/postgres", &[], true),
+        ("temporal/postgres/versioned", &[], true),
         ("own/postgres", &[], true),
     ] {
         let Some(pool) = db::postgres_pool(&pool_name(history)).await else { return };
@@ -701,6 +727,7 @@ async fn every_mysql_history_verifies_after_the_migrator() {
         ("vaultwarden/mysql", &vaultwarden[..]),
         ("torrust_index/mysql", &[]),
         ("diesel_tests/mysql", &[]),
+        ("temporal/mysql/versioned", &[]),
         ("own/mysql", &[]),
     ] {
         let Some(options) = db::fresh_mysql(&pool_name(history)).await else { return };
@@ -889,6 +916,8 @@ fn read_as_is() -> Vec<Case> {
         ("vaultwarden/mysql", Dialect::Mysql, vaultwarden_effects(), as_is),
         ("openfga/postgres", Dialect::Postgres, vec![], as_is),
         ("openfga/sqlite", Dialect::Sqlite, vec![], as_is),
+        ("temporal/postgres/versioned", Dialect::Postgres, vec![], as_is),
+        ("temporal/mysql/versioned", Dialect::Mysql, vec![], as_is),
     ]
 }
 
@@ -968,6 +997,12 @@ fn the_fixtures_lint_as_pinned() {
         "vaultwarden/mysql mysql-type-change-copy 2",
         "vaultwarden/mysql rename-column 7",
         "openfga/postgres index-not-concurrent 1",
+        "temporal/postgres/versioned drop-column 2",
+        "temporal/postgres/versioned drop-table 3",
+        "temporal/mysql/versioned drop-column 2",
+        "temporal/mysql/versioned drop-table 3",
+        "temporal/mysql/versioned mysql-type-change-copy 21",
+        "temporal/mysql/versioned not-null-without-default 1",
         "atuin_server/postgres drop-column 1",
         "atuin_server/postgres drop-table 2",
         "atuin_server/postgres index-not-concurrent 3",

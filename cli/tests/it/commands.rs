@@ -978,3 +978,44 @@ fn adopt_takes_over_another_tools_history() {
     assert_eq!(json["recorded"][0]["name"], users.as_str(), "{json}");
     assert_eq!(json["differences"].as_array().map(Vec::len), Some(1), "{json}");
 }
+
+/// Versioned folders (temporal's): `generate` writes the next version's folder with its
+/// manifest, `check` reads it back, `up` applies each listed file in order, and `renumber`
+/// says what to do rather than pick a release number.
+#[test]
+fn generate_writes_a_versioned_folder_in_a_versioned_directory() {
+    let p = Project::new("layout_versioned", db::sqlite_url("layout_versioned"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    let dir = p.root.join("migrations");
+    let v = dir.join("v1.9");
+    std::fs::create_dir_all(&v).expect("a folder");
+    std::fs::write(
+        v.join("users.sql"),
+        "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(255) NOT NULL UNIQUE);\n",
+    )
+    .expect("writes");
+    std::fs::write(v.join("email.sql"), "UPDATE users SET email = lower(email);\n").expect("writes");
+    std::fs::write(
+        v.join("manifest.json"),
+        r#"{"CurrVersion": "1.9", "MinCompatibleVersion": "1.0", "Description": "users", "SchemaUpdateCqlFiles": ["users.sql", "email.sql"]}"#,
+    )
+    .expect("writes");
+    p.ok(&["hash"]);
+    assert_eq!(history(&p), ["1.9_users", "1.9.1_email"]);
+    p.models(&USERS.replace("pub email: String,", "pub email: String,\n    pub name: Option<String>,"));
+    p.ok(&["generate", "-m", "name"]);
+    // After v1.9 comes v1.10, ordered as a number.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("v1.10/manifest.json")).expect("a manifest"))
+            .expect("JSON");
+    assert_eq!(manifest["CurrVersion"], "1.10", "{manifest}");
+    assert_eq!(manifest["SchemaUpdateCqlFiles"], serde_json::json!(["name.sql"]), "{manifest}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("v1.10/name.sql")).expect("the SQL"),
+        "ALTER TABLE users ADD COLUMN name TEXT;\n"
+    );
+    assert_eq!(history(&p), ["1.9_users", "1.9.1_email", "1.10_name"]);
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 3 migration(s)"));
+    p.ok(&["up"]);
+    assert_eq!(p.ok(&["current"]).trim(), "1.10_name (head)");
+}

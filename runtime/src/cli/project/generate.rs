@@ -156,6 +156,23 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
                 project.shown
             );
         }
+        Layout::Versioned => {
+            let folder = dir.join(format!("v{version}"));
+            let file = format!("{description}.sql");
+            let manifest = serde_json::json!({
+                "CurrVersion": version,
+                "MinCompatibleVersion": version,
+                "Description": description.replace('_', " "),
+                "SchemaUpdateCqlFiles": [file],
+            });
+            let manifest = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+            files.push((folder.join(&file), plan.up.sql.clone()));
+            files.push((folder.join("manifest.json"), manifest));
+            errln!(
+                "note: `{}` holds versioned folders (`v<major>.<minor>/manifest.json`), which have no down, so none is written",
+                project.shown
+            );
+        }
         Layout::Diesel => {
             let folder = dir.join(super::diesel_folder(version.parse().unwrap_or_default(), description));
             files.push((folder.join("up.sql"), plan.up.sql.clone()));
@@ -210,6 +227,15 @@ fn slug(message: &str) -> String {
 /// folders are always timestamps).
 fn version_after(migrations: &[strata_schema::Migration], layout: Layout) -> String {
     let newest = migrations.iter().max_by_key(|m| m.version_number);
+    if layout == Layout::Versioned
+        && let Some(m) = newest
+    {
+        // `v1.19` (or its second file, `1.19.1`) is followed by `v1.20`.
+        let mut parts = m.version.split('.');
+        let major = parts.next().unwrap_or("0");
+        let minor: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        return format!("{major}.{}", minor + 1);
+    }
     match newest {
         Some(m) if layout != Layout::Diesel && m.version_number < 100_000_000 => {
             format!("{:0width$}", m.version_number + 1, width = m.version.len())

@@ -275,5 +275,10 @@ fn rename(m: &Migration, v: i64) -> Result<(), Failure> {
         Layout::SqlxSimple | Layout::Goose | Layout::Dbmate => {
             moved(&m.up.path, m.up.path.with_file_name(format!("{v}_{description}.sql")))
         }
+        Layout::Versioned => Err(Failure::new(format!(
+            "`{}` is in a versioned folder, whose version is a release's (`v1.20`), not a time: strata does not choose the next one",
+            shown(&m.up.path)
+        ))
+        .help("rename the folder to the next free version and set `CurrVersion` in its manifest.json to it, then run `strata hash`")),
     }
 }
