@@ -118,6 +118,7 @@ impl TableDef {
                 ref_columns: strings(f.ref_columns),
                 on_delete: Action::parse(f.on_delete).unwrap_or_default(),
                 on_update: Action::parse(f.on_update).unwrap_or_default(),
+                column: None,
             })
             .collect();
         t.checks =

@@ -24,6 +24,21 @@ pub struct Config {
     pub effects: Vec<Effect>,
     /// `[lint]`: the oldest server the migrations run on, and rule levels.
     pub lint: LintConfig,
+    /// `versions = "names"`: a migration's version is its whole file name, ordered as text
+    /// (maragudk/migrate's layout), rather than the number before its first `_`.
+    pub versions: Versions,
+}
+
+/// What a migration's version is: see [`Config::versions`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Versions {
+    /// The number before the first `_` (sqlx, golang-migrate, goose, dbmate...).
+    #[default]
+    Numbers,
+    /// The whole name before `.up.sql` (or `_up.sql`), compared as text: several files may
+    /// share a number (`0001_a`, `0001_b`).
+    Names,
 }
 
 /// `[lint]` of `strata.toml`, as written; [`crate::lint::Options::from_config`] reads it.
@@ -80,6 +95,8 @@ struct RawConfig {
     effect: Vec<Effect>,
     #[serde(default)]
     lint: LintConfig,
+    #[serde(default)]
+    versions: Versions,
 }
 
 impl Config {
@@ -90,6 +107,7 @@ impl Config {
             models: Vec::new(),
             effects: Vec::new(),
             lint: LintConfig::default(),
+            versions: Versions::Numbers,
         }
     }
 
@@ -114,6 +132,7 @@ impl Config {
             models: raw.models,
             effects: raw.effect,
             lint: raw.lint,
+            versions: raw.versions,
         })
     }
 

@@ -23,7 +23,7 @@ mod schema;
 pub mod stored;
 pub mod types;
 
-pub use config::{CONFIG_FILE, Config, Effect, LintConfig, is_unmanaged};
+pub use config::{CONFIG_FILE, Config, Effect, LintConfig, Versions, is_unmanaged};
 pub use dialect::Dialect;
 pub use migrations::{DiscoveryError, Migration, MigrationSet};
 pub use model::{EnumDef, EnumType, ModelDef, ModelError};

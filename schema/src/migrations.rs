@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha384};
 
 use crate::Dialect;
-use crate::config::Config;
+use crate::config::{Config, Versions};
 
 /// How a migration is laid out on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,9 @@ pub enum Layout {
     /// listing the folder's SQL files in order (`SchemaUpdateCqlFiles`), up only. Each file is
     /// a migration of its own: `1.5` for the first file of `v1.5`, `1.5.1`, `1.5.2` for the next.
     Versioned,
+    /// maragudk/migrate's: `<name>.up.sql` and an optional `<name>.down.sql`, the version the
+    /// whole name, ordered as text (`versions = "names"` in `strata.toml`).
+    Named,
 }
 
 impl Layout {
@@ -119,7 +122,12 @@ impl MigrationSet {
                 return Err(DiscoveryError::NoConfig { dir: dir.to_owned() });
             }
         };
-        let migrations = discover(dir)?;
+        Self::with_config(dir, config)
+    }
+
+    /// Reads the migrations of `dir` as `config` says (`versions`), whatever `strata.toml` says.
+    pub fn with_config(dir: &Path, config: Config) -> Result<Self, DiscoveryError> {
+        let migrations = discover_as(dir, config.versions)?;
         Ok(MigrationSet { dir: dir.to_owned(), config, migrations })
     }
 
@@ -242,6 +250,14 @@ pub fn sqlx_checksum_bytes(bytes: &[u8]) -> [u8; 48] {
 
 /// Lists and reads the migrations in `dir`, ordered.
 pub fn discover(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
+    discover_as(dir, Config::load(dir)?.map_or_else(Versions::default, |c| c.versions))
+}
+
+/// [`discover`], with versions read as `versions` says.
+pub fn discover_as(dir: &Path, versions: Versions) -> Result<Vec<Migration>, DiscoveryError> {
+    if versions == Versions::Names {
+        return discover_named(dir);
+    }
     let entries = list(dir)?;
     let names: std::collections::HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
     // Reading is most of the work and each entry is independent: spread it over the cores.
@@ -339,6 +355,92 @@ fn order(dir: &Path, mut found: Vec<Migration>) -> Result<Vec<Migration>, Discov
         }
     }
     Ok(found)
+}
+
+/// maragudk/migrate's layout (`versions = "names"`): `<name>.up.sql` and `<name>.down.sql`
+/// (or `_up.sql`, `_down.sql`, which its pattern's unescaped dot also takes), ordered by the
+/// whole name as text; the down is optional. Several names may share a number (`0001_a`,
+/// `0001_b`): the history table numbers each `number * 1000 + k`, `k` counting the names that
+/// share the number in their order, and the version reads `0001`, `0001.1`, `0001.2`. A down
+/// file whose name has no up is not a migration (the tool passes over it; `strata check` says
+/// it never runs).
+fn discover_named(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
+    let entries = list(dir)?;
+    let names: std::collections::HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    let mut found: Vec<(String, Migration)> = Vec::new();
+    for (name, path, is_dir) in &entries {
+        let Some(stem) = name.strip_suffix("up.sql").and_then(|s| s.strip_suffix(['.', '_'])) else {
+            continue;
+        };
+        if *is_dir || stem.is_empty() {
+            continue;
+        }
+        if let Some((first, _)) = found.iter().find(|(s, _)| s == stem) {
+            return Err(DiscoveryError::DuplicateVersion {
+                version: stem.to_owned(),
+                first: dir.join(format!("{first}.up.sql")),
+                second: path.clone(),
+            });
+        }
+        let down = [format!("{stem}.down.sql"), format!("{stem}_down.sql")]
+            .into_iter()
+            .find(|d| names.contains(d.as_str()));
+        let down = match down {
+            Some(d) => Some(read(&dir.join(d))?),
+            None => None,
+        };
+        let description = stem.split_once('_').map_or(stem, |(_, d)| d).to_owned();
+        found.push((
+            stem.to_owned(),
+            numbered(String::new(), 0, description, Layout::Named, read(path)?, down),
+        ));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut taken: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for (stem, mut m) in found {
+        let digits: String = stem.chars().take_while(char::is_ascii_digit).collect();
+        let digits = if digits.is_empty() { "0".to_owned() } else { digits };
+        let k = taken.entry(digits.clone()).or_insert(0);
+        if *k >= 1000 {
+            return Err(DiscoveryError::Config {
+                path: m.up.path.clone(),
+                message: format!(
+                    "is the 1001st migration whose name starts with {digits}: strata numbers them {digits}000 to {digits}999 in the history table"
+                ),
+            });
+        }
+        let Some(number) = digits.parse::<i64>().ok().and_then(|n| n.checked_mul(1000)) else {
+            return Err(DiscoveryError::VersionTooLarge {
+                path: m.up.path.clone(),
+                digits: digits.trim_start_matches('0').len() + 3,
+            });
+        };
+        m.version = if *k == 0 { digits.clone() } else { format!("{digits}.{k}") };
+        m.version_number = number + *k;
+        *k += 1;
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// The down files of a `versions = "names"` directory whose name no up file has: its tool
+/// passes over them, so they never run (a misspelt name, usually).
+pub fn orphan_downs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = list(dir) else { return Vec::new() };
+    let names: std::collections::HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    entries
+        .iter()
+        .filter(|(name, _, is_dir)| {
+            let Some(stem) = name.strip_suffix("down.sql").and_then(|s| s.strip_suffix(['.', '_'])) else {
+                return false;
+            };
+            !is_dir
+                && !names.contains(format!("{stem}.up.sql").as_str())
+                && !names.contains(format!("{stem}_up.sql").as_str())
+        })
+        .map(|e| e.1.clone())
+        .collect()
 }
 
 /// `v1.10` as (1, 10): the name of a versioned folder.
@@ -620,7 +722,11 @@ pub enum DiscoveryError {
         marked.display()
     )]
     UnmarkedFile { path: PathBuf, layout: Layout, marked: PathBuf },
-    #[error("migration version {version} is used twice: `{}` and `{}`", first.display(), second.display())]
+    #[error(
+        "migration version {version} is used twice: `{}` and `{}` (if the directory's tool versions a migration by its whole file name, as maragudk/migrate does, say `versions = \"names\"` in strata.toml)",
+        first.display(),
+        second.display()
+    )]
     DuplicateVersion { version: String, first: PathBuf, second: PathBuf },
     #[error("`{}` mixes migration layouts (diesel or Prisma folders, or Flyway scripts, beside other migrations); use one layout", dir.display())]
     MixedLayouts { dir: PathBuf },
@@ -650,6 +756,7 @@ impl fmt::Display for Layout {
             Layout::Prisma => "Prisma",
             Layout::Flyway => "Flyway",
             Layout::Versioned => "versioned folder",
+            Layout::Named => "named",
         })
     }
 }
@@ -813,6 +920,42 @@ mod tests {
             hex(&checksum("")),
             "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b"
         );
+    }
+
+    #[test]
+    fn named_versions_in_text_order() {
+        let d = TempDir::new("named");
+        d.file("0002_b.up.sql", "ALTER TABLE a ADD b INT;")
+            .file("0001_a_second.up.sql", "CREATE TABLE c (x INT);")
+            .file("0001_a_second.down.sql", "DROP TABLE c;")
+            .file("0001_a_first.up.sql", "CREATE TABLE a (x INT);")
+            .file("0003_c_up.sql", "ALTER TABLE a ADD c INT;")
+            .file("0003_c_down.sql", "ALTER TABLE a DROP COLUMN c;")
+            .file("0004_typo.down.sql", "DROP TABLE nothing;")
+            .file("strata.toml", "dialect = \"sqlite\"\nversions = \"names\"");
+        let set = MigrationSet::load(&d.0, None).expect("loads");
+        let got: Vec<(String, i64, bool)> =
+            set.migrations.iter().map(|m| (m.name(), m.version_number, m.down.is_some())).collect();
+        assert_eq!(
+            got,
+            [
+                ("0001_a_first".to_owned(), 1000, false),
+                ("0001.1_a_second".to_owned(), 1001, true),
+                ("0002_b".to_owned(), 2000, false),
+                ("0003_c".to_owned(), 3000, true),
+            ]
+        );
+        assert!(set.migrations.iter().all(|m| m.layout == Layout::Named));
+        assert_eq!(orphan_downs(&d.0), [d.0.join("0004_typo.down.sql")]);
+        // Read by numbers, the same directory is refused (a down file without its up, two
+        // migrations of version 0001).
+        assert!(matches!(
+            discover_as(&d.0, Versions::Numbers),
+            Err(DiscoveryError::DownWithoutUp { .. } | DiscoveryError::DuplicateVersion { .. })
+        ));
+        // The same name twice, once with each spelling of the suffix.
+        d.file("0002_b_up.sql", "");
+        assert!(matches!(discover(&d.0), Err(DiscoveryError::DuplicateVersion { .. })));
     }
 
     #[test]

@@ -179,7 +179,12 @@ impl Table {
             rename(&mut pk.columns);
         }
         self.uniques.iter_mut().for_each(|u| rename(&mut u.columns));
-        self.foreign_keys.iter_mut().for_each(|f| rename(&mut f.columns));
+        for f in &mut self.foreign_keys {
+            rename(&mut f.columns);
+            if f.column.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(from)) {
+                f.column = Some(to.to_owned());
+            }
+        }
         for i in &mut self.indexes {
             if i.expression {
                 for e in &mut i.columns {
@@ -302,7 +307,7 @@ impl PartialEq for Index {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ForeignKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
@@ -310,6 +315,22 @@ pub struct ForeignKey {
     pub ref_columns: Vec<String>,
     pub on_delete: Action,
     pub on_update: Action,
+    /// The column whose definition carries the key (`b INTEGER REFERENCES p (id)`), which
+    /// SQLite lets go with the column (a table's `FOREIGN KEY (b)` it refuses to lose). Catalogs
+    /// do not say, so two keys that differ in this alone are equal.
+    #[serde(default)]
+    pub column: Option<String>,
+}
+
+impl PartialEq for ForeignKey {
+    fn eq(&self, other: &ForeignKey) -> bool {
+        self.name == other.name
+            && self.columns == other.columns
+            && self.ref_table == other.ref_table
+            && self.ref_columns == other.ref_columns
+            && self.on_delete == other.on_delete
+            && self.on_update == other.on_update
+    }
 }
 
 #[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
@@ -412,12 +433,17 @@ impl Table {
                     c.nullable = false;
                 }
                 // SQLite makes no index for a UNIQUE constraint that an identical one (or the
-                // primary key) already provides.
+                // primary key) already provides; and one a named unique index on the same
+                // columns repeats says nothing more, in whichever order the two are listed
+                // (the catalog lists the newest index first).
                 let pk = lower(&pk_columns);
+                let named: Vec<Vec<String>> =
+                    self.uniques.iter().filter(|u| u.name.is_some()).map(|u| lower(&u.columns)).collect();
                 let mut seen: Vec<Vec<String>> = Vec::new();
                 self.uniques.retain(|u| {
                     let cols = lower(&u.columns);
-                    let keep = u.name.is_some() || (cols != pk && !seen.contains(&cols));
+                    let keep =
+                        u.name.is_some() || (cols != pk && !seen.contains(&cols) && !named.contains(&cols));
                     seen.push(cols);
                     keep
                 });

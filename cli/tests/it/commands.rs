@@ -1019,3 +1019,43 @@ fn generate_writes_a_versioned_folder_in_a_versioned_directory() {
     p.ok(&["up"]);
     assert_eq!(p.ok(&["current"]).trim(), "1.10_name (head)");
 }
+
+/// `versions = "names"` (maragudk/migrate's layout): names sharing a number are read in text
+/// order, `check` says which down file never runs, `generate` writes the next number, and `up`
+/// applies them in that order.
+#[test]
+fn named_versions_are_read_checked_and_generated() {
+    let p = Project::new("layout_named", db::sqlite_url("layout_named"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    let dir = p.root.join("migrations");
+    std::fs::write(dir.join("strata.toml"), "dialect = \"sqlite\"\nversions = \"names\"\n").expect("writes");
+    std::fs::write(
+        dir.join("0001_create_users.up.sql"),
+        "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(255) NOT NULL UNIQUE);\n",
+    )
+    .expect("writes");
+    std::fs::write(dir.join("0001_create_users.down.sql"), "DROP TABLE users;\n").expect("writes");
+    std::fs::write(dir.join("0001_lower_emails_up.sql"), "UPDATE users SET email = lower(email);\n")
+        .expect("writes");
+    std::fs::write(dir.join("0002_typo.down.sql"), "DROP TABLE nothing;\n").expect("writes");
+    p.ok(&["hash"]);
+    assert_eq!(history(&p), ["0001_create_users", "0001.1_lower_emails"]);
+    p.models(USERS);
+    let out = p.ok(&["check"]);
+    assert!(
+        out.contains(
+            "`migrations/0002_typo.down.sql` is a down file without an up of the same name, so it never runs"
+        ),
+        "{out}"
+    );
+    p.models(&USERS.replace("pub email: String,", "pub email: String,\n    pub name: Option<String>,"));
+    p.ok(&["generate", "-m", "name"]);
+    assert_eq!(history(&p), ["0001_create_users", "0001.1_lower_emails", "0002_name"]);
+    assert!(dir.join("0002_name.up.sql").exists() && dir.join("0002_name.down.sql").exists());
+    p.ok(&["up"]);
+    assert_eq!(p.ok(&["current"]).trim(), "0002_name (head)");
+    // Going down stops at the one with no down file.
+    let out = p.fails(&["down", "base"], 2);
+    assert!(out.contains("reverted 0002_name"), "{out}");
+    assert!(out.contains("migration 0001.1_lower_emails has no down SQL, so it cannot be reverted"), "{out}");
+}

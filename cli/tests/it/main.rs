@@ -8,3 +8,4 @@ mod e2e;
 mod generate;
 mod lint;
 mod project;
+mod readme;

@@ -223,6 +223,7 @@ mod tests {
             ref_columns: vec![o()],
             on_delete: Action::Cascade,
             on_update: Action::NoAction,
+            column: None,
         }];
         table.checks = vec![Check { name: None, expr: o(), column: None }];
         let strings = crate::tests::strings(&super::table_def(&model, &table));

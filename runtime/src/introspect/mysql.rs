@@ -105,6 +105,7 @@ pub async fn introspect_mysql(conn: &mut MySqlConnection) -> Result<Schema, Intr
                 ref_columns: vec![ref_column],
                 on_delete: Action::parse(&del).unwrap_or_default(),
                 on_update: Action::parse(&upd).unwrap_or_default(),
+                column: None,
             }),
         }
     }

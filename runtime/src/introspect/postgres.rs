@@ -90,6 +90,7 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
                 ref_columns: cols(frel, fkeys.as_deref().unwrap_or_default()),
                 on_delete: Action::parse(&del).unwrap_or_default(),
                 on_update: Action::parse(&upd).unwrap_or_default(),
+                column: None,
             }),
             _ => {
                 let body = def.trim().strip_prefix("CHECK").unwrap_or(&def).trim();

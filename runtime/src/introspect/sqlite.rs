@@ -64,6 +64,7 @@ pub async fn introspect_sqlite(conn: &mut SqliteConnection) -> Result<Schema, In
                 ref_columns: Vec::new(),
                 on_delete: Action::parse(&on_delete).unwrap_or_default(),
                 on_update: Action::parse(&on_update).unwrap_or_default(),
+                column: None,
             });
             f.columns.push(from);
             // `REFERENCES parent` without columns means the parent's primary key.

@@ -102,6 +102,7 @@ impl ModelDef {
                     ref_columns: vec![r.column.clone()],
                     on_delete: r.on_delete.map(|a| a.0).unwrap_or_default(),
                     on_update: r.on_update.map(|a| a.0).unwrap_or_default(),
+                    column: None,
                 });
             }
             if let Some((sql, span)) = &f.check {

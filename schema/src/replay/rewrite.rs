@@ -35,6 +35,10 @@ pub(super) fn rewrite(dialect: Dialect, tokens: &mut Vec<TokenWithSpan>) -> Guar
         Some(Token::Word(w)) => w.keyword,
         _ => Keyword::NoKeyword,
     };
+    if dialect == Dialect::Sqlite && kw(0) == Keyword::CREATE && (1..4).any(|n| kw(n) == Keyword::TABLE) {
+        sqlite_constraint_commas(tokens);
+        return Guard::None;
+    }
     match (kw(0), kw(1), kw(2), kw(3)) {
         // `DROP INDEX CONCURRENTLY [IF EXISTS]`: how it is dropped, not what.
         (Keyword::DROP, Keyword::INDEX, Keyword::CONCURRENTLY, _) if dialect == Dialect::Postgres => {
@@ -79,5 +83,55 @@ pub(super) fn rewrite(dialect: Dialect, tokens: &mut Vec<TokenWithSpan>) -> Guar
             Guard::None
         }
         _ => Guard::None,
+    }
+}
+
+/// SQLite takes a table's constraints with or without commas between them (its grammar's
+/// `tconscomma` may be empty): `FOREIGN KEY (a) REFERENCES x (id) CONSTRAINT f2 FOREIGN KEY ...`.
+/// sqlparser wants the commas, so one is put where SQLite reads a new constraint: once the
+/// constraints have begun, before each `CONSTRAINT`, `PRIMARY`, `UNIQUE`, `CHECK` or `FOREIGN`
+/// at the table's own level that does not follow `CONSTRAINT <name>`.
+fn sqlite_constraint_commas(tokens: &mut Vec<TokenWithSpan>) {
+    let starts = |t: &Token| matches!(t, Token::Word(w) if matches!(w.keyword, Keyword::CONSTRAINT | Keyword::PRIMARY | Keyword::UNIQUE | Keyword::CHECK | Keyword::FOREIGN));
+    let mut depth = 0usize;
+    let mut item_start = false;
+    let mut constraints = false;
+    // The last two significant tokens at the table's level.
+    let mut last: [Option<Token>; 2] = [None, None];
+    let mut at = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match &t.token {
+            Token::Whitespace(_) => continue,
+            Token::LParen => {
+                depth += 1;
+                if depth == 1 {
+                    item_start = true;
+                    continue;
+                }
+            }
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 1 => {
+                item_start = true;
+                last = [None, None];
+                continue;
+            }
+            token if depth == 1 && starts(token) => {
+                let named = matches!(&last[0], Some(Token::Word(w)) if w.keyword == Keyword::CONSTRAINT);
+                if item_start {
+                    constraints = true;
+                } else if constraints && !named {
+                    at.push(i);
+                }
+            }
+            _ => {}
+        }
+        if depth == 1 {
+            item_start = false;
+            last = [last[1].take(), Some(t.token.clone())];
+        }
+    }
+    for &i in at.iter().rev() {
+        let span = tokens[i].span;
+        tokens.insert(i, TokenWithSpan { token: Token::Comma, span });
     }
 }

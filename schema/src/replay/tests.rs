@@ -609,6 +609,11 @@ fn dropping_a_column_is_refused_where_the_database_refuses_it() {
             "ALTER TABLE p DROP COLUMN k",
             "SQLite refuses to drop `p.k`: the unique constraint on (k) uses it",
         ),
+        (
+            Sqlite,
+            "ALTER TABLE child DROP COLUMN pk",
+            "SQLite refuses to drop `child.pk`: a foreign key uses it",
+        ),
         (Mysql, "ALTER TABLE p DROP COLUMN a", "MySQL refuses to drop `p.a`: the check `a < b` uses it"),
         (
             Mysql,

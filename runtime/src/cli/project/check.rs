@@ -86,6 +86,14 @@ impl Report {
 /// new: after `since`, else the ones the main branch's `strata.sum` does not list.
 pub fn check(project: &Project, since: Option<&str>) -> Report {
     let mut report = check_models(project);
+    if project.set().is_ok_and(|s| s.config.versions == strata_schema::Versions::Names) {
+        for orphan in strata_schema::migrations::orphan_downs(&project.dir) {
+            report.notes.push(format!(
+                "`{}` is a down file without an up of the same name, so it never runs (a misspelt name?)",
+                super::shown(&orphan)
+            ));
+        }
+    }
     let replayed =
         !report.findings.iter().any(|f| matches!(f.kind, "multiple_heads" | "migrations" | "replay"));
     if replayed {

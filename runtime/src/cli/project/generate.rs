@@ -131,7 +131,7 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
             }
             files.push((dir.join(format!("{version}_{description}.sql")), text));
         }
-        Layout::SqlxReversible => {
+        Layout::SqlxReversible | Layout::Named => {
             files.push((dir.join(format!("{version}_{description}.up.sql")), plan.up.sql.clone()));
             files.push((dir.join(format!("{version}_{description}.down.sql")), plan.down.sql.clone()));
         }
@@ -235,6 +235,14 @@ fn version_after(migrations: &[strata_schema::Migration], layout: Layout) -> Str
         let major = parts.next().unwrap_or("0");
         let minor: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
         return format!("{major}.{}", minor + 1);
+    }
+    if layout == Layout::Named
+        && let Some(m) = migrations.last()
+    {
+        // Named in text order: the number of the last name, plus one, at its width.
+        let digits = m.version.split('.').next().unwrap_or("0");
+        let next = digits.parse::<u64>().unwrap_or(0) + 1;
+        return format!("{next:0width$}", width = digits.len());
     }
     match newest {
         Some(m) if layout != Layout::Diesel && m.version_number < 100_000_000 => {

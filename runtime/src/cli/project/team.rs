@@ -265,7 +265,7 @@ fn rename(m: &Migration, v: i64) -> Result<(), Failure> {
             let folder = m.up.path.parent().unwrap_or(Path::new("."));
             moved(folder, folder.with_file_name(format!("{v}_{description}")))
         }
-        Layout::SqlxReversible => {
+        Layout::SqlxReversible | Layout::Named => {
             moved(&m.up.path, m.up.path.with_file_name(format!("{v}_{description}.up.sql")))?;
             match &m.down {
                 Some(d) => moved(&d.path, d.path.with_file_name(format!("{v}_{description}.down.sql"))),

@@ -54,6 +54,7 @@ impl Context<'_> {
                         ref_columns: fk.referred_columns.iter().map(|c| ident(self.dialect, c)).collect(),
                         on_delete: action(&fk.on_delete),
                         on_update: action(&fk.on_update),
+                        column: Some(name.clone()),
                     });
                 }
                 ColumnOption::Check(c) => table.checks.push(Check {

@@ -20,6 +20,12 @@ impl Context<'_> {
                 }
                 e => e,
             };
+            // A collation on a key column is not kept, as a column's own is not: strata does
+            // not compare collations (docs/replay.md).
+            let column = match column {
+                Expr::Collate { expr, .. } if matches!(**expr, Expr::Identifier(_)) => &**expr,
+                e => e,
+            };
             match column {
                 Expr::Identifier(i) => {
                     let name = ident(self.dialect, i);
@@ -94,6 +100,7 @@ impl Context<'_> {
                     ref_columns: fk.referred_columns.iter().map(|c| ident(self.dialect, c)).collect(),
                     on_delete: action(&fk.on_delete),
                     on_update: action(&fk.on_update),
+                    column: None,
                 });
             }
             TableConstraint::Check(c) => table.checks.push(Check {

@@ -358,7 +358,12 @@ impl Context<'_> {
                 if let Some(i) = t.indexes.iter().find(|i| i.mentions(col)) {
                     return refuse(format!("the index `{}`", i.name));
                 }
-                if t.foreign_keys.iter().any(|f| f.columns.iter().any(is)) {
+                // A key written in the column's definition goes with it; a table's
+                // `FOREIGN KEY (...)` naming it does not.
+                let inline = |f: &crate::schema::ForeignKey| {
+                    f.column.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(col))
+                };
+                if t.foreign_keys.iter().any(|f| f.columns.iter().any(is) && !inline(f)) {
                     return refuse("a foreign key".into());
                 }
                 let own = |c: &crate::schema::Check| {
