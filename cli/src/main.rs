@@ -58,6 +58,9 @@ enum Command {
         /// The database the migrations are written for [default: from DATABASE_URL, else sqlite]
         #[arg(long, value_parser = ["sqlite", "postgres", "mysql"])]
         dialect: Option<String>,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Write the next migration (up and down) from the models, with no database
     Generate {
@@ -70,6 +73,9 @@ enum Command {
         /// Write the migration even if a step drops data or can fail on a table with rows
         #[arg(long)]
         allow_destructive: bool,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Check that the models match the migrations, with no database (for CI), and lint the
     /// migrations that are new
@@ -112,10 +118,18 @@ enum Command {
         json: bool,
     },
     /// After a merge: give this branch's migrations versions after the other branch's
-    Renumber,
+    Renumber {
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// Record every migration in strata.sum as it is now, after an edit you mean (never run by
     /// generate on its own)
-    Hash,
+    Hash {
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// Write #[derive(Model)] structs for the schema, to adopt an existing project
     Models {
         /// Read a live database (URL, or DATABASE_URL with no value) instead of the migrations
@@ -152,16 +166,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let dir = cli.dir.clone();
     let dir = dir.as_deref();
     match cli.command {
-        Command::Init { dialect } => {
+        Command::Init { dialect, json } => {
             let dialect = match dialect.as_deref() {
                 Some(d) => d.parse::<Dialect>().map_err(Failure::new)?,
                 None => dialect_from_env(),
             };
-            project::init(dir.unwrap_or("migrations".as_ref()), dialect)
+            project::init(dir.unwrap_or("migrations".as_ref()), dialect, json)
         }
-        Command::Generate { message, empty, allow_destructive } => {
+        Command::Generate { message, empty, allow_destructive, json } => {
             let p = Project::open(dir)?;
-            project::generate(&p, &Generate { message, empty, allow_destructive }).map(drop)
+            project::generate(&p, &Generate { message, empty, allow_destructive, json }).map(drop)
         }
         Command::Lint { migrations, since, new, json, format } => {
             let p = Project::open(dir)?;
@@ -214,9 +228,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Renumber => {
+        Command::Renumber { json } => {
             let p = Project::open(dir)?;
             let renames = project::renumber(&p)?;
+            if json {
+                outln!("{}", project::renames_json(&renames));
+                return Ok(());
+            }
             for (from, to) in &renames {
                 outln!("renamed {from} -> {to}");
             }
@@ -231,10 +249,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Hash => {
+        Command::Hash { json } => {
             let p = Project::open(dir)?;
             let recorded = project::hash(&p)?;
-            if recorded.is_empty() {
+            if json {
+                outln!("{}", project::recorded_json(&recorded));
+            } else if recorded.is_empty() {
                 outln!("strata.sum already records every migration as it is; nothing changed");
             } else {
                 for r in &recorded {
@@ -277,7 +297,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 project::refuse_stale(&p, "nothing was run")?;
             }
             let models = match &command {
-                MigrateCommand::Verify => {
+                MigrateCommand::Verify { .. } => {
                     let found = p.models()?;
                     p.targets(&found)?.targets.into_iter().map(|t| t.table).collect()
                 }

@@ -76,6 +76,9 @@ pub enum MigrateCommand {
         /// Apply a pending migration even when a newer one is already applied
         #[arg(long)]
         out_of_order: bool,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Revert applied migrations: the newest (-1, the default), the newest N (-N), all of them
     /// (base), or every one after a version
@@ -86,6 +89,9 @@ pub enum MigrateCommand {
         /// Revert every migration after this version
         #[arg(long, value_name = "VERSION", conflicts_with = "target")]
         to: Option<String>,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Show every migration, applied or pending, and where the database stands
     Status {
@@ -94,7 +100,11 @@ pub enum MigrateCommand {
         json: bool,
     },
     /// Show the version the database is at
-    Current,
+    Current {
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// List the migrations, oldest first (needs no database)
     History {
         /// Each migration's description, reversibility, transaction modes and checksum
@@ -112,6 +122,9 @@ pub enum MigrateCommand {
         /// Record it even when the database does not hold what the migrations make there
         #[arg(long)]
         force: bool,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Take over the history of the tool that migrated the database (diesel, golang-migrate,
     /// dbmate, goose, Flyway, Prisma): prove the schema is what its recorded migrations make,
@@ -139,13 +152,20 @@ pub enum MigrateCommand {
         down: bool,
     },
     /// Compare the live database with its migrations and the models
-    Verify,
+    Verify {
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// Record in the history the checksum of each applied migration's file as it is now, after
     /// an edit that changes nothing it does (line endings, spacing, comments)
     Repair {
         /// Repair even when the database does not hold what the migrations make now
         #[arg(long)]
         force: bool,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
     },
     /// Record what you found or did about a migration that stopped partway (MySQL, or
     /// -- no-transaction on PostgreSQL): it is in
@@ -164,6 +184,9 @@ pub enum MigrateCommand {
         /// the next run carries on from statement N + 1
         #[arg(long, group = "what", value_name = "N")]
         through: Option<usize>,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -702,6 +702,17 @@ fn a_half_done_mysql_migration_is_shown_carried_on_and_marked() {
     let out = p.ok(&["mark", "20260101000000", "--undone"]);
     assert!(out.contains("recorded 20260101000000_half as not applied (no SQL was run)"), "{out}");
     assert!(p.ok(&["status"]).contains("1 pending"));
+
+    // Once more, said in JSON.
+    p.ok(&["up"]);
+    p.fails(&["down"], 2);
+    rt.block_on(sqlx::raw_sql("DROP TABLE c; DROP TABLE a").execute(&mut conn)).expect("by hand");
+    let json: serde_json::Value =
+        serde_json::from_str(&p.ok(&["mark", "20260101000000", "--undone", "--json"])).expect("JSON");
+    assert_eq!(json["version"], 1, "{json}");
+    assert_eq!(json["migration"]["name"], "20260101000000_half", "{json}");
+    assert_eq!(json["mark"], "undone", "{json}");
+    assert_eq!(json["at"], serde_json::Value::Null, "{json}");
 }
 
 /// `strata.sum` is read by every command that runs migrations, `generate` never records an edit
@@ -1058,4 +1069,61 @@ fn named_versions_are_read_checked_and_generated() {
     let out = p.fails(&["down", "base"], 2);
     assert!(out.contains("reverted 0002_name"), "{out}");
     assert!(out.contains("migration 0001.1_lower_emails has no down SQL, so it cannot be reverted"), "{out}");
+}
+
+/// Every command that reports what it did says it in JSON when asked (`--json`, `"version": 1`),
+/// and nothing else on standard output.
+#[test]
+fn every_command_speaks_json() {
+    let p = Project::new("json", db::sqlite_url("json"));
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = p.ok(args);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("`strata {}`: {e}:\n{out}", args.join(" ")));
+        assert_eq!(v["version"], 1, "{v}");
+        v
+    };
+    let v = json(&["init", "--dialect", "sqlite", "--json"]);
+    assert_eq!((v["dialect"].as_str(), v["existing"].as_u64()), (Some("sqlite"), Some(0)), "{v}");
+    p.models(USERS);
+    let v = json(&["generate", "-m", "users", "--json"]);
+    assert_eq!(v["written"].as_array().map(Vec::len), Some(2), "{v}");
+    assert!(v["changes"][0].as_str().is_some_and(|c| c.contains("table users")), "{v}");
+    let v = json(&["generate", "--json"]);
+    assert_eq!(
+        (v["written"].as_array().map(Vec::len), v["changes"].as_array().map(Vec::len)),
+        (Some(0), Some(0))
+    );
+    let name = history(&p).remove(0);
+    assert_eq!(json(&["hash", "--json"])["recorded"], serde_json::json!([]));
+    assert_eq!(json(&["renumber", "--json"])["renamed"], serde_json::json!([]));
+
+    assert_eq!(json(&["check", "--json"])["ok"], true);
+    assert_eq!(json(&["lint", "--json"])["ok"], true);
+    assert_eq!(json(&["history", "--json"])["migrations"][0]["name"], name.as_str());
+    assert_eq!(json(&["heads", "--json"])["heads"][0], name.as_str());
+    assert_eq!(json(&["status", "--json"])["pending"], 1);
+    let v = json(&["up", "--json"]);
+    assert_eq!(v["applied"][0]["name"], name.as_str(), "{v}");
+    assert_eq!(
+        (v["at"]["name"].as_str(), v["at"]["head"].as_bool()),
+        (Some(name.as_str()), Some(true)),
+        "{v}"
+    );
+    let v = json(&["current", "--json"]);
+    assert_eq!((v["at"]["name"].as_str(), v["half_done"].is_null()), (Some(name.as_str()), true), "{v}");
+    let v = json(&["verify", "--json"]);
+    assert_eq!(v["clean"], true, "{v}");
+    assert_eq!(json(&["repair", "--json"])["repaired"], serde_json::json!([]));
+    let v = json(&["stamp", "base", "--force", "--json"]);
+    assert_eq!((v["forgotten"][0]["name"].as_str(), v["at"].is_null()), (Some(name.as_str()), true), "{v}");
+    let v = json(&["stamp", "head", "--json"]);
+    assert_eq!(v["recorded"][0]["name"], name.as_str(), "{v}");
+    let v = json(&["down", "--json"]);
+    assert_eq!((v["reverted"][0]["name"].as_str(), v["at"].is_null()), (Some(name.as_str()), true), "{v}");
+    // A finding is JSON too, with the exit code of one.
+    let out = p.strata(&["verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["pending"][0], name.as_str(), "{v}");
 }

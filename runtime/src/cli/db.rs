@@ -216,24 +216,34 @@ async fn run<DB: Backend>(
 ) -> Result<(), Failure> {
     let m = cx.migrator;
     match command {
-        MigrateCommand::Up { target, to, out_of_order } => {
+        MigrateCommand::Up { target, to, out_of_order, json } => {
             let target = up_target(m, to.as_deref().or(target.as_deref()))?;
-            let mut bar = Bar::new("applying");
+            let mut bar = Bar::new("applying").silent(*json);
             let run = m.allow_out_of_order(*out_of_order);
             let report =
                 run.run_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
-            if report.applied.is_empty() {
+            if *json {
+                outln!(
+                    "{}",
+                    json!({ "version": 1, "applied": steps_json(&report.applied), "at": at_json(m, report.at) })
+                );
+            } else if report.applied.is_empty() {
                 outln!("nothing to apply: the database is at {}", describe(m, report.at));
             } else {
                 outln!("the database is at {}", describe(m, report.at));
             }
         }
-        MigrateCommand::Down { target, to } => {
+        MigrateCommand::Down { target, to, json } => {
             let target = down_target(m, to.as_deref().or(target.as_deref()))?;
-            let mut bar = Bar::new("reverting");
+            let mut bar = Bar::new("reverting").silent(*json);
             let report =
                 m.undo_with(pool, target, &mut |p| bar.update(p)).await.map_err(|e| failed(cx, e))?;
-            if report.reverted.is_empty() {
+            if *json {
+                outln!(
+                    "{}",
+                    json!({ "version": 1, "reverted": steps_json(&report.reverted), "at": at_json(m, report.at) })
+                );
+            } else if report.reverted.is_empty() {
                 outln!("nothing to revert: the database is at {}", describe(m, report.at));
             } else {
                 outln!("the database is at {}", describe(m, report.at));
@@ -248,16 +258,24 @@ async fn run<DB: Backend>(
             }
             inconsistent(&status)?;
         }
-        MigrateCommand::Current => {
+        MigrateCommand::Current { json } => {
             let status = m.status(pool).await?;
             let half = status.entries.iter().find(|e| e.applied.as_ref().is_some_and(|a| !a.success));
             match half {
+                _ if *json => outln!(
+                    "{}",
+                    json!({
+                        "version": 1,
+                        "at": at_json(m, status.current()),
+                        "half_done": half.map(|e| json!({ "version": e.migration.version, "name": e.migration.name(), "state": half_state(e) })),
+                    })
+                ),
                 Some(e) => outln!("{} (half done: {})", e.migration.name(), half_state(e)),
                 None => outln!("{}", describe(m, status.current())),
             }
             inconsistent(&status)?;
         }
-        MigrateCommand::Repair { force } => {
+        MigrateCommand::Repair { force, json } => {
             let status = m.status(pool).await?;
             let changed: Vec<&crate::migrate::Entry> = status
                 .entries
@@ -265,7 +283,13 @@ async fn run<DB: Backend>(
                 .filter(|e| e.applied.as_ref().is_some_and(|a| a.success && !a.exact))
                 .collect();
             if changed.is_empty() {
-                outln!("the history records every applied migration as its file is now; nothing to repair");
+                if *json {
+                    outln!("{}", json!({ "version": 1, "repaired": [] }));
+                } else {
+                    outln!(
+                        "the history records every applied migration as its file is now; nothing to repair"
+                    );
+                }
                 return Ok(());
             }
             // An edit that changes what a migration does is not repaired: it goes in a new one.
@@ -283,11 +307,15 @@ async fn run<DB: Backend>(
                     output::command()
                 )));
             }
-            for s in m.repair(pool).await? {
+            let repaired = m.repair(pool).await?;
+            if *json {
+                outln!("{}", json!({ "version": 1, "repaired": steps_json(&repaired) }));
+            }
+            for s in repaired.iter().filter(|_| !*json) {
                 outln!("repaired  {} (the history records its file as it is now)", s.name);
             }
         }
-        MigrateCommand::Mark { migration: text, done, undone, through } => {
+        MigrateCommand::Mark { migration: text, done, undone, through, json } => {
             let x = version(m, text)?;
             let mark = match (done, undone, through) {
                 (true, _, _) => Mark::Done,
@@ -303,6 +331,19 @@ async fn run<DB: Backend>(
                     && e.applied.as_ref().and_then(|a| a.partial.as_ref()).is_some_and(|p| p.reverting)
             });
             m.mark(pool, x.version, mark).await?;
+            if *json {
+                let (what, n) = match mark {
+                    Mark::Done => ("done", None),
+                    Mark::Undone => ("undone", None),
+                    Mark::Through(n) => ("through", Some(n)),
+                };
+                let at = m.status(pool).await?.current();
+                outln!(
+                    "{}",
+                    json!({ "version": 1, "migration": { "version": x.version, "name": x.name() }, "mark": what, "through": n, "at": at_json(m, at) })
+                );
+                return Ok(());
+            }
             match mark {
                 Mark::Done => outln!("recorded {} as applied (no SQL was run)", x.name()),
                 Mark::Undone => outln!("recorded {} as not applied (no SQL was run)", x.name()),
@@ -321,7 +362,7 @@ async fn run<DB: Backend>(
             }
             outln!("the database is at {}", at(m, pool).await?);
         }
-        MigrateCommand::Stamp { target, force } => {
+        MigrateCommand::Stamp { target, force, json } => {
             let version = match target.as_str() {
                 "base" => None,
                 "head" => m.latest().map(|l| l.version),
@@ -342,6 +383,13 @@ async fn run<DB: Backend>(
                 )));
             }
             let report = m.stamp(pool, version).await?;
+            if *json {
+                outln!(
+                    "{}",
+                    json!({ "version": 1, "recorded": steps_json(&report.applied), "forgotten": steps_json(&report.reverted), "at": at_json(m, version) })
+                );
+                return Ok(());
+            }
             for s in &report.applied {
                 outln!("recorded  {}", s.name);
             }
@@ -395,8 +443,28 @@ async fn run<DB: Backend>(
                 describe(m, r.at)
             );
         }
-        MigrateCommand::Verify => {
+        MigrateCommand::Verify { json } => {
             let v = m.verify_tables(pool, cx.models.clone()).await?;
+            if *json {
+                outln!(
+                    "{}",
+                    json!({
+                        "version": 1,
+                        "at": at_json(m, v.version),
+                        "clean": v.is_clean(),
+                        "pending": v.pending,
+                        "against_migrations": v.against_migrations,
+                        "against_models": v.against_models,
+                        "notes": v.notes,
+                    })
+                );
+                // Printed; the exit code says the rest, as in words.
+                return if v.is_clean() && v.pending.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Failure::new("").found())
+                };
+            }
             if v.is_clean() && v.pending.is_empty() {
                 outln!("{v}");
             } else if v.is_clean() {
@@ -437,6 +505,26 @@ async fn run<DB: Backend>(
         }
     }
     Ok(())
+}
+
+/// The migration the database is at, as JSON: `{"version", "name", "head"}`, or `null` at base
+/// (`name` is `null` for a version this binary does not have).
+fn at_json(m: &Migrator, at: Option<i64>) -> serde_json::Value {
+    let Some(v) = at else { return serde_json::Value::Null };
+    let found = m.migrations().iter().find(|x| x.version == v);
+    json!({
+        "version": v,
+        "name": found.map(Migration::name),
+        "head": m.latest().is_some_and(|l| l.version == v),
+    })
+}
+
+/// Migrations applied, reverted or recorded, as JSON: `[{"version", "name", "took_ms"}]`.
+fn steps_json(steps: &[crate::migrate::Step]) -> serde_json::Value {
+    steps
+        .iter()
+        .map(|s| json!({ "version": s.version, "name": s.name, "took_ms": s.took.as_millis() as u64 }))
+        .collect()
 }
 
 /// Status and current exit non-zero on a history that stops a deploy: a migration half done,
@@ -666,6 +754,7 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
 
 fn status_json(status: &Status) -> serde_json::Value {
     json!({
+        "version": 1,
         "current": status.current(),
         "up_to_date": status.is_up_to_date(),
         "pending": status.pending().count(),

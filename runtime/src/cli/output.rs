@@ -229,15 +229,25 @@ const SECRET_PARAMS: &[&str] = &["password", "pass", "pwd", "sslpassword", "pass
 pub(crate) struct Bar {
     tty: bool,
     verb: &'static str,
+    /// Says nothing: the command prints JSON when it ends.
+    silent: bool,
 }
 
 impl Bar {
     pub(crate) fn new(verb: &'static str) -> Self {
-        Bar { tty: std::io::stderr().is_terminal(), verb }
+        Bar { tty: std::io::stderr().is_terminal(), verb, silent: false }
+    }
+
+    /// A bar that says nothing when `silent` (`--json`).
+    pub(crate) fn silent(self, silent: bool) -> Self {
+        Bar { silent, ..self }
     }
 
     pub(crate) fn update(&mut self, p: crate::migrate::Progress<'_>) {
         use crate::migrate::Progress;
+        if self.silent {
+            return;
+        }
         match p {
             Progress::Applying { migration, index, total }
             | Progress::Reverting { migration, index, total } => {

@@ -394,8 +394,20 @@ pub(crate) fn shown(path: &Path) -> String {
     rel.display().to_string()
 }
 
+/// `strata renumber --json`: `{"version": 1, "renamed": [{"from", "to"}]}`.
+pub fn renames_json(renames: &[(String, String)]) -> String {
+    let renamed: Vec<_> =
+        renames.iter().map(|(from, to)| serde_json::json!({ "from": from, "to": to })).collect();
+    serde_json::json!({ "version": 1, "renamed": renamed }).to_string()
+}
+
+/// `strata hash --json`: `{"version": 1, "recorded": [...]}`, each line `strata.sum` recorded.
+pub fn recorded_json(recorded: &[String]) -> String {
+    serde_json::json!({ "version": 1, "recorded": recorded }).to_string()
+}
+
 /// `strata init`: the migrations directory with its `strata.toml` and `strata.sum`.
-pub fn init(dir: &Path, dialect: Dialect) -> Result<(), Failure> {
+pub fn init(dir: &Path, dialect: Dialect, json: bool) -> Result<(), Failure> {
     let config = dir.join(strata_schema::CONFIG_FILE);
     if config.exists() {
         return Err(Failure::new(format!("`{}` already exists", shown(&config)))
@@ -411,6 +423,19 @@ pub fn init(dir: &Path, dialect: Dialect) -> Result<(), Failure> {
     let set = MigrationSet::load(dir, None).map_err(|e| Failure::new(e.to_string()))?;
     team::write_sum(&set)?;
     let existing = set.migrations.len();
+    if json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "version": 1,
+                "config": shown(&config),
+                "sum": shown(&dir.join(strata_schema::integrity::INTEGRITY_FILE)),
+                "dialect": dialect.name(),
+                "existing": existing,
+            })
+        );
+        return Ok(());
+    }
     outln!(
         "created {} ({}) and {}",
         shown(&config),

@@ -38,6 +38,7 @@ impl Report {
 
     pub fn to_json(&self) -> serde_json::Value {
         json!({
+            "version": 1,
             "ok": self.is_clean(),
             "migrations": self.migrations,
             "latest": self.latest,

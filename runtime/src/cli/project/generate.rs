@@ -18,6 +18,8 @@ pub struct Generate {
     pub empty: bool,
     /// Write steps that lose data or can fail on rows.
     pub allow_destructive: bool,
+    /// Print what was written as JSON (`"version": 1`) rather than in words.
+    pub json: bool,
 }
 
 /// Writes the migration; returns the files written (none when nothing changed).
@@ -67,10 +69,17 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
             }
             None => {
                 let latest = project.set()?.latest().map_or("none yet".to_owned(), |m| m.name());
-                outln!(
-                    "no changes: the models match the migrations in `{}` (latest: {latest}); nothing written",
-                    project.shown
-                );
+                if args.json {
+                    outln!(
+                        "{}",
+                        serde_json::json!({ "version": 1, "changes": [], "written": [], "latest": latest })
+                    );
+                } else {
+                    outln!(
+                        "no changes: the models match the migrations in `{}` (latest: {latest}); nothing written",
+                        project.shown
+                    );
+                }
                 return Ok(Vec::new());
             }
         }
@@ -97,6 +106,19 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
             .help("`strata generate -m \"add phone to users\"`"));
     }
     let written = write(project, &description, &plan, args.empty)?;
+    if args.json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "version": 1,
+                "changes": plan.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "written": written.iter().map(|f| shown(f)).collect::<Vec<_>>(),
+                "rebuilds": plan.up.no_transaction,
+                "warnings": plan.warnings,
+            })
+        );
+        return Ok(written);
+    }
     if changes {
         for c in &plan.changes {
             outln!("  {c}");
