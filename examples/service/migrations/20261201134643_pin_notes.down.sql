@@ -1,0 +1,2 @@
+DROP INDEX notes_pinned_idx;
+ALTER TABLE notes DROP COLUMN pinned;
