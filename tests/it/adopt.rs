@@ -328,3 +328,54 @@ async fn startup_adopts_when_asked() {
     assert!(matches!(e, MigrateError::AdoptDiffers { tool: Tool::Prisma, .. }), "{e}");
     assert_eq!(migrations().status(&pool).await.expect("status").current(), None);
 }
+
+/// A third-party history migrated by its own tool, then adopted: the schema its migrations
+/// built (applied here by strata, then strata's history dropped), that tool's table recording
+/// all of them. The proof holds on real schemas and `up` finds nothing to do.
+async fn fixture_adopted<DB: Backend>(pool: &sqlx::Pool<DB>, history: &str, tool: Tool) {
+    let set = crate::fixtures::load(&crate::fixtures::history_dir(history), DB::DIALECT);
+    let m = Migrator::from_set(&set);
+    m.run(pool).await.unwrap_or_else(|e| panic!("{history}: {e}"));
+    exec(pool, "DROP TABLE _sqlx_migrations;\nDROP TABLE IF EXISTS _sqlx_migrations_progress").await;
+    exec(pool, table_sql(tool, DB::DIALECT).replace("; ", ";\n").as_str()).await;
+    let versions: Vec<String> = set.migrations.iter().map(|m| m.version.clone()).collect();
+    let rows: Vec<String> = match tool {
+        Tool::Diesel => versions
+            .iter()
+            .map(|v| format!("INSERT INTO __diesel_schema_migrations (version) VALUES ('{v}')"))
+            .collect(),
+        Tool::Goose => std::iter::once("0".to_owned())
+            .chain(set.migrations.iter().map(|m| m.version_number.to_string()))
+            .map(|v| format!("INSERT INTO goose_db_version (version_id, is_applied) VALUES ({v}, TRUE)"))
+            .collect(),
+        _ => unreachable!("the fixtures are diesel's and goose's"),
+    };
+    exec(pool, &rows.join(";\n")).await;
+    let a = m.adopt(pool, None, false).await.unwrap_or_else(|e| panic!("{history}: {e}"));
+    assert_eq!(a.report.applied.len(), set.migrations.len(), "{history}");
+    assert_eq!(a.report.at, set.latest().map(|l| l.version_number), "{history}");
+    assert!(m.run(pool).await.expect("runs").applied.is_empty(), "{history}: nothing left to apply");
+}
+
+#[tokio::test]
+async fn fixture_histories_are_adopted() {
+    if !crate::fixtures::fixtures_here() {
+        return;
+    }
+    for (history, tool) in [("diesel_tests/sqlite", Tool::Diesel), ("vaultwarden/sqlite", Tool::Diesel)] {
+        let pool = db::sqlite_pool(&format!("adopt_{}", history.replace('/', "_"))).await;
+        fixture_adopted(&pool, history, tool).await;
+    }
+    for (history, tool) in [
+        ("diesel_tests/postgres", Tool::Diesel),
+        ("vaultwarden/postgres", Tool::Diesel),
+        ("openfga/postgres", Tool::Goose),
+    ] {
+        let Some(pool) = db::postgres_pool(&format!("adopt_{}", history.replace('/', "_"))).await else {
+            return;
+        };
+        fixture_adopted(&pool, history, tool).await;
+    }
+    let Some(pool) = db::mysql_pool("adopt_diesel_tests_mysql").await else { return };
+    fixture_adopted(&pool, "diesel_tests/mysql", Tool::Diesel).await;
+}

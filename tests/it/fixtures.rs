@@ -13,7 +13,7 @@ use strata_schema::{Dialect, Effect, MigrationSet, Schema};
 use crate::db;
 
 /// Whether `../shared/fixtures` is here; if not, says so (a failure when `CI=true`).
-fn fixtures_here() -> bool {
+pub(crate) fn fixtures_here() -> bool {
     if fixtures().is_dir() {
         return true;
     }
@@ -27,7 +27,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// `own/<dialect>` is a history of `tests/reality`; anything else one of `../shared/fixtures`.
-fn history_dir(history: &str) -> PathBuf {
+pub(crate) fn history_dir(history: &str) -> PathBuf {
     match history.strip_prefix("own/") {
         Some(own) => Path::new(env!("CARGO_MANIFEST_DIR")).join("reality").join(own),
         None => fixtures().join(history),
@@ -36,7 +36,7 @@ fn history_dir(history: &str) -> PathBuf {
 
 /// A history read as its own tool reads it: harness's versions are its file names
 /// (maragudk/migrate), as `versions = "names"` in a `strata.toml` beside it would say.
-fn load(dir: &Path, dialect: Dialect) -> MigrationSet {
+pub(crate) fn load(dir: &Path, dialect: Dialect) -> MigrationSet {
     let mut config = strata_schema::Config::new(dialect);
     if dir.components().any(|c| c.as_os_str() == "harness") {
         config.versions = strata_schema::Versions::Names;
