@@ -17,6 +17,8 @@ static GOOSE: Migrator = strata::embed_migrations!("../migrate/goose_postgres");
 static DBMATE: Migrator = strata::embed_migrations!("../migrate/dbmate_sqlite");
 static FLYWAY: Migrator = strata::embed_migrations!("../migrate/flyway_mysql");
 static PRISMA: Migrator = strata::embed_migrations!("../migrate/prisma_postgres");
+static NAMED: Migrator = strata::embed_migrations!("../migrate/named_sqlite");
+static VERSIONED: Migrator = strata::embed_migrations!("../migrate/versioned_mysql");
 
 /// Flyway's scripts (with their undo scripts) on MariaDB and Prisma's folders on PostgreSQL,
 /// embedded as they are, applied and (Flyway) reverted.
@@ -90,6 +92,34 @@ async fn goose_and_dbmate_files_run_each_direction_alone() {
             .await
             .expect("reads");
     assert_eq!(left, 0);
+}
+
+/// maragudk/migrate's names (`versions = "names"`, several per number, `_up.sql` too) and
+/// temporal's versioned folders (each listed file a migration, in the manifest's order),
+/// embedded by the macro and run as they are, up and down.
+#[tokio::test]
+async fn named_and_versioned_histories_run_as_they_are() {
+    let names: Vec<String> = NAMED.migrations().iter().map(|m| m.name()).collect();
+    assert_eq!(
+        names,
+        ["0001_create_table_a_principals", "0001.1_create_table_b_spaces", "0002_alter_spaces_add_name"]
+    );
+    let pool = db::sqlite_pool("named").await;
+    assert_eq!(NAMED.run(&pool).await.expect("up").applied.len(), 3);
+    assert_eq!(sqlite_tables(&pool).await, ["principals", "spaces"]);
+    assert!(NAMED.verify_tables(&pool, Vec::new()).await.expect("verifies").is_clean());
+    NAMED.undo_to(&pool, None).await.expect("down");
+    assert!(sqlite_tables(&pool).await.is_empty());
+
+    let names: Vec<String> = VERSIONED.migrations().iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["1.0_schema", "1.1_tasks", "1.1.1_executions_state"]);
+    assert!(VERSIONED.migrations().iter().all(|m| m.down.is_none()));
+    let Some(pool) = db::mysql_pool("versioned").await else { return };
+    VERSIONED.run(&pool).await.expect("up");
+    assert_eq!(mysql_tables(&pool).await, ["executions", "tasks"]);
+    let v = VERSIONED.verify_tables(&pool, Vec::new()).await.expect("verifies");
+    assert!(v.is_clean(), "{v}");
+    assert_eq!(v.version, Some(1_000_001_001));
 }
 
 /// A migrator over migrations written here, for histories no directory should hold.

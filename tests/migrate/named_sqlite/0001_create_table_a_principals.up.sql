@@ -1,0 +1,1 @@
+CREATE TABLE principals (id INTEGER PRIMARY KEY);

@@ -1,0 +1,1 @@
+CREATE TABLE executions (id BIGINT NOT NULL, data BLOB, PRIMARY KEY (id));

@@ -1,0 +1,1 @@
+CREATE TABLE tasks (id BIGINT NOT NULL, execution_id BIGINT NOT NULL, PRIMARY KEY (id));
