@@ -89,7 +89,7 @@ impl Migration {
     /// Whether `strata.toml`'s effect `e` speaks of a statement of this migration's up (of a
     /// goose or dbmate file, the effects at the up's lines).
     pub fn has_up_effect(&self, e: &crate::Effect) -> bool {
-        e.up_version() == Some(self.version_number)
+        self.up.path.ends_with(&e.file)
             && crate::replay::belongs_here(e.line, &self.up.sql, crate::replay::other_of(self, false))
     }
 
@@ -143,9 +143,17 @@ impl MigrationSet {
             .effects
             .iter()
             .filter_map(|e| {
-                let v = e.up_version()?;
-                let m = self.migrations.iter().find(|m| m.version_number == v);
-                m.is_none_or(|m| m.has_up_effect(e)).then_some((v, e.line, e.sql.as_deref()))
+                // The migration whose up file the effect names, in any layout (a versioned
+                // folder's `v1.5/x.sql`, a named `0001_a.up.sql`); a file no migration has keeps
+                // the version its name gives, for the replay to refuse.
+                match self.migrations.iter().find(|m| m.up.path.ends_with(&e.file)) {
+                    Some(m) => m.has_up_effect(e).then_some((m.version_number, e.line, e.sql.as_deref())),
+                    None => {
+                        let v = e.up_version()?;
+                        let known = self.migrations.iter().any(|m| m.version_number == v);
+                        (!known).then_some((v, e.line, e.sql.as_deref()))
+                    }
+                }
             })
             .collect()
     }
@@ -946,6 +954,11 @@ mod tests {
             ]
         );
         assert!(set.migrations.iter().all(|m| m.layout == Layout::Named));
+        // `[[effect]]`s name the file, in this layout too.
+        let mut with_effect = set.clone();
+        with_effect.config.effects =
+            vec![crate::Effect { file: "0001_a_second.up.sql".into(), line: 1, sql: None }];
+        assert_eq!(with_effect.up_effects(), [(1001, 1, None)]);
         assert_eq!(orphan_downs(&d.0), [d.0.join("0004_typo.down.sql")]);
         // Read by numbers, the same directory is refused (a down file without its up, two
         // migrations of version 0001).
