@@ -293,6 +293,12 @@ async fn a_history_that_does_not_fit_is_refused() {
     nothing_recorded(&pool).await;
     assert_eq!(m.adopt(&pool, Some(Tool::Diesel), false).await.expect("diesel's").report.at, Some(V2));
 
+    // A tool's empty table beside another's history: the one that records migrations is meant.
+    let pool = db::sqlite_pool("adopt_empty_beside").await;
+    migrated_by(&pool, Tool::Prisma).await;
+    exec(&pool, table_sql(Tool::Diesel, Dialect::Sqlite)).await;
+    assert_eq!(m.adopt(&pool, None, false).await.expect("Prisma's").tool, Tool::Prisma);
+
     // No history at all, or not the one named.
     let pool = db::sqlite_pool("adopt_none").await;
     let e = m.adopt(&pool, None, false).await.expect_err("nothing to adopt");

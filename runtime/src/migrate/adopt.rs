@@ -148,7 +148,9 @@ pub(crate) fn fold(tool: Tool, rows: Vec<(String, i64, String)>) -> Recorded {
             (Tool::Flyway, _) => match kind.as_str() {
                 "SCHEMA" => {}
                 _ if version.is_empty() => {} // a repeatable script: no version to record
-                "BASELINE" if state == 1 => r.through = Some(version),
+                // `baselineOnMigrate`'s row, and a `B<n>__` baseline script's: everything up to
+                // it is in.
+                "BASELINE" | "SQL_BASELINE" | "JDBC_BASELINE" if state == 1 => r.through = Some(version),
                 "UNDO_SQL" | "UNDO_JDBC" | "UNDO_SCRIPT" | "DELETE" if state == 1 => {
                     r.applied.retain(|v| *v != version)
                 }
@@ -220,13 +222,22 @@ impl Migrator {
                 });
             }
             let present = foreign_tools::<DB>(&mut conn).await.map_err(|e| self.history(e))?;
+            // A tool's table that records nothing does not compete with one that does.
+            let mut recording = Vec::new();
+            for &t in &present {
+                if !self.read_foreign::<DB>(&mut *conn, t).await?.is_empty() {
+                    recording.push(t);
+                }
+            }
             let tool = match from {
                 Some(t) if present.contains(&t) => t,
                 Some(t) => return Err(MigrateError::NoForeignHistory { tools: vec![t] }),
-                None => match present.as_slice() {
-                    [] => return Err(MigrateError::NoForeignHistory { tools: Tool::ALL.to_vec() }),
-                    [t] => *t,
-                    several => return Err(MigrateError::SeveralForeignHistories { tools: several.to_vec() }),
+                None => match (recording.as_slice(), present.as_slice()) {
+                    (_, []) => return Err(MigrateError::NoForeignHistory { tools: Tool::ALL.to_vec() }),
+                    ([t], _) | ([], [t]) => *t,
+                    ([], several) | (several, _) => {
+                        return Err(MigrateError::SeveralForeignHistories { tools: several.to_vec() });
+                    }
                 },
             };
             let recorded = self.read_foreign::<DB>(&mut *conn, tool).await?;
@@ -437,6 +448,8 @@ mod tests {
             ]),
         );
         assert_eq!(flyway, Recorded { applied: vec!["2".into()], through: Some("1".into()), failed: None });
+        let baseline_script = fold(Tool::Flyway, rows(&[("3", 1, "SQL_BASELINE"), ("4", 1, "SQL")]));
+        assert_eq!(baseline_script.through.as_deref(), Some("3"));
         assert_eq!(fold(Tool::Flyway, rows(&[("4", 0, "SQL")])).failed.as_deref(), Some("4"));
         // Prisma: rolled back rows do not count; an unfinished one is a failure.
         let prisma = fold(Tool::Prisma, rows(&[("1_a", 1, ""), ("2_b", 1, ""), ("2_b", 2, "")]));
