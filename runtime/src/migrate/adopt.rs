@@ -189,13 +189,8 @@ impl Migrator {
     /// golang-migrate's and dbmate's told apart by golang-migrate's `dirty` column.
     pub async fn foreign_histories<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Vec<Tool>, MigrateError> {
         let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
-        let mut found = Vec::new();
-        for tool in foreign_tools::<DB>(&mut conn).await.map_err(|e| self.history(e))? {
-            if !self.read_foreign::<DB>(&mut *conn, tool).await?.is_empty() {
-                found.push(tool);
-            }
-        }
-        Ok(found)
+        let found = self.foreign_records::<DB>(&mut conn).await?;
+        Ok(found.into_iter().filter(|(_, r)| !r.is_empty()).map(|(t, _)| t).collect())
     }
 
     /// Takes over a database that `from` (or the one tool whose history it holds) migrated:
@@ -221,14 +216,11 @@ impl Migrator {
                     description: a.description.clone(),
                 });
             }
-            let present = foreign_tools::<DB>(&mut conn).await.map_err(|e| self.history(e))?;
+            let records = self.foreign_records::<DB>(&mut conn).await?;
+            let present: Vec<Tool> = records.iter().map(|(t, _)| *t).collect();
             // A tool's table that records nothing does not compete with one that does.
-            let mut recording = Vec::new();
-            for &t in &present {
-                if !self.read_foreign::<DB>(&mut *conn, t).await?.is_empty() {
-                    recording.push(t);
-                }
-            }
+            let recording: Vec<Tool> =
+                records.iter().filter(|(_, r)| !r.is_empty()).map(|(t, _)| *t).collect();
             let tool = match from {
                 Some(t) if present.contains(&t) => t,
                 Some(t) => return Err(MigrateError::NoForeignHistory { tools: vec![t] }),
@@ -240,11 +232,23 @@ impl Migrator {
                     }
                 },
             };
-            let recorded = self.read_foreign::<DB>(&mut *conn, tool).await?;
+            let recorded = records.into_iter().find(|(t, _)| *t == tool).map(|(_, r)| r).unwrap_or_default();
             self.adopt_on::<DB>(&mut conn, tool, &recorded, force).await
         }
         .await;
         self.close::<DB, _>(&mut conn, result).await
+    }
+
+    /// Each tool whose table this database has, with what that table records (maybe nothing).
+    async fn foreign_records<DB: Backend>(
+        &self,
+        conn: &mut DB::Connection,
+    ) -> Result<Vec<(Tool, Recorded)>, MigrateError> {
+        let mut out = Vec::new();
+        for tool in foreign_tools::<DB>(conn).await.map_err(|e| self.history(e))? {
+            out.push((tool, self.read_foreign::<DB>(conn, tool).await?));
+        }
+        Ok(out)
     }
 
     /// The history `tool` keeps in this database.
@@ -362,13 +366,8 @@ impl Migrator {
         &self,
         conn: &mut sqlx::pool::PoolConnection<DB>,
     ) -> Result<bool, MigrateError> {
-        let mut found = Vec::new();
-        for tool in foreign_tools::<DB>(conn).await.map_err(|e| self.history(e))? {
-            let recorded = self.read_foreign::<DB>(&mut **conn, tool).await?;
-            if !recorded.is_empty() {
-                found.push((tool, recorded));
-            }
-        }
+        let mut found = self.foreign_records::<DB>(conn).await?;
+        found.retain(|(_, r)| !r.is_empty());
         match found.as_slice() {
             [] => Ok(false),
             [(tool, recorded)] if self.adopting => {
