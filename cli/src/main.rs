@@ -117,6 +117,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Replace the migrations up to a version with one that builds their schema, rendered from
+    /// the replay; databases that applied them count it as applied
+    Squash {
+        /// The newest migration to squash (version, name, or a prefix only one has)
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+        /// Names the squash's files [default: squashed]
+        #[arg(short, long)]
+        message: Option<String>,
+        /// Run the statements whose effect the schema does not show (rows inserted, functions,
+        /// triggers, views, grants) in the squash, after the tables, in their order
+        #[arg(long, conflicts_with = "leave_out")]
+        carry: bool,
+        /// Write the squash without those statements (databases that ran them keep what they did)
+        #[arg(long)]
+        leave_out: bool,
+        /// Print JSON (`"version": 1`; docs/cli.md)
+        #[arg(long)]
+        json: bool,
+    },
     /// After a merge: give this branch's migrations versions after the other branch's
     Renumber {
         /// Print JSON (`"version": 1`; docs/cli.md)
@@ -227,6 +247,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
             Ok(())
+        }
+        Command::Squash { to, message, carry, leave_out, json } => {
+            let p = Project::open(dir)?;
+            let keep = if carry {
+                project::Keep::Carry
+            } else if leave_out {
+                project::Keep::LeaveOut
+            } else {
+                project::Keep::Refuse
+            };
+            project::squash(&p, &project::Squash { to, message, keep, json }).map(drop)
         }
         Command::Renumber { json } => {
             let p = Project::open(dir)?;

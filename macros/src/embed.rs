@@ -217,7 +217,7 @@ fn migrator_text(set: &MigrationSet) -> String {
         };
         let _ = write!(
             out,
-            "::strata::migrate::Migration {{ version: {}i64, version_text: {}, description: {}, up: {up}, down: {down}, checksum: {}, sqlx_checksum: {}, no_transaction: {}, down_no_transaction: {} }},",
+            "::strata::migrate::Migration {{ version: {}i64, version_text: {}, description: {}, up: {up}, down: {down}, checksum: {}, sqlx_checksum: {}, no_transaction: {}, down_no_transaction: {}, replaces: &[{}] }},",
             m.version_number,
             crate::literal(&m.version),
             crate::literal(&m.description),
@@ -225,6 +225,16 @@ fn migrator_text(set: &MigrationSet) -> String {
             bytes(&sqlx_checksum),
             m.no_transaction,
             m.down_no_transaction,
+            m.replaces
+                .iter()
+                .map(|r| format!(
+                    "::strata::migrate::Replaced {{ version: {}i64, checksum: {}, name: {} }}",
+                    r.version,
+                    bytes(&r.checksum),
+                    crate::literal(&r.name)
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
         );
     }
     out.push_str("];");
@@ -289,6 +299,7 @@ mod tests {
                 no_transaction: true,
                 down_no_transaction: false,
                 checksum: [7; 48],
+                replaces: Vec::new(),
             }],
         };
         let text = super::migrator_text(&set);

@@ -61,6 +61,19 @@ pub struct Migration {
     pub no_transaction: bool,
     /// The down runs outside a transaction: its own file says so (or diesel's metadata).
     pub down_no_transaction: bool,
+    /// The migrations this one squashes (its `-- strata:replaces` lines): a database whose
+    /// history has them counts it as applied, and a new one runs it instead.
+    pub replaces: &'static [Replaced],
+}
+
+/// A migration a squash took the place of: its version, and the checksum the history holds
+/// for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replaced {
+    pub version: i64,
+    pub checksum: [u8; 48],
+    /// `20240101120000_add_users`.
+    pub name: &'static str,
 }
 
 impl Migration {
@@ -172,6 +185,15 @@ impl Migrator {
                 no_transaction: m.no_transaction,
                 down_no_transaction: m.down_no_transaction,
                 checksum: m.checksum,
+                replaces: m
+                    .replaces
+                    .iter()
+                    .map(|r| strata_schema::migrations::Replaced {
+                        version: r.version,
+                        checksum: r.checksum,
+                        name: r.name.to_owned(),
+                    })
+                    .collect(),
             })
             .collect();
         strata_schema::MigrationSet { dir: std::path::PathBuf::new(), config, migrations }
@@ -204,6 +226,13 @@ impl Migrator {
                 },
                 no_transaction: m.no_transaction,
                 down_no_transaction: m.down_no_transaction,
+                replaces: Box::leak(
+                    m.replaces
+                        .iter()
+                        .map(|r| Replaced { version: r.version, checksum: r.checksum, name: leak(&r.name) })
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                ),
             })
             .collect();
         let unmanaged: Vec<&'static str> = set.config.unmanaged.iter().map(|u| leak(u)).collect();
@@ -255,13 +284,24 @@ impl Migrator {
     /// `target`, if the version it names is one of these migrations.
     fn known(&self, target: Target) -> Result<(), MigrateError> {
         match target {
-            Target::Version(Some(v)) if self.find(v).is_none() => Err(MigrateError::UnknownTarget(v)),
+            Target::Version(Some(v)) if self.find(v).is_none() => Err(match self.squash_of(v) {
+                Some(s) => MigrateError::SquashedTarget { version: v, squash: s.name() },
+                None => MigrateError::UnknownTarget(v),
+            }),
             _ => Ok(()),
         }
     }
 
     pub(crate) fn find(&self, version: i64) -> Option<&'static Migration> {
         self.migrations.iter().find(|m| m.version == version)
+    }
+
+    /// The squash that replaces `version`, when one does and no migration of its own has it.
+    pub(crate) fn squash_of(&self, version: i64) -> Option<&'static Migration> {
+        if self.find(version).is_some() {
+            return None;
+        }
+        self.migrations.iter().find(|m| m.replaces.iter().any(|r| r.version == version))
     }
 
     /// Where each version stands in the history, for what looks up many: a long history
@@ -345,6 +385,7 @@ impl Migrator {
             .iter()
             .map(|m| Entry {
                 migration: m,
+                squashed: squashed_rows(m, &applied).len(),
                 applied: by_version.get(&m.version).map(|a| AppliedInfo {
                     installed_on: a.installed_on.clone(),
                     took: Duration::from_nanos(u64::try_from(a.execution_time).unwrap_or(0)),
@@ -394,7 +435,10 @@ impl Migrator {
             }
         }
         let positions = self.positions();
-        let unknown = applied.into_iter().filter(|a| !positions.contains_key(&a.version)).collect();
+        let unknown = applied
+            .into_iter()
+            .filter(|a| !positions.contains_key(&a.version) && self.squash_of(a.version).is_none())
+            .collect();
         Ok(Status { entries, unknown })
     }
 
@@ -502,8 +546,10 @@ impl Migrator {
                 }
                 half = Some((m, p));
             }
-            let mut done: Vec<i64> = applied.iter().map(|a| a.version).collect();
-            // `check` made sure every applied version is one of ours.
+            // `check` made sure every applied version is one of ours, or one a squash of ours
+            // replaces (which goes with the squash).
+            let mut done: Vec<i64> =
+                applied.iter().map(|a| a.version).filter(|v| self.find(*v).is_some()).collect();
             let mut newest_first: Vec<i64> = done.clone();
             let positions = self.positions();
             let position = |v: i64| positions.get(&v).copied();
@@ -701,6 +747,17 @@ impl Migrator {
         let positions = self.positions();
         for a in applied {
             let Some(m) = positions.get(&a.version).map(|i| &self.migrations[*i]) else {
+                if let Some(s) = self.squash_of(a.version) {
+                    if !s.replaces.iter().any(|r| r.version == a.version && a.checksum[..] == r.checksum) {
+                        let name = s.replaces.iter().find(|r| r.version == a.version).map_or("", |r| r.name);
+                        return Err(MigrateError::SquashedChecksum {
+                            name: name.to_owned(),
+                            squash: s.name(),
+                            table: self.table.to_owned(),
+                        });
+                    }
+                    continue;
+                }
                 return Err(MigrateError::UnknownVersion {
                     version: a.version,
                     description: a.description.clone(),
@@ -716,6 +773,11 @@ impl Migrator {
             }
             if a.success && !matches(m, &a.checksum) {
                 return Err(MigrateError::ChecksumMismatch { name: m.name(), table: self.table.to_owned() });
+            }
+        }
+        for s in self.migrations.iter().filter(|m| !m.replaces.is_empty()) {
+            if let Some(e) = part_squashed(s, applied) {
+                return Err(e);
             }
         }
         Ok(())
@@ -768,9 +830,45 @@ fn line_column(sql: &str, at: usize) -> (usize, usize) {
 }
 
 /// sqlx records the checksum of the exact bytes; strata accepts that, or the one with line
-/// endings normalised, so a checkout with other line endings is not a changed migration.
+/// endings normalised, so a checkout with other line endings is not a changed migration. A
+/// squash is also what the migration of its version it replaces recorded.
 fn matches(m: &Migration, recorded: &[u8]) -> bool {
-    recorded == m.sqlx_checksum || recorded == m.checksum
+    recorded == m.sqlx_checksum
+        || recorded == m.checksum
+        || m.replaces.iter().any(|r| r.version == m.version && recorded == r.checksum)
+}
+
+/// The migrations `s` squashes that `applied` records (other than its own version's).
+fn squashed_rows(s: &Migration, applied: &[Applied]) -> Vec<i64> {
+    let mut versions: Vec<i64> = s.replaces.iter().map(|r| r.version).filter(|v| *v != s.version).collect();
+    versions.dedup();
+    versions.retain(|v| applied.iter().any(|a| a.version == *v));
+    versions
+}
+
+/// The refusal to run on a database that applied some of the migrations `s` squashes but not
+/// all (it stopped in their midst, with a release from before the squash).
+fn part_squashed(s: &Migration, applied: &[Applied]) -> Option<MigrateError> {
+    let rows = squashed_rows(s, applied);
+    let mut all: Vec<i64> = s.replaces.iter().map(|r| r.version).collect();
+    all.dedup();
+    let own = applied.iter().any(|a| a.version == s.version);
+    let has = rows.len() + usize::from(own && all.contains(&s.version));
+    if has == 0 || has == all.len() || own && rows.is_empty() {
+        return None;
+    }
+    let name = |v: i64| {
+        s.replaces.iter().find(|r| r.version == v).map_or_else(|| v.to_string(), |r| r.name.to_owned())
+    };
+    let at =
+        all.iter().rev().find(|v| applied.iter().any(|a| a.version == **v)).copied().unwrap_or(s.version);
+    Some(MigrateError::PartlySquashed {
+        squash: s.name(),
+        applied: has,
+        total: all.len(),
+        at: name(at),
+        last: name(*all.last().unwrap_or(&s.version)),
+    })
 }
 
 /// The `tracing` event of a migration applied (`direction` "up") or reverted ("down"), at INFO,

@@ -210,6 +210,7 @@ mod tests {
             sqlx_checksum: [0; 48],
             no_transaction: false,
             down_no_transaction: false,
+            replaces: &[],
         }
     }
 

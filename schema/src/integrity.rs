@@ -147,6 +147,7 @@ mod tests {
                 no_transaction: false,
                 down_no_transaction: false,
                 checksum: crate::migrations::checksum(sql),
+                replaces: Vec::new(),
             })
             .collect();
         MigrationSet { dir: "migrations".into(), config: Config::new(Dialect::Sqlite), migrations }

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod render;
 pub mod replay;
 mod schema;
+pub mod squash;
 pub mod stored;
 pub mod types;
 

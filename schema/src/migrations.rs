@@ -79,6 +79,69 @@ pub struct Migration {
     pub down_no_transaction: bool,
     /// SHA-384 of the up SQL with line endings normalised to `\n`.
     pub checksum: [u8; 48],
+    /// The migrations this one squashes, as its `-- strata:replaces` lines record them: a
+    /// database that applied them counts it as applied, a new one runs it instead.
+    pub replaces: Vec<Replaced>,
+}
+
+/// A migration a squash took the place of, as the squash's header records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    /// Its version in the history table.
+    pub version: i64,
+    /// What the history table holds for it (SHA-384 of its up SQL as sqlx hashes it).
+    pub checksum: [u8; 48],
+    /// `20240101120000_add_users`.
+    pub name: String,
+}
+
+/// How a squash's header names each migration it replaces:
+/// `-- strata:replaces <version> <checksum> <name>`.
+pub const REPLACES: &str = "-- strata:replaces ";
+
+impl Replaced {
+    /// The header line that records it.
+    pub fn line(&self) -> String {
+        format!("{REPLACES}{} {} {}", self.version, hex(&self.checksum), self.name)
+    }
+}
+
+/// The `-- strata:replaces` lines of a migration's up SQL; a line that says less is an error at
+/// its (1-based) line.
+pub fn replaced_in(sql: &str) -> Result<Vec<Replaced>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in sql.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix(REPLACES.trim_end()) else { continue };
+        let mut words = rest.split_whitespace();
+        let bad = || {
+            (
+                i + 1,
+                format!(
+                    "`{}` is not a squash's record of a migration it replaces: expected `{REPLACES}<version> <checksum> <name>`, as `strata squash` writes it",
+                    line.trim()
+                ),
+            )
+        };
+        let version = words.next().and_then(|v| v.parse::<i64>().ok()).ok_or_else(bad)?;
+        let checksum = words.next().and_then(unhex).ok_or_else(bad)?;
+        let name = words.next().ok_or_else(bad)?.to_owned();
+        out.push(Replaced { version, checksum, name });
+    }
+    Ok(out)
+}
+
+/// 96 hexadecimal digits as the 48 bytes of a checksum.
+fn unhex(text: &str) -> Option<[u8; 48]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 96 {
+        return None;
+    }
+    let digit = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 48];
+    for (k, pair) in bytes.chunks(2).enumerate() {
+        out[k] = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
 }
 
 impl Migration {
@@ -281,7 +344,9 @@ pub fn discover_as(dir: &Path, versions: Versions) -> Result<Vec<Migration>, Dis
     for m in crate::par::map(&entries, read_one) {
         found.extend(m?);
     }
-    order(dir, found)
+    let mut found = order(dir, found)?;
+    squashes(&mut found)?;
+    Ok(found)
 }
 
 /// One entry of a migrations directory that is not a versioned folder: the migration it holds,
@@ -429,6 +494,7 @@ fn discover_named(dir: &Path) -> Result<Vec<Migration>, DiscoveryError> {
         *k += 1;
         out.push(m);
     }
+    squashes(&mut out)?;
     Ok(out)
 }
 
@@ -655,7 +721,33 @@ fn numbered(
         down,
         no_transaction,
         down_no_transaction,
+        replaces: Vec::new(),
     }
+}
+
+/// Reads each squash's `-- strata:replaces` lines; a migration it replaces must be gone from
+/// the directory (the squash runs in its place).
+fn squashes(found: &mut [Migration]) -> Result<(), DiscoveryError> {
+    for m in found.iter_mut() {
+        if m.up.sql.contains(REPLACES.trim_end()) {
+            m.replaces = replaced_in(&m.up.sql).map_err(|(line, message)| DiscoveryError::BadAnnotation {
+                path: m.up.path.clone(),
+                line,
+                message,
+            })?;
+        }
+    }
+    for s in found.iter().filter(|m| !m.replaces.is_empty()) {
+        if let Some(other) = found.iter().find(|o| {
+            o.version_number != s.version_number && s.replaces.iter().any(|r| r.version == o.version_number)
+        }) {
+            return Err(DiscoveryError::SquashedStillHere {
+                path: other.up.path.clone(),
+                squash: s.up.path.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Whether a file's first line is `-- no-transaction`: the file runs outside a transaction.
@@ -745,6 +837,12 @@ pub enum DiscoveryError {
     NoConfig { dir: PathBuf },
     #[error("`{}`: {message}", path.display())]
     Config { path: PathBuf, message: String },
+    #[error(
+        "`{}` is squashed into `{}` (its `-- strata:replaces` lines name it), yet it is still here; remove it: the squash runs in its place",
+        path.display(),
+        squash.display()
+    )]
+    SquashedStillHere { path: PathBuf, squash: PathBuf },
 }
 
 impl DiscoveryError {
@@ -1010,6 +1108,37 @@ mod tests {
             let e = discover(&d.0).expect_err(words);
             assert!(e.to_string().contains(words), "{e}");
         }
+    }
+
+    #[test]
+    fn a_squash_names_what_it_replaces_which_must_be_gone() {
+        let line =
+            |v: i64, name: &str| Replaced { version: v, checksum: [0xab; 48], name: name.into() }.line();
+        let d = TempDir::new("squash");
+        d.file(
+            "2_squashed.up.sql",
+            &format!("{}\n{}\nCREATE TABLE a (x INT);\n", line(1, "1_a"), line(2, "2_b")),
+        )
+        .file("3_c.up.sql", "ALTER TABLE a ADD y INT;");
+        let found = discover(&d.0).expect("reads");
+        assert_eq!(
+            found[0].replaces.iter().map(|r| (r.version, r.name.as_str())).collect::<Vec<_>>(),
+            [(1, "1_a"), (2, "2_b")]
+        );
+        assert_eq!(found[0].replaces[0].checksum, [0xab; 48]);
+        assert!(found[1].replaces.is_empty());
+        // A replaced migration still in the directory.
+        d.file("1_a.up.sql", "CREATE TABLE a (x INT);");
+        let e = discover(&d.0).expect_err("refused").to_string();
+        assert!(e.contains("1_a.up.sql` is squashed into `") && e.contains("remove it"), "{e}");
+        // A line that says too little.
+        let d = TempDir::new("squash_bad");
+        d.file("2_squashed.up.sql", "-- strata:replaces 1 abc 1_a\n");
+        let e = discover(&d.0).expect_err("refused").to_string();
+        assert!(
+            e.contains("2_squashed.up.sql:1: `-- strata:replaces 1 abc 1_a` is not a squash's record"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -217,7 +217,7 @@ pub fn unmodeled<'a>(current: &'a Schema, targets: &'a [Target], unmanaged: &'a 
 /// back (creating the old index first would keep its name, but as the user's index, which a
 /// later up then keeps where MySQL drops its own). Indexes MySQL makes for foreign keys are
 /// left out: restoring the key makes its index again.
-fn restorable(d: Dialect, t: &Table, created: bool) -> Table {
+pub(crate) fn restorable(d: Dialect, t: &Table, created: bool) -> Table {
     let mut t = t.clone();
     if d == Dialect::Mysql {
         let prefix = format!("{}_ibfk_", t.name);

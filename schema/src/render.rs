@@ -43,10 +43,34 @@ pub fn default_sql(d: Dialect, default: &str) -> String {
         || matches!(default, "true" | "false" | "current_timestamp" | "null");
     if literal {
         upper_keywords(default)
+    } else if d == Dialect::Sqlite && sqlite_string(default) {
+        format!("\"{}\"", default.replace('"', "\"\""))
     } else if d == Dialect::Sqlite || d == Dialect::Mysql {
         format!("({default})")
     } else {
         default.to_owned()
+    }
+}
+
+/// Whether a normalised SQLite default is a string SQLite was given in double quotes (`DEFAULT
+/// "1000-01-01 00:00:00"`, which it takes for a string where no column can be meant): the
+/// normalised text keeps what was between the quotes, which reads as no expression, or as a
+/// bare name (a default names no column).
+fn sqlite_string(default: &str) -> bool {
+    use sqlparser::ast::Expr;
+    let d = Dialect::Sqlite.parser_dialect();
+    let whole = sqlparser::parser::Parser::new(&*d).try_with_sql(default).and_then(|mut p| {
+        let e = p.parse_expr()?;
+        p.expect_token(&sqlparser::tokenizer::Token::EOF)?;
+        Ok(e)
+    });
+    match whole {
+        Ok(Expr::Identifier(i)) => !matches!(
+            i.value.to_ascii_lowercase().as_str(),
+            "current_date" | "current_time" | "current_timestamp"
+        ),
+        Ok(_) => false,
+        Err(_) => true,
     }
 }
 

@@ -144,10 +144,12 @@ pub(crate) fn walk(set: &MigrationSet, walker: &mut (impl Walker + Send)) -> Res
             |m| parse_located(dialect, &m.up.path, &m.up.sql, &effects(set, m), true),
             |m, statements| {
                 walker.file(m);
+                let mut temp_tables = Vec::new();
                 for mut statement in statements {
                     walker.before(m, &statement, &schema);
                     let steps = std::mem::take(&mut statement.steps);
-                    apply_steps(dialect, &mut schema, &mut owners, &m.up.path, &m.up.sql, steps)?;
+                    let (path, sql) = (&m.up.path, &m.up.sql);
+                    apply_steps_in(dialect, &mut schema, &mut owners, path, sql, steps, &mut temp_tables)?;
                     walker.after(m, &schema);
                 }
                 Ok(())
@@ -514,7 +516,20 @@ fn apply_steps(
     sql: &str,
     steps: Vec<Step>,
 ) -> Result<(), ReplayError> {
-    let mut temp_tables: Vec<String> = Vec::new();
+    apply_steps_in(dialect, schema, owners, path, sql, steps, &mut Vec::new())
+}
+
+/// [`apply_steps`] with the temporary tables the file made so far (`temp_tables`), for a file
+/// applied a statement at a time.
+fn apply_steps_in(
+    dialect: Dialect,
+    schema: &mut Schema,
+    owners: &mut IndexOwners,
+    path: &Path,
+    sql: &str,
+    steps: Vec<Step>,
+    temp_tables: &mut Vec<String>,
+) -> Result<(), ReplayError> {
     for step in steps {
         match step {
             Step::Error(e) => return Err(e),
@@ -583,7 +598,7 @@ fn apply_steps(
                     continue;
                 }
                 owners.before(dialect, schema, &ast);
-                let mut cx = apply::Context { dialect, schema, owners, temp_tables: &temp_tables };
+                let mut cx = apply::Context { dialect, schema, owners, temp_tables: &*temp_tables };
                 cx.apply(*ast).map_err(|(l, c, message)| {
                     let (l, c) = if l == 0 { (line, column) } else { (l, c) };
                     located(path, sql, l, c, message)

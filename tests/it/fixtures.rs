@@ -517,7 +517,7 @@ async fn vaultwarden_mysql_with_its_effects_said() {
 
 /// What a `strata.toml` would say of vaultwarden's `PREPARE` (nothing) and of the `EXECUTE` of
 /// the statement it prepared (drop the key).
-fn vaultwarden_effects() -> Vec<Effect> {
+pub(crate) fn vaultwarden_effects() -> Vec<Effect> {
     let file = "2024-03-13-170000_sso_users_cascade/up.sql";
     vec![
         Effect { file: file.into(), line: 11, sql: None },

@@ -8,4 +8,5 @@ mod lint;
 mod migrate;
 mod resume;
 mod round_trip;
+mod squash;
 mod ui;

@@ -137,6 +137,7 @@ pub(crate) fn migrator(ms: &[(i64, &str, &str, Option<&str>)]) -> Migrator {
             sqlx_checksum: sqlx_checksum(up),
             no_transaction: strata::schema::migrations::says_no_transaction(up),
             down_no_transaction: down.is_some_and(strata::schema::migrations::says_no_transaction),
+            replaces: &[],
         })
         .collect();
     Migrator::new(Box::leak(migrations.into_boxed_slice()))
@@ -575,6 +576,7 @@ fn drop_column_migrator(d: strata::schema::Dialect, create: &str) -> Migrator {
         sqlx_checksum: sqlx_checksum(up),
         no_transaction: says_no_transaction(up),
         down_no_transaction: says_no_transaction(down),
+        replaces: &[],
     };
     let ms = vec![m(1, create, "DROP TABLE users"), m(2, &plan.up.sql, &plan.down.sql)];
     Migrator::new(Box::leak(ms.into_boxed_slice()))

@@ -1127,3 +1127,101 @@ fn every_command_speaks_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["pending"][0], name.as_str(), "{v}");
 }
+
+#[test]
+fn squash_replaces_the_migrations_up_to_a_version() {
+    let p = Project::new("squash", db::sqlite_url("squash"));
+    let [users, posts] = users_then_posts(&p);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    p.models(&format!("{USERS}{POSTS}{TAGS}"));
+    p.ok(&["generate", "-m", "tags"]);
+    let tags = history(&p).pop().expect("three");
+    p.ok(&["up", posts.as_str()]);
+
+    let out = p.ok(&["squash", "--to", &posts]);
+    let (version, _) = posts.split_once('_').expect("a name");
+    assert!(
+        out.starts_with(&format!(
+            "squashed 2 migrations ({users} to {posts}) into {version}_squashed: 2 tables\n"
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!("created migrations/{version}_squashed.up.sql")), "{out}");
+    assert!(out.contains("databases that applied the 2 count the squash as applied"), "{out}");
+    assert_eq!(history(&p), [format!("{version}_squashed"), tags.clone()]);
+    let up =
+        std::fs::read_to_string(p.root.join(format!("migrations/{version}_squashed.up.sql"))).expect("up");
+    assert!(up.contains(&format!("-- strata:replaces {version} ")), "{up}");
+    assert!(up.contains("CREATE TABLE users"), "{up}");
+    // The models still match; the database that ran the two counts the squash as applied.
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"));
+    let status = p.ok(&["status"]);
+    assert!(status.contains("as the 2 migrations it squashes"), "{status}");
+    assert!(p.ok(&["up"]).contains(&tags), "only the tags migration runs");
+    p.ok(&["down", "base"]);
+    assert_eq!(p.ok(&["current"]).trim(), "base (no migration applied)");
+    p.ok(&["up"]);
+
+    // A squashed version is no target any more.
+    let out = p.fails(&["down", &users], 2);
+    assert!(out.contains(&format!("migration `{users}` is squashed into {version}_squashed")), "{out}");
+
+    // A history that inserts rows: refused, naming them, and nothing is written.
+    let q = Project::new("squash_rows", db::sqlite_url("squash_rows"));
+    let [_, posts] = users_then_posts(&q);
+    let posts_up =
+        q.files(".up.sql").into_iter().find(|f| f.to_string_lossy().contains("_posts")).expect("up");
+    let mut sql = std::fs::read_to_string(&posts_up).expect("reads");
+    sql.push_str("INSERT INTO users (email) VALUES ('admin@example.com');\n");
+    std::fs::write(&posts_up, sql).expect("writes");
+    q.ok(&["hash"]);
+    let before = q.files("");
+    let out = q.fails(&["squash", "--to", &posts], 1);
+    assert!(
+        out.contains("1 statement of the squashed migrations does something the schema does not show"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{}:", posts_up.file_name().expect("a name").to_string_lossy())), "{out}");
+    assert!(out.contains("INSERT INTO USERS EMAIL"), "{out}");
+    assert!(out.contains("`--carry` runs them in the squash"), "{out}");
+    assert_eq!(q.files(""), before, "nothing was written");
+    // Left out, as asked, and said in JSON.
+    let out = q.ok(&["squash", "--to", &posts, "--leave-out", "--json", "-m", "initial"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["replaces"].as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(v["left_out"][0]["statement"], "INSERT INTO USERS EMAIL", "{v}");
+    assert!(v["squash"].as_str().is_some_and(|s| s.ends_with("_initial")), "{v}");
+    assert!(q.ok(&["check"]).starts_with("ok: the models match the 1 migration(s)"));
+    q.ok(&["up"]);
+    q.ok(&["down", "base"]);
+
+    // goose's layout: one file with both directions.
+    let g = Project::new("squash_goose", db::sqlite_url("squash_goose"));
+    g.ok(&["init", "--dialect", "sqlite"]);
+    std::fs::write(
+        g.root.join("migrations/20260101000000_users.sql"),
+        "-- +goose Up\nCREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, email VARCHAR(255) NOT NULL UNIQUE);\n\n-- +goose Down\nDROP TABLE users;\n",
+    )
+    .expect("writes");
+    std::fs::write(
+        g.root.join("migrations/20260102000000_name.sql"),
+        "-- +goose Up\nALTER TABLE users ADD COLUMN name TEXT;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN name;\n",
+    )
+    .expect("writes");
+    g.ok(&["hash"]);
+    g.ok(&["up"]);
+    g.ok(&["squash", "--to", "20260102000000"]);
+    let text =
+        std::fs::read_to_string(g.root.join("migrations/20260102000000_squashed.sql")).expect("written");
+    assert!(text.starts_with("-- +goose Up\n-- strata: the squash of 2 migrations"), "{text}");
+    assert!(text.contains("-- +goose Down\nDROP TABLE"), "{text}");
+    assert_eq!(g.files(".sql").len(), 1, "the two files are gone");
+    let status = g.ok(&["status"]);
+    assert!(
+        status.contains("as the 2 migrations it squashes") && status.contains("nothing pending"),
+        "{status}"
+    );
+    g.ok(&["down", "base"]);
+    g.ok(&["up"]);
+}

@@ -614,6 +614,15 @@ fn version(m: &Migrator, text: &str) -> Result<&'static Migration, Failure> {
     if let Some(x) = exact {
         return Ok(x);
     }
+    if let Some(s) =
+        all.iter().find(|x| x.replaces.iter().any(|r| r.name == text || r.version.to_string() == text))
+    {
+        return Err(Failure::new(format!(
+            "migration `{text}` is squashed into {}, so no database stops at it any more",
+            s.name()
+        ))
+        .help(format!("go to {} itself, or to a version before it", s.name())));
+    }
     let by_prefix: Vec<&Migration> = all.iter().filter(|x| x.name().starts_with(text)).collect();
     match by_prefix.as_slice() {
         [one] => Ok(one),
@@ -717,14 +726,25 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
         let (state, when) = match &e.applied {
             Some(a) if !a.success => ("HALF   ", half_state(e)),
             Some(a) if !a.checksum_matches => ("CHANGED", a.installed_on.clone()),
-            Some(a) => (
-                "applied",
-                match &a.out_of_order {
+            Some(a) => {
+                let mut when = match &a.out_of_order {
                     Some(newer) => {
                         format!("{} ({}), out of order: after {newer}", a.installed_on, duration(a.took))
                     }
                     None => format!("{} ({})", a.installed_on, duration(a.took)),
-                },
+                };
+                if e.squashed > 0 {
+                    when.push_str(&format!(", as the {} migrations it squashes", e.squashes()));
+                }
+                ("applied", when)
+            }
+            None if e.is_part_squashed() => (
+                "PART   ",
+                format!(
+                    "{} of the {} migrations it squashes applied: bring the database to the last with a release from before the squash",
+                    e.squashed,
+                    e.squashes()
+                ),
             ),
             None => ("pending", String::new()),
         };
@@ -747,7 +767,7 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
     }
     if status.is_inconsistent() {
         outln!(
-            "CHANGED: a migration was edited after it was applied; HALF: it stopped partway, with some statements in (MySQL, or -- no-transaction on PostgreSQL)"
+            "CHANGED: a migration was edited after it was applied; HALF: it stopped partway, with some statements in (MySQL, or -- no-transaction on PostgreSQL); PART: the database applied some of the migrations a squash replaces, not all"
         );
     }
 }
@@ -767,6 +787,8 @@ fn status_json(status: &Status) -> serde_json::Value {
             "checksum_matches": e.applied.as_ref().map(|a| a.checksum_matches),
             "success": e.applied.as_ref().map(|a| a.success),
             "out_of_order_after": e.applied.as_ref().and_then(|a| a.out_of_order.clone()),
+            "squashes": e.squashes(),
+            "squashed_applied": e.squashed,
             "partial": e.applied.as_ref().and_then(|a| a.partial.as_ref()).map(|p| json!({
                 "reverting": p.reverting,
                 "done": p.done,
@@ -848,11 +870,7 @@ fn script(m: &Migrator, dialect: Dialect, range: Option<&str>, down: bool) -> Re
         }
         out.push_str(sql.trim_end());
         out.push('\n');
-        out.push_str(&if down {
-            forget_sql(dialect, table, x.version)
-        } else {
-            record_sql(dialect, table, x)
-        });
+        out.push_str(&if down { forget_sql(dialect, table, x) } else { record_sql(dialect, table, x) });
         out.push('\n');
         if transactional {
             out.push_str("COMMIT;\n");

@@ -6,6 +6,7 @@ mod check;
 mod generate;
 mod inspect;
 pub mod lint;
+mod squash;
 mod team;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,8 @@ use strata_schema::{Config, Dialect, EnumDef, EnumType, MigrationSet, ModelDef, 
 pub use check::{Finding, Report, check};
 pub use generate::{Generate, generate};
 pub use inspect::{Format, erd, models_from_database, models_from_migrations};
+pub use squash::{Squash, squash};
+pub use strata_schema::squash::Keep;
 pub use team::{hash, head_names as heads, heads_json, refuse_stale, renumber};
 
 use super::Failure;

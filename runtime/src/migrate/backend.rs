@@ -272,8 +272,20 @@ pub(crate) fn checksum_literal(dialect: Dialect, checksum: &[u8]) -> String {
 }
 
 /// The statement that removes `version` from the history.
-pub fn forget_sql(dialect: Dialect, table: &str, version: i64) -> String {
-    format!("DELETE FROM {} WHERE version = {version};", quoted(dialect, table))
+pub fn forget_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
+    format!("DELETE FROM {} WHERE {};", quoted(dialect, table), rows_of(m))
+}
+
+/// The history rows of `m`: its version's, and those of the migrations it squashes.
+pub(crate) fn rows_of(m: &Migration) -> String {
+    if m.replaces.is_empty() {
+        return format!("version = {}", m.version);
+    }
+    let mut versions: Vec<i64> = m.replaces.iter().map(|r| r.version).collect();
+    versions.push(m.version);
+    versions.sort_unstable();
+    versions.dedup();
+    format!("version IN ({})", versions.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
 }
 
 /// sqlx's lock key for a database name, so that strata and sqlx migrators exclude each other.

@@ -101,6 +101,18 @@ pub enum MigrateError {
     NoSuchStatement { name: String, statement: usize, total: usize },
     #[error("no migration of this binary has version {0}")]
     UnknownTarget(i64),
+    #[error(
+        "migration {version} is squashed into {squash}, so no database stops at it any more: go to {squash} itself, or to a version before it"
+    )]
+    SquashedTarget { version: i64, squash: String },
+    #[error(
+        "the database applied {applied} of the {total} migrations squashed into {squash} (the newest it has is {at}), and the squash runs only on a database that has all of them or none: bring the database to {last} with a release from before the squash, then run this one; nothing was run"
+    )]
+    PartlySquashed { squash: String, applied: usize, total: usize, at: String, last: String },
+    #[error(
+        "migration {name}, which {squash} squashes, was changed after it was applied: its checksum in `{table}` is not the one the squash records for it, so the database may not hold what the squash builds; compare it with `strata verify`, then record it as the squash with `strata stamp`"
+    )]
+    SquashedChecksum { name: String, squash: String, table: String },
     #[error("cannot replay the migrations: {0}")]
     Replay(#[source] strata_schema::ReplayError),
     #[error(transparent)]

@@ -127,8 +127,7 @@ impl Backend for Postgres {
         Ok(in_transaction(conn, async |conn| {
             let start = Instant::now();
             sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = $1")))
-                .bind(m.version)
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE {}", super::backend::rows_of(m))))
                 .execute(&mut *conn)
                 .await?;
             Ok(start.elapsed())

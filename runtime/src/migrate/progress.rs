@@ -112,7 +112,7 @@ impl Record {
     /// (down).
     pub(crate) fn ended(&self, m: &Migration, reverting: bool, took: std::time::Duration) -> String {
         if reverting {
-            format!("DELETE FROM {} WHERE version = {}", self.t, self.version)
+            format!("DELETE FROM {} WHERE {}", self.t, super::backend::rows_of(m))
         } else {
             format!(
                 "UPDATE {} SET success = TRUE, checksum = {}, execution_time = {} WHERE version = {}",

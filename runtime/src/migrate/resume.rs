@@ -151,7 +151,7 @@ impl Migrator {
                     "UPDATE {t} SET success = TRUE, checksum = {} WHERE version = {version};",
                     super::backend::checksum_literal(DB::DIALECT, &m.sqlx_checksum)
                 ),
-                Mark::Undone => format!("DELETE FROM {t} WHERE version = {version};"),
+                Mark::Undone => format!("DELETE FROM {t} WHERE {};", super::backend::rows_of(m)),
                 Mark::Through(n) => {
                     let Some(p) = partial else { return Err(MigrateError::NotHalfDone { name: m.name() }) };
                     let total =

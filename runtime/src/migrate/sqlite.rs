@@ -110,8 +110,7 @@ impl Backend for Sqlite {
         let result = async {
             let start = Instant::now();
             run(conn, down).await?;
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = ?")))
-                .bind(m.version)
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE {}", super::backend::rows_of(m))))
                 .execute(&mut *conn)
                 .await?;
             Ok(start.elapsed())

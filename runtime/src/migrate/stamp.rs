@@ -21,7 +21,9 @@ impl Migrator {
         };
         let (mut conn, applied) = self.open(pool).await?;
         let result = async {
-            if let Some(a) = applied.iter().find(|a| self.find(a.version).is_none()) {
+            if let Some(a) =
+                applied.iter().find(|a| self.find(a.version).is_none() && self.squash_of(a.version).is_none())
+            {
                 return Err(MigrateError::UnknownVersion {
                     version: a.version,
                     description: a.description.clone(),
@@ -37,13 +39,13 @@ impl Migrator {
                     (true, Some(a)) if a.success => {}
                     (true, record) => {
                         if record.is_some() {
-                            sql.push(forget_sql(DB::DIALECT, self.table, m.version));
+                            sql.push(forget_sql(DB::DIALECT, self.table, m));
                         }
                         sql.push(record_sql(DB::DIALECT, self.table, m));
                         report.applied.push(step);
                     }
                     (false, Some(_)) => {
-                        sql.push(forget_sql(DB::DIALECT, self.table, m.version));
+                        sql.push(forget_sql(DB::DIALECT, self.table, m));
                         report.reverted.push(step);
                     }
                     (false, None) => {}
@@ -71,13 +73,18 @@ impl Migrator {
             let mut sql = Vec::new();
             let mut repaired = Vec::new();
             for a in applied.iter().filter(|a| a.success) {
+                if self.squash_of(a.version).is_some() {
+                    continue;
+                }
                 let Some(m) = self.find(a.version) else {
                     return Err(MigrateError::UnknownVersion {
                         version: a.version,
                         description: a.description.clone(),
                     });
                 };
-                if a.checksum[..] != m.sqlx_checksum[..] {
+                let squashed =
+                    m.replaces.iter().any(|r| r.version == m.version && a.checksum[..] == r.checksum);
+                if a.checksum[..] != m.sqlx_checksum[..] && !squashed {
                     sql.push(format!(
                         "UPDATE {} SET checksum = {} WHERE version = {};",
                         super::backend::quoted(DB::DIALECT, self.table),

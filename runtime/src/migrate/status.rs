@@ -19,6 +19,24 @@ pub struct Status {
 pub struct Entry {
     pub migration: &'static Migration,
     pub applied: Option<AppliedInfo>,
+    /// Of the migrations it squashes, how many the history records (beside its own version):
+    /// all of them on a database that ran them before the squash; some, on one that stopped in
+    /// their midst, which the squash cannot run on.
+    pub squashed: usize,
+}
+
+impl Entry {
+    /// How many migrations it squashes.
+    pub fn squashes(&self) -> usize {
+        let mut v: Vec<i64> = self.migration.replaces.iter().map(|r| r.version).collect();
+        v.dedup();
+        v.len()
+    }
+
+    /// The database applied some of the migrations it squashes, but not all (nor it).
+    pub fn is_part_squashed(&self) -> bool {
+        self.applied.is_none() && self.squashed > 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +59,7 @@ pub struct AppliedInfo {
 
 impl Status {
     pub fn pending(&self) -> impl Iterator<Item = &'static Migration> + '_ {
-        self.entries.iter().filter(|e| e.applied.is_none()).map(|e| e.migration)
+        self.entries.iter().filter(|e| e.applied.is_none() && !e.is_part_squashed()).map(|e| e.migration)
     }
 
     /// The newest applied version (in the history's order), `None` at base. Versions the
@@ -64,6 +82,7 @@ impl Status {
     /// Applied migrations whose files changed, or that stopped partway.
     pub fn is_inconsistent(&self) -> bool {
         self.entries.iter().filter_map(|e| e.applied.as_ref()).any(|a| !a.checksum_matches || !a.success)
+            || self.entries.iter().any(Entry::is_part_squashed)
     }
 
     pub fn is_up_to_date(&self) -> bool {
@@ -75,6 +94,13 @@ impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for e in &self.entries {
             match &e.applied {
+                None if e.is_part_squashed() => writeln!(
+                    f,
+                    "PART      {}  (the database applied {} of the {} migrations it squashes: bring it to the last with a release from before the squash)",
+                    e.migration.name(),
+                    e.squashed,
+                    e.squashes()
+                )?,
                 None => writeln!(f, "pending   {}", e.migration.name())?,
                 Some(a) => {
                     let state = match (a.success, a.checksum_matches) {
@@ -85,10 +111,13 @@ impl fmt::Display for Status {
                     match &a.partial {
                         Some(p) => writeln!(f, "{state}  {}  ({})", e.migration.name(), p.describe())?,
                         None => {
-                            let order = a
+                            let mut order = a
                                 .out_of_order
                                 .as_ref()
                                 .map_or(String::new(), |n| format!(", out of order: after {n}"));
+                            if e.squashed > 0 {
+                                order.push_str(&format!(", as the {} migrations it squashes", e.squashes()));
+                            }
                             writeln!(
                                 f,
                                 "{state}  {}  ({}, {:.1?}{order})",

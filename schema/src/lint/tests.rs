@@ -20,6 +20,7 @@ pub(crate) fn history(dialect: &str, files: &[&str]) -> MigrationSet {
                 no_transaction: says_no_transaction(sql),
                 down_no_transaction: false,
                 checksum: [0; 48],
+                replaces: Vec::new(),
             }
         })
         .collect();

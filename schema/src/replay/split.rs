@@ -378,14 +378,14 @@ pub(crate) fn classify(s: &Statement) -> Kind {
         "CREATE" => create_kind(&h[1..]),
         "DROP" => match object(&h[1..]) {
             "TABLE" | "INDEX" | "TYPE" | "SCHEMA" | "VIEW" | "MATERIALIZED" => Kind::Ddl,
-            "FUNCTION" | "PROCEDURE" | "TRIGGER" | "EXTENSION" | "SEQUENCE" | "ROLE" | "USER" | "POLICY"
-            | "RULE" | "AGGREGATE" | "DOMAIN" | "OPERATOR" | "CAST" | "EVENT" | "COLLATION"
+            "FUNCTION" | "PROCEDURE" | "ROUTINE" | "TRIGGER" | "EXTENSION" | "SEQUENCE" | "ROLE" | "USER"
+            | "POLICY" | "RULE" | "AGGREGATE" | "DOMAIN" | "OPERATOR" | "CAST" | "EVENT" | "COLLATION"
             | "PUBLICATION" | "SUBSCRIPTION" | "SERVER" | "STATISTICS" | "TEXT" => Kind::Skip,
             _ => Kind::Unknown,
         },
         "ALTER" => match object(&h[1..]) {
             "TABLE" | "TYPE" | "INDEX" => Kind::Ddl,
-            "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "VIEW" | "MATERIALIZED" | "ROLE" | "USER"
+            "SEQUENCE" | "FUNCTION" | "PROCEDURE" | "ROUTINE" | "VIEW" | "MATERIALIZED" | "ROLE" | "USER"
             | "DATABASE" | "SCHEMA" | "EXTENSION" | "DEFAULT" | "POLICY" | "TRIGGER" | "DOMAIN"
             | "AGGREGATE" | "EVENT" | "PUBLICATION" | "STATISTICS" | "SYSTEM" | "LARGE" => Kind::Skip,
             _ => Kind::Unknown,

@@ -142,6 +142,35 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
     let set = project.set()?;
     let layout = set.migrations.last().map_or(Layout::SqlxReversible, |m| m.layout);
     let version = version_after(&set.migrations, layout);
+    let (files, up_read) = files_for(project, layout, &version, description, plan);
+    write_files(&files)?;
+    // The directory as read, and the new migration last (its version is the newest).
+    let mut sum = strata_schema::integrity::render(set);
+    sum.push_str(&if empty {
+        strata_schema::integrity::record_open(&version, description)
+    } else {
+        strata_schema::integrity::record(
+            &version,
+            &strata_schema::migrations::checksum(&up_read),
+            description,
+        )
+    });
+    sum.push('\n');
+    team::write_sum_text(dir, &sum)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The files of a migration `version`_`description` in `layout`, and its up as discovery will
+/// read it (what `strata.sum` records). Says on standard error which direction the layout
+/// cannot hold.
+pub(super) fn files_for(
+    project: &Project,
+    layout: Layout,
+    version: &str,
+    description: &str,
+    plan: &Plan,
+) -> (Vec<(PathBuf, String)>, String) {
+    let dir = &project.dir;
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     // What strata.sum records: the checksum of the up as discovery will read it.
     let mut up_read = plan.up.sql.clone();
@@ -204,7 +233,12 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
             }
         }
     }
-    for (path, text) in &files {
+    (files, up_read)
+}
+
+/// Writes new files, refusing to write over one.
+pub(super) fn write_files(files: &[(PathBuf, String)]) -> Result<(), Failure> {
+    for (path, text) in files {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .map_err(|e| Failure::new(format!("cannot create `{}`: {e}", shown(parent))))?;
@@ -215,24 +249,11 @@ fn write(project: &Project, description: &str, plan: &Plan, empty: bool) -> Resu
         std::fs::write(path, text)
             .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", shown(path))))?;
     }
-    // The directory as read, and the new migration last (its version is the newest).
-    let mut sum = strata_schema::integrity::render(set);
-    sum.push_str(&if empty {
-        strata_schema::integrity::record_open(&version, description)
-    } else {
-        strata_schema::integrity::record(
-            &version,
-            &strata_schema::migrations::checksum(&up_read),
-            description,
-        )
-    });
-    sum.push('\n');
-    team::write_sum_text(dir, &sum)?;
-    Ok(files.into_iter().map(|(p, _)| p).collect())
+    Ok(())
 }
 
 /// `add phone to Users!` -> `add_phone_to_users`.
-fn slug(message: &str) -> String {
+pub(super) fn slug(message: &str) -> String {
     let mut out = String::new();
     for c in message.chars() {
         if c.is_ascii_alphanumeric() {
