@@ -70,6 +70,10 @@ enum Command {
         /// Write empty up and down files, for SQL written by hand (a data migration)
         #[arg(long)]
         empty: bool,
+        /// Write a data migration whose up runs this async Rust function (`crate::data::backfill`)
+        /// over the migration's connection; the application that embeds the migrations runs it
+        #[arg(long, value_name = "PATH", conflicts_with = "empty")]
+        rust: Option<String>,
         /// Write the migration even if a step drops data or can fail on a table with rows
         #[arg(long)]
         allow_destructive: bool,
@@ -193,9 +197,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             project::init(dir.unwrap_or("migrations".as_ref()), dialect, json)
         }
-        Command::Generate { message, empty, allow_destructive, json } => {
+        Command::Generate { message, empty, rust, allow_destructive, json } => {
             let p = Project::open(dir)?;
-            project::generate(&p, &Generate { message, empty, allow_destructive, json }).map(drop)
+            project::generate(&p, &Generate { message, empty, rust, allow_destructive, json }).map(drop)
         }
         Command::Lint { migrations, since, new, json, format } => {
             let p = Project::open(dir)?;

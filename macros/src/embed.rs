@@ -217,7 +217,7 @@ fn migrator_text(set: &MigrationSet) -> String {
         };
         let _ = write!(
             out,
-            "::strata::migrate::Migration {{ version: {}i64, version_text: {}, description: {}, up: {up}, down: {down}, checksum: {}, sqlx_checksum: {}, no_transaction: {}, down_no_transaction: {}, replaces: &[{}] }},",
+            "::strata::migrate::Migration {{ version: {}i64, version_text: {}, description: {}, up: {up}, down: {down}, checksum: {}, sqlx_checksum: {}, no_transaction: {}, down_no_transaction: {}, replaces: &[{}], up_data: {}, down_data: {} }},",
             m.version_number,
             crate::literal(&m.version),
             crate::literal(&m.description),
@@ -235,6 +235,8 @@ fn migrator_text(set: &MigrationSet) -> String {
                 ))
                 .collect::<Vec<_>>()
                 .join(", "),
+            data_step(set.config.dialect, m.rust_step(false).as_deref()),
+            data_step(set.config.dialect, m.rust_step(true).as_deref()),
         );
     }
     out.push_str("];");
@@ -254,6 +256,22 @@ fn migrator_text(set: &MigrationSet) -> String {
     }
     out.push_str("])}");
     out
+}
+
+/// The `DataStep` of a `-- strata:rust <path>` line: the function at `path`, called over the
+/// connection of the dialect's database (a path that names no such function is the compiler's
+/// error at the macro), its error turned into the migrator's.
+fn data_step(dialect: strata_schema::Dialect, path: Option<&str>) -> String {
+    let Some(path) = path else { return "::core::option::Option::None".to_owned() };
+    let variant = match dialect {
+        strata_schema::Dialect::Sqlite => "Sqlite",
+        strata_schema::Dialect::Postgres => "Postgres",
+        strata_schema::Dialect::Mysql => "Mysql",
+    };
+    format!(
+        "::core::option::Option::Some(::strata::migrate::DataStep {{ path: {}, run: ::strata::migrate::DataFn::{variant}(|c| ::std::boxed::Box::pin(async move {{ {path}(c).await.map_err(::core::convert::Into::into) }})) }})",
+        crate::literal(path)
+    )
 }
 
 /// `bytes` as an array the compiler reads in one token, `*b"\x00..."`: a byte string is

@@ -64,6 +64,87 @@ pub struct Migration {
     /// The migrations this one squashes (its `-- strata:replaces` lines): a database whose
     /// history has them counts it as applied, and a new one runs it instead.
     pub replaces: &'static [Replaced],
+    /// The Rust function the up runs at its `-- strata:rust` line, linked in by
+    /// `embed_migrations!`.
+    pub up_data: Option<DataStep>,
+    /// The same for the down.
+    pub down_data: Option<DataStep>,
+}
+
+/// A data migration's Rust code: the async function a migration file names on its
+/// `-- strata:rust <path>` line, run there over the migration's connection, inside its
+/// transaction where the database allows. `embed_migrations!` links it.
+#[derive(Clone, Copy)]
+pub struct DataStep {
+    /// The path the file gives (`crate::data::backfill`).
+    pub path: &'static str,
+    pub run: DataFn,
+}
+
+impl std::fmt::Debug for DataStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DataStep({})", self.path)
+    }
+}
+
+impl PartialEq for DataStep {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
+impl Eq for DataStep {}
+
+/// What a data step's function returns.
+pub type DataError = Box<dyn std::error::Error + Send + Sync>;
+/// A data step's function, called: a future that borrows the connection.
+pub type DataFuture<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DataError>> + Send + 'c>>;
+
+/// A data step's function, over the connection of its database.
+#[derive(Clone, Copy)]
+pub enum DataFn {
+    #[cfg(feature = "sqlite")]
+    Sqlite(for<'c> fn(&'c mut sqlx::SqliteConnection) -> DataFuture<'c>),
+    #[cfg(feature = "postgres")]
+    Postgres(for<'c> fn(&'c mut sqlx::PgConnection) -> DataFuture<'c>),
+    #[cfg(feature = "mysql")]
+    Mysql(for<'c> fn(&'c mut sqlx::MySqlConnection) -> DataFuture<'c>),
+}
+
+impl std::fmt::Debug for DataFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        #[allow(unreachable_patterns)]
+        let database = match self {
+            #[cfg(feature = "sqlite")]
+            DataFn::Sqlite(_) => "SQLite",
+            #[cfg(feature = "postgres")]
+            DataFn::Postgres(_) => "PostgreSQL",
+            #[cfg(feature = "mysql")]
+            DataFn::Mysql(_) => "MySQL",
+            _ => "none",
+        };
+        write!(f, "DataFn({database})")
+    }
+}
+
+impl DataStep {
+    /// What its failure (or a wrong database) is to the migrator: the function's own
+    /// `sqlx::Error` as it is, anything else in words.
+    pub(crate) fn failed(&self, e: DataError) -> sqlx::Error {
+        match e.downcast::<sqlx::Error>() {
+            Ok(e) => *e,
+            Err(e) => sqlx::Error::InvalidArgument(format!("the Rust step `{}` failed: {e}", self.path)),
+        }
+    }
+
+    pub(crate) fn wrong_database(&self, dialect: strata_schema::Dialect) -> sqlx::Error {
+        sqlx::Error::InvalidArgument(format!(
+            "the Rust step `{}` takes another database's connection than {}'s: embed_migrations! links it for the dialect of strata.toml",
+            self.path,
+            dialect.name()
+        ))
+    }
 }
 
 /// A migration a squash took the place of: its version, and the checksum the history holds
@@ -233,6 +314,10 @@ impl Migrator {
                         .collect::<Vec<_>>()
                         .into_boxed_slice(),
                 ),
+                // A function cannot be read from disk: a run refuses a migration that names
+                // one (`NoDataStep`).
+                up_data: None,
+                down_data: None,
             })
             .collect();
         let unmanaged: Vec<&'static str> = set.config.unmanaged.iter().map(|u| leak(u)).collect();
@@ -491,6 +576,7 @@ impl Migrator {
                 }
                 self.prepare_resume::<DB>(&mut conn, h, p, &applied).await?;
             }
+            self.carries_data(chosen.iter().map(|m| (*m, false)))?;
             self.fits::<DB>(&mut conn, chosen.iter().map(|m| (*m, m.up))).await?;
             if let (false, Some(newest)) = (self.out_of_order, newest(&done, &positions))
                 && let Some(older) = chosen.iter().find(|m| position(m.version) < position(newest))
@@ -568,6 +654,7 @@ impl Migrator {
                 }
                 self.prepare_resume::<DB>(&mut conn, m, p, &applied).await?;
             }
+            self.carries_data(chosen.iter().filter_map(|v| self.find(*v)).map(|m| (m, true)))?;
             let reverted = chosen.iter().filter_map(|v| self.find(*v)).filter_map(|m| Some((m, m.down?)));
             self.fits::<DB>(&mut conn, reverted).await?;
             let mut report = Report::default();
@@ -661,6 +748,28 @@ impl Migrator {
         }
     }
 
+    /// Every data step the migrations to run name (their up, or their down when `true`) must be
+    /// linked into this binary; checked before any runs.
+    fn carries_data(
+        &self,
+        migrations: impl Iterator<Item = (&'static Migration, bool)>,
+    ) -> Result<(), MigrateError> {
+        for (m, down) in migrations {
+            let (sql, data) = if down { (m.down.unwrap_or(""), m.down_data) } else { (m.up, m.up_data) };
+            if data.is_none()
+                && let Ok(Some((line, path))) = strata_schema::migrations::rust_step(sql)
+            {
+                return Err(MigrateError::NoDataStep {
+                    name: m.name(),
+                    direction: if down { "down" } else { "up" },
+                    line,
+                    path,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Every statement of `migrations` must fit in what the server takes at once; checked
     /// before any runs.
     async fn fits<DB: Backend>(
@@ -732,7 +841,8 @@ impl Migrator {
                 reverting,
                 statement: statement.unwrap_or((committed + 1, spans.len())),
                 committed,
-                lost: e.source.as_database_error().is_none(),
+                lost: e.source.as_database_error().is_none()
+                    && !matches!(e.source, sqlx::Error::InvalidArgument(_)),
                 source: e.source,
                 position,
             },

@@ -211,6 +211,8 @@ mod tests {
             no_transaction: false,
             down_no_transaction: false,
             replaces: &[],
+            up_data: None,
+            down_data: None,
         }
     }
 

@@ -130,6 +130,40 @@ pub fn replaced_in(sql: &str) -> Result<Vec<Replaced>, (usize, String)> {
     Ok(out)
 }
 
+/// How a migration file runs Rust code: `-- strata:rust <path>` on a line of its own, `<path>` an
+/// async function the crate that embeds the migrations defines (`crate::data::backfill`).
+pub const RUST: &str = "-- strata:rust ";
+
+/// The Rust function a migration file runs, with its (1-based) line: at most one a file, its
+/// path a Rust path.
+pub fn rust_step(sql: &str) -> Result<Option<(usize, String)>, (usize, String)> {
+    let mut found: Option<(usize, String)> = None;
+    for (i, line) in sql.lines().enumerate() {
+        let Some(rest) = line.trim_start().strip_prefix(RUST.trim_end()) else { continue };
+        let path = rest.trim();
+        if let Some((first, _)) = &found {
+            return Err((
+                i + 1,
+                format!(
+                    "a second `{}` line (the first is line {first}); a migration runs one Rust function a direction: call the others from it",
+                    RUST.trim_end()
+                ),
+            ));
+        }
+        if path.is_empty() || syn::parse_str::<syn::Path>(path).is_err() {
+            return Err((
+                i + 1,
+                format!(
+                    "`{}` names no Rust function: expected `{RUST}<path>`, a path from the crate that embeds the migrations (`crate::data::backfill`)",
+                    line.trim()
+                ),
+            ));
+        }
+        found = Some((i + 1, path.to_owned()));
+    }
+    Ok(found)
+}
+
 /// 96 hexadecimal digits as the 48 bytes of a checksum.
 fn unhex(text: &str) -> Option<[u8; 48]> {
     let bytes = text.as_bytes();
@@ -145,6 +179,13 @@ fn unhex(text: &str) -> Option<[u8; 48]> {
 }
 
 impl Migration {
+    /// The Rust function its up (or its `down`) runs, if it runs one (discovery checked the
+    /// line).
+    pub fn rust_step(&self, down: bool) -> Option<String> {
+        let file = if down { self.down.as_ref()? } else { &self.up };
+        rust_step(&file.sql).ok().flatten().map(|(_, path)| path)
+    }
+
     pub fn checksum_hex(&self) -> String {
         hex(&self.checksum)
     }
@@ -725,9 +766,20 @@ fn numbered(
     }
 }
 
-/// Reads each squash's `-- strata:replaces` lines; a migration it replaces must be gone from
-/// the directory (the squash runs in its place).
+/// Reads each squash's `-- strata:replaces` lines (a migration it replaces must be gone from
+/// the directory: the squash runs in its place), and checks each `-- strata:rust` line.
 fn squashes(found: &mut [Migration]) -> Result<(), DiscoveryError> {
+    for m in found.iter() {
+        for f in std::iter::once(&m.up).chain(&m.down) {
+            if f.sql.contains(RUST.trim_end()) {
+                rust_step(&f.sql).map_err(|(line, message)| DiscoveryError::BadAnnotation {
+                    path: f.path.clone(),
+                    line,
+                    message,
+                })?;
+            }
+        }
+    }
     for m in found.iter_mut() {
         if m.up.sql.contains(REPLACES.trim_end()) {
             m.replaces = replaced_in(&m.up.sql).map_err(|(line, message)| DiscoveryError::BadAnnotation {

@@ -195,6 +195,20 @@ pub fn statement_spans(dialect: Dialect, sql: &str) -> Vec<std::ops::Range<usize
     split::spans(dialect, sql).unwrap_or_else(|| std::iter::once(0..sql.len()).collect())
 }
 
+/// Where the `-- strata:rust <path>` line of a migration file is, as a byte range: what runs
+/// before it, and what after the Rust function it names.
+pub fn rust_step_span(dialect: Dialect, sql: &str) -> Option<std::ops::Range<usize>> {
+    if !sql.contains(split::RUST) {
+        return None;
+    }
+    statement_spans(dialect, sql).into_iter().find(|r| is_rust_step(&sql[r.clone()]))
+}
+
+/// Whether a statement (as [`statements`] gives it) is a `-- strata:rust` line.
+pub fn is_rust_step(statement: &str) -> bool {
+    statement.strip_prefix("--").is_some_and(|c| c.trim_start().starts_with(split::RUST))
+}
+
 /// `sql` cut into pieces of whole statements of about `size` bytes, at semicolons outside
 /// strings, quoted names, comments and trigger bodies: what SQLite runs piece by piece, as it
 /// copies the rest of a script at every statement it reads.
@@ -434,6 +448,9 @@ fn parse_statement(
             }
             return false;
         }
+    }
+    if kind == split::Kind::Rust {
+        return false;
     }
     if kind == split::Kind::Skip {
         match split::defined_function(&stmt) {

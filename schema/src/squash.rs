@@ -173,7 +173,9 @@ impl Walker for Sorter {
     fn before(&mut self, m: &Migration, statement: &Located, schema: &Schema) {
         let sql = &m.up.sql;
         let text = statement_text(self.dialect, sql, statement.line, statement.column);
-        let what = what(&statement.head);
+        // A `-- strata:rust` line is named as it is written.
+        let what =
+            if crate::replay::is_rust_step(&text) { text.trim().to_owned() } else { what(&statement.head) };
         let pending = Pending {
             found: Found { path: m.up.path.clone(), line: statement.line, what, text },
             ddl: statement.steps.iter().any(|s| matches!(s, Step::Ddl { .. } | Step::Said { .. })),
@@ -582,7 +584,9 @@ pub fn squash(set: &MigrationSet, through: usize, keep: Keep) -> Result<Squashed
                 let f = &x.found;
                 // What the history said of code strata cannot see into comes with it.
                 let said = if x.opaque { "-- strata:effect none\n" } else { "" };
-                format!("-- from {}:{}\n{said}{};\n", f.path.display(), f.line, f.text)
+                // A `-- strata:rust` line is a comment: it ends at its line, with no semicolon.
+                let end = if crate::replay::is_rust_step(&f.text) { "" } else { ";" };
+                format!("-- from {}:{}\n{said}{}{end}\n", f.path.display(), f.line, f.text.trim_end())
             })
             .collect()
     };
@@ -821,6 +825,29 @@ mod tests {
         more.push(("touch", "UPDATE users SET name = 'root';"));
         let e = squash(&set(Dialect::Sqlite, &more), 5, Keep::Refuse).expect_err("refused").to_string();
         assert!(e.contains("m/6_touch.sql:1: UPDATE USERS SET NAME"), "{e}");
+    }
+
+    /// A data step in Rust is carried as its line, the function still the application's.
+    #[test]
+    fn a_rust_step_is_carried_as_its_line() {
+        let mut history = HISTORY[..2].to_vec();
+        history.push(("fill", "-- strata:rust crate::data::fill\n"));
+        let s = set(Dialect::Sqlite, &history);
+        let e = squash(&s, 2, Keep::Refuse).expect_err("refused").to_string();
+        assert!(e.contains("m/3_fill.sql:1: -- strata:rust crate::data::fill"), "{e}");
+        let carried = squash(&s, 2, Keep::Carry).expect("carries");
+        assert!(
+            carried.up.contains("\n-- from m/3_fill.sql:1\n-- strata:rust crate::data::fill\n"),
+            "{}",
+            carried.up
+        );
+        assert_eq!(
+            crate::migrations::rust_step(&carried.up),
+            Ok(Some((
+                carried.up.lines().position(|l| l.starts_with("-- strata:rust")).unwrap_or(0) + 1,
+                "crate::data::fill".to_owned()
+            )))
+        );
     }
 
     #[test]

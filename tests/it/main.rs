@@ -2,6 +2,7 @@
 
 mod adopt;
 mod crash;
+mod data_steps;
 mod db;
 mod fixtures;
 mod lint;

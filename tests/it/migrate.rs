@@ -138,6 +138,8 @@ pub(crate) fn migrator(ms: &[(i64, &str, &str, Option<&str>)]) -> Migrator {
             no_transaction: strata::schema::migrations::says_no_transaction(up),
             down_no_transaction: down.is_some_and(strata::schema::migrations::says_no_transaction),
             replaces: &[],
+            up_data: None,
+            down_data: None,
         })
         .collect();
     Migrator::new(Box::leak(migrations.into_boxed_slice()))
@@ -577,6 +579,8 @@ fn drop_column_migrator(d: strata::schema::Dialect, create: &str) -> Migrator {
         no_transaction: says_no_transaction(up),
         down_no_transaction: says_no_transaction(down),
         replaces: &[],
+        up_data: None,
+        down_data: None,
     };
     let ms = vec![m(1, create, "DROP TABLE users"), m(2, &plan.up.sql, &plan.down.sql)];
     Migrator::new(Box::leak(ms.into_boxed_slice()))

@@ -1225,3 +1225,39 @@ fn squash_replaces_the_migrations_up_to_a_version() {
     g.ok(&["down", "base"]);
     g.ok(&["up"]);
 }
+
+#[test]
+fn a_data_migration_in_rust_is_written_checked_and_left_to_the_application() {
+    let p = Project::new("rust_step", db::sqlite_url("rust_step"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    p.models(USERS);
+    p.ok(&["generate", "-m", "users"]);
+    let out = p.fails(&["generate", "--rust", "crate::data::not a path"], 2);
+    assert!(out.contains("is not a Rust path"), "{out}");
+    let out = p.ok(&["generate", "--rust", "crate::data::backfill_emails", "-m", "backfill emails"]);
+    let up = p.files("_backfill_emails.up.sql").pop().expect("written");
+    assert!(
+        out.contains(&format!("created migrations/{}", up.file_name().expect("a name").to_string_lossy())),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&up).expect("reads");
+    assert!(text.contains("\n-- strata:rust crate::data::backfill_emails\n"), "{text}");
+    // The replay takes it for a step that changes no table.
+    assert!(p.ok(&["check"]).starts_with("ok: the models match the 2 migration(s)"));
+    // The `strata` command carries no function: it refuses to run it, or to script it.
+    let out = p.fails(&["up"], 2);
+    assert!(out.contains("runs Rust code (`crate::data::backfill_emails`, line 6 of its up), which this binary does not carry"), "{out}");
+    assert!(out.contains("nothing was run"), "{out}");
+    assert_eq!(p.ok(&["current"]).trim(), "base (no migration applied)");
+    let out = p.fails(&["sql"], 2);
+    assert!(out.contains("which a SQL script cannot hold"), "{out}");
+    let first = history(&p).remove(0);
+    assert!(p.ok(&["sql", &first]).contains("CREATE TABLE users"), "the script up to the one before it");
+    // Two functions in one file: refused at the second line.
+    std::fs::write(&up, format!("{text}-- strata:rust crate::data::again\n")).expect("writes");
+    let out = p.fails(&["hash"], 2);
+    assert!(
+        out.contains("_backfill_emails.up.sql:8: a second `-- strata:rust` line (the first is line 6)"),
+        "{out}"
+    );
+}

@@ -862,6 +862,17 @@ fn script(m: &Migrator, dialect: Dialect, range: Option<&str>, down: bool) -> Re
         } else {
             x.up
         };
+        if let Ok(Some((line, path))) = strata_schema::migrations::rust_step(sql) {
+            return Err(Failure::new(format!(
+                "migration {} runs Rust code (`{path}`, line {line} of its {}), which a SQL script cannot hold",
+                x.name(),
+                if down { "down" } else { "up" }
+            ))
+            .help(format!(
+                "write the script up to the migration before it, and apply this one with the application's own `migrate` command (`{} sql` ranges: FROM:TO)",
+                output::command()
+            )));
+        }
         out.push_str(&format!("\n-- {} {}\n", if down { "revert" } else { "apply" }, x.name()));
         let transactional = !if down { x.down_no_transaction } else { x.no_transaction };
         if transactional {

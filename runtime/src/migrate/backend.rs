@@ -161,6 +161,12 @@ pub trait Backend: sqlx::Database + private::Sealed {
         sql: &str,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
+    /// Runs a data step's Rust function over `conn`.
+    fn data(
+        conn: &mut Self::Connection,
+        step: &super::DataStep,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
     /// Runs `m`'s down SQL and removes its record, in one transaction where the database allows.
     fn revert(
         conn: &mut Self::Connection,
@@ -293,4 +299,22 @@ pub(crate) fn rows_of(m: &Migration) -> String {
 pub(crate) fn lock_id(database: &str) -> i64 {
     const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
     0x3d32_ad9e * i64::from(CRC.checksum(database.as_bytes()))
+}
+
+/// The parts of `sql` around its `-- strata:rust` line and the step to run there, or `sql`
+/// whole when it has no such line. A line whose function the binary does not carry is an
+/// error (the migrator refuses such a run before it starts).
+pub(crate) fn around_data<'a>(
+    dialect: Dialect,
+    sql: &'a str,
+    data: Option<&'a super::DataStep>,
+) -> Result<Option<(&'a str, &'a super::DataStep, &'a str)>, sqlx::Error> {
+    let Some(r) = strata_schema::replay::rust_step_span(dialect, sql) else { return Ok(None) };
+    match data {
+        Some(step) => Ok(Some((&sql[..r.start], step, &sql[r.end..]))),
+        None => Err(sqlx::Error::InvalidArgument(format!(
+            "`{}` runs Rust code this binary does not carry",
+            sql[r].trim()
+        ))),
+    }
 }

@@ -102,6 +102,10 @@ pub enum MigrateError {
     #[error("no migration of this binary has version {0}")]
     UnknownTarget(i64),
     #[error(
+        "migration {name} runs Rust code (`{path}`, line {line} of its {direction}), which this binary does not carry: it runs only in the application that embeds the migrations (`embed_migrations!` links the function); apply it with the application's own `migrate` command, or `Migrator::run`; nothing was run"
+    )]
+    NoDataStep { name: String, direction: &'static str, line: usize, path: String },
+    #[error(
         "migration {version} is squashed into {squash}, so no database stops at it any more: go to {squash} itself, or to a version before it"
     )]
     SquashedTarget { version: i64, squash: String },

@@ -108,6 +108,14 @@ impl Backend for MySql {
         run_migration(conn, table, m, m.up, false, carry).await.map(Some)
     }
 
+    async fn data(conn: &mut MySqlConnection, step: &super::DataStep) -> Result<(), sqlx::Error> {
+        #[allow(unreachable_patterns)]
+        match step.run {
+            super::DataFn::Mysql(run) => run(conn).await.map_err(|e| step.failed(e)),
+            _ => Err(step.wrong_database(Dialect::Mysql)),
+        }
+    }
+
     async fn execute(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
         if strata_schema::replay::is_empty(Dialect::Mysql, sql) {
             return Ok(());
@@ -150,7 +158,8 @@ async fn run_migration(
             None => [before.clone(), r.begin(m, reverting)].concat(),
         };
         let begun = Instant::now();
-        run(conn, &r, sql, done.unwrap_or(0), &r.forget(reverting), &start).await?;
+        let data = if reverting { m.down_data.as_ref() } else { m.up_data.as_ref() };
+        run(conn, &r, sql, data, done.unwrap_or(0), &r.forget(reverting), &start).await?;
         let took = begun.elapsed();
         let ended = r.ended(m, reverting, took);
         if carry.follows {
@@ -203,6 +212,7 @@ async fn run(
     conn: &mut MySqlConnection,
     r: &Record,
     sql: &str,
+    data: Option<&super::DataStep>,
     from: usize,
     forget: &str,
     start: &[String],
@@ -232,6 +242,26 @@ async fn run(
     let mut marked = false;
     while i < texts.len() {
         let first = if i == from { start.as_slice() } else { &[] };
+        if strata_schema::replay::is_rust_step(texts[i]) {
+            // The data step, in a transaction with the record that it is in; the record that
+            // the run begins first, on its own, when it is the first.
+            let mut after = sum.clone();
+            after.push(texts[i]);
+            let ran = async {
+                if !first.is_empty() {
+                    sqlx::raw_sql(AssertSqlSafe(r.transaction(first))).execute(&mut *conn).await?;
+                }
+                progress::run_data::<MySql>(conn, texts[i], data, &r.done(i + 1, &after)).await
+            }
+            .await;
+            if let Err(source) = ran {
+                return Err(progress::stop::<MySql>(conn, r, i, i, source, forget).await);
+            }
+            sum = after;
+            i += 1;
+            marked = false;
+            continue;
+        }
         let alone = commits_on_its_own(texts[i]);
         let group = if alone {
             i + 1
@@ -251,7 +281,10 @@ async fn run(
         // A statement that commits on its own is marked running before it is sent, in a commit
         // of its own: if the run stops before it is recorded as in, the migrator knows to look
         // whether it is. The record of the statements before it marks it, when it follows them.
-        let next = (group < texts.len() && commits_on_its_own(texts[group])).then_some(group + 1);
+        let next = (group < texts.len()
+            && commits_on_its_own(texts[group])
+            && !strata_schema::replay::is_rust_step(texts[group]))
+        .then_some(group + 1);
         let done = r.done_then(group, &after, next);
         let batch = if alone {
             let mut parts: Vec<String> = Vec::new();

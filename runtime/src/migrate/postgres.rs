@@ -82,7 +82,7 @@ impl Backend for Postgres {
         }
         Ok(in_transaction(conn, async |conn| {
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(m.up)).execute(&mut *conn).await?;
+            run_with(conn, m.up, m.up_data.as_ref()).await?;
             let took = start.elapsed();
             sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO {t} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)"
@@ -109,6 +109,14 @@ impl Backend for Postgres {
         Ok(rows.into_iter().map(progress::partial).collect())
     }
 
+    async fn data(conn: &mut PgConnection, step: &super::DataStep) -> Result<(), sqlx::Error> {
+        #[allow(unreachable_patterns)]
+        match step.run {
+            super::DataFn::Postgres(run) => run(conn).await.map_err(|e| step.failed(e)),
+            _ => Err(step.wrong_database(Dialect::Postgres)),
+        }
+    }
+
     async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
     }
@@ -126,13 +134,29 @@ impl Backend for Postgres {
         }
         Ok(in_transaction(conn, async |conn| {
             let start = Instant::now();
-            sqlx::raw_sql(AssertSqlSafe(down)).execute(&mut *conn).await?;
+            run_with(conn, down, m.down_data.as_ref()).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE {}", super::backend::rows_of(m))))
                 .execute(&mut *conn)
                 .await?;
             Ok(start.elapsed())
         })
         .await?)
+    }
+}
+
+/// Runs a migration's script, and its data step at its `-- strata:rust` line.
+async fn run_with(
+    conn: &mut PgConnection,
+    sql: &str,
+    data: Option<&super::DataStep>,
+) -> Result<(), sqlx::Error> {
+    match super::backend::around_data(Dialect::Postgres, sql, data)? {
+        Some((before, step, after)) => {
+            sqlx::raw_sql(AssertSqlSafe(before)).execute(&mut *conn).await?;
+            Postgres::data(conn, step).await?;
+            sqlx::raw_sql(AssertSqlSafe(after)).execute(conn).await.map(drop)
+        }
+        None => sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop),
     }
 }
 
@@ -173,7 +197,8 @@ async fn one_by_one(
         }
     };
     let start = Instant::now();
-    progress::run_one_by_one::<Postgres>(conn, &r, sql, from, &r.forget(reverting)).await?;
+    let data = if reverting { m.down_data.as_ref() } else { m.up_data.as_ref() };
+    progress::run_one_by_one::<Postgres>(conn, &r, sql, data, from, &r.forget(reverting)).await?;
     let took = start.elapsed();
     progress::finish::<Postgres>(conn, &r, sql, &r.ended(m, reverting, took)).await?;
     Ok(took)

@@ -190,6 +190,36 @@ impl Record {
     }
 }
 
+/// Runs the data step at a `-- strata:rust` line (`text`) in a transaction with `done`, the
+/// record that it is in: all of it, or none (what it ran is rolled back with it).
+pub(crate) async fn run_data<DB: Backend>(
+    conn: &mut DB::Connection,
+    text: &str,
+    data: Option<&super::DataStep>,
+    done: &str,
+) -> Result<(), sqlx::Error> {
+    let Some(step) = data else {
+        return Err(sqlx::Error::InvalidArgument(format!(
+            "`{}` runs Rust code this binary does not carry",
+            text.trim()
+        )));
+    };
+    let begin = if DB::DIALECT == Dialect::Mysql { "START TRANSACTION" } else { "BEGIN" };
+    DB::execute(conn, begin).await?;
+    let ran = async {
+        DB::data(conn, step).await?;
+        DB::execute(conn, done).await
+    }
+    .await;
+    match ran {
+        Ok(()) => DB::execute(conn, "COMMIT").await,
+        Err(e) => {
+            let _ = DB::execute(conn, "ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
 /// The checksum of the first `n` of `texts`.
 pub(crate) fn sum_of(texts: &[&str], n: usize) -> StatementsChecksum {
     let mut sum = StatementsChecksum::default();
@@ -211,8 +241,12 @@ pub(crate) async fn stop<DB: Backend>(
     source: sqlx::Error,
     forget: &str,
 ) -> RunError {
-    if let Some(d) = source.as_database_error() {
-        let message = d.message().to_owned();
+    // What the database refused, or a data step's own failure.
+    let said = match &source {
+        sqlx::Error::InvalidArgument(m) => Some(m.clone()),
+        other => other.as_database_error().map(|d| d.message().to_owned()),
+    };
+    if let Some(message) = said {
         let record =
             if committed == 0 { r.transaction(&[&r.end(), forget]) } else { r.failed(failed + 1, &message) };
         let _ = DB::execute(conn, &record).await;
@@ -247,6 +281,7 @@ pub(crate) async fn run_one_by_one<DB: Backend>(
     conn: &mut DB::Connection,
     r: &Record,
     sql: &str,
+    data: Option<&super::DataStep>,
     from: usize,
     forget: &str,
 ) -> Result<(), RunError> {
@@ -257,6 +292,13 @@ pub(crate) async fn run_one_by_one<DB: Backend>(
         let mut after = sum.clone();
         after.push(text);
         let done = r.done(i + 1, &after);
+        if strata_schema::replay::is_rust_step(text) {
+            if let Err(source) = run_data::<DB>(conn, text, data, &done).await {
+                return Err(stop::<DB>(conn, r, i, i, source, forget).await);
+            }
+            sum = after;
+            continue;
+        }
         if let Err(source) = DB::execute(conn, &r.transaction(&[text, &done])).await {
             let _ = DB::execute(conn, "ROLLBACK").await;
             let refuses = source.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "25001");

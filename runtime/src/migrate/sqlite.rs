@@ -82,13 +82,21 @@ impl Backend for Sqlite {
                 return Ok(None);
             }
             let start = Instant::now();
-            run(conn, m.up).await?;
+            run_with(conn, m.up, m.up_data.as_ref()).await?;
             let took = start.elapsed();
             record(conn, &t, m, took).await?;
             Ok(Some(took))
         }
         .await;
         Ok(finish(conn, transactional, result).await?)
+    }
+
+    async fn data(conn: &mut SqliteConnection, step: &super::DataStep) -> Result<(), sqlx::Error> {
+        #[allow(unreachable_patterns)]
+        match step.run {
+            super::DataFn::Sqlite(run) => run(conn).await.map_err(|e| step.failed(e)),
+            _ => Err(step.wrong_database(Dialect::Sqlite)),
+        }
     }
 
     async fn execute(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
@@ -109,7 +117,7 @@ impl Backend for Sqlite {
         }
         let result = async {
             let start = Instant::now();
-            run(conn, down).await?;
+            run_with(conn, down, m.down_data.as_ref()).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE {}", super::backend::rows_of(m))))
                 .execute(&mut *conn)
                 .await?;
@@ -117,6 +125,22 @@ impl Backend for Sqlite {
         }
         .await;
         Ok(finish(conn, transactional, result).await?)
+    }
+}
+
+/// Runs a migration's script, and its data step at its `-- strata:rust` line.
+async fn run_with(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    data: Option<&super::DataStep>,
+) -> Result<(), sqlx::Error> {
+    match super::backend::around_data(Dialect::Sqlite, sql, data)? {
+        Some((before, step, after)) => {
+            run(conn, before).await?;
+            Sqlite::data(conn, step).await?;
+            run(conn, after).await
+        }
+        None => run(conn, sql).await,
     }
 }
 

@@ -65,6 +65,11 @@ pub(crate) enum Effect {
 
 const EFFECT: &str = "strata:effect";
 
+/// What a line that runs Rust code starts with: `-- strata:rust <path>`.
+pub(crate) const RUST: &str = "strata:rust";
+/// The head of the statement such a line is.
+pub(crate) const RUST_HEAD: &str = "STRATA:RUST";
+
 /// Reads a comment token as a `strata:effect` annotation, if it is one.
 fn effect_of(sql: &str, tok: &TokenWithSpan) -> Option<Effect> {
     let (text, opener) = match &tok.token {
@@ -152,6 +157,21 @@ pub(crate) fn split(dialect: Dialect, sql: &str) -> Result<Vec<Statement>, (u64,
                 Some(last) if current.is_empty() && tok.span.start.line == ended_on => last.allows.push(a),
                 _ => allows.push(a),
             }
+        }
+        // `-- strata:rust <path>`: Rust code a migration runs here, a statement of its own.
+        if current.is_empty()
+            && let Token::Whitespace(Whitespace::SingleLineComment { comment, .. }) = &tok.token
+            && comment.trim_start().starts_with(RUST)
+        {
+            out.push(Statement {
+                tokens: vec![tok.clone()],
+                head: vec![RUST_HEAD.to_owned()],
+                line: tok.span.start.line,
+                column: tok.span.start.column,
+                effect: effect.take(),
+                allows: std::mem::take(&mut allows),
+            });
+            continue;
         }
         if current.is_empty()
             && let Some(e) = effect_of(sql, &tok)
@@ -364,6 +384,9 @@ pub(crate) enum Kind {
     /// Runs code strata cannot see into (a `DO` block, a procedure call, dynamic SQL), which
     /// may change tables: refused unless a `strata:effect` comment says what it does.
     Opaque,
+    /// `-- strata:rust <path>`: Rust code over the migration's connection, for rows; it changes
+    /// no table unless a `strata:effect` comment before it says what it does.
+    Rust,
 }
 
 pub(crate) fn classify(s: &Statement) -> Kind {
@@ -392,6 +415,7 @@ pub(crate) fn classify(s: &Statement) -> Kind {
         },
         "RENAME" => Kind::Ddl,
         "DO" | "CALL" | "EXECUTE" | "EXEC" | "PREPARE" | "PERFORM" => Kind::Opaque,
+        RUST_HEAD => Kind::Rust,
         _ => Kind::Unknown,
     }
 }

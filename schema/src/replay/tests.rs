@@ -914,3 +914,27 @@ fn long_expressions_replay() {
         assert_eq!(t.checks.len(), 1, "{d}");
     }
 }
+
+/// A `-- strata:rust` line is a statement of its own, between the SQL around it, that changes no
+/// table unless a `strata:effect` comment before it says what it does.
+#[test]
+fn a_rust_step_changes_no_table_unless_its_effect_is_said() {
+    let columns = |s: &Schema| s.tables["t"].columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    for d in [Sqlite, Postgres, Mysql] {
+        let sql =
+            "CREATE TABLE t (a INT);\n-- strata:rust crate::data::fill\nALTER TABLE t ADD COLUMN b INT;\n";
+        assert_eq!(columns(&replay(d, sql)), ["a", "b"], "{d}");
+        let statements = super::statements(d, sql);
+        assert_eq!(statements.len(), 3, "{d}: {statements:?}");
+        assert!(super::is_rust_step(statements[1]) && !super::is_rust_step(statements[0]), "{statements:?}");
+        let r = super::rust_step_span(d, sql).expect("found");
+        assert!(
+            sql[..r.start].ends_with("a INT);\n") && sql[r.end..].trim_start().starts_with("ALTER"),
+            "{d}: {r:?}"
+        );
+        let said = "CREATE TABLE t (a INT);\n/* strata:effect ALTER TABLE t ADD COLUMN c INT */\n-- strata:rust crate::data::widen\n";
+        assert_eq!(columns(&replay(d, said)), ["a", "c"], "{d}");
+    }
+    // An ordinary comment that mentions it is no step.
+    assert!(super::rust_step_span(Sqlite, "-- see strata:rust lines\nSELECT 1;").is_none());
+}

@@ -16,6 +16,8 @@ pub struct Generate {
     pub message: Option<String>,
     /// Write empty files for SQL written by hand.
     pub empty: bool,
+    /// Write a data migration whose up runs this Rust function (`crate::data::backfill`).
+    pub rust: Option<String>,
     /// Write steps that lose data or can fail on rows.
     pub allow_destructive: bool,
     /// Print what was written as JSON (`"version": 1`) rather than in words.
@@ -26,7 +28,37 @@ pub struct Generate {
 pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Failure> {
     // A changed migration is never recorded again on the way: that takes `strata hash`.
     team::refuse_stale(project, "nothing was written")?;
-    let (plan, changes) = if args.empty {
+    if let Some(path) = &args.rust
+        && syn::parse_str::<syn::Path>(path).is_err()
+    {
+        return Err(Failure::new(format!("`{path}` is not a Rust path"))
+            .help("name the async function from the crate's root: `--rust crate::data::backfill`"));
+    }
+    let (plan, changes) = if let Some(path) = &args.rust {
+        let up = format!(
+            "-- SQL here runs first, in the migration's transaction where the database has one.\n\
+             -- `{path}` runs here: an async fn over the migration's connection\n\
+             -- (`&mut sqlx::<Db>Connection`) returning `Result<(), E>`, `E: Into<Box<dyn Error + Send + Sync>>`.\n\
+             -- The replay takes it for a step that changes no table; one that does says so on the line\n\
+             -- before: /* strata:effect <the DDL it runs> */\n\
+             {}{path}\n\
+             -- SQL here runs after it.\n",
+            strata_schema::migrations::RUST
+        );
+        let down =
+            "-- Write the SQL that undoes the up here (a `-- strata:rust <path>` line runs Rust here too).\n";
+        let script = |sql: &str| Script { sql: sql.to_owned(), no_transaction: false };
+        (
+            Plan {
+                up: script(&up),
+                down: script(down),
+                changes: Vec::new(),
+                warnings: Vec::new(),
+                suggested_name: "data_migration".into(),
+            },
+            false,
+        )
+    } else if args.empty {
         let up = "-- Write the up SQL here (a data migration, say). `strata check` replays it.\n";
         let down = "-- Write the SQL that undoes the up here.\n";
         let script = |sql: &str| Script { sql: sql.to_owned(), no_transaction: false };
@@ -105,7 +137,7 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
         return Err(Failure::new("the message has no letters or digits to name the migration with")
             .help("`strata generate -m \"add phone to users\"`"));
     }
-    let written = write(project, &description, &plan, args.empty)?;
+    let written = write(project, &description, &plan, args.empty || args.rust.is_some())?;
     if args.json {
         outln!(
             "{}",

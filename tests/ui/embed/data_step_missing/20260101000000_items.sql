@@ -1,0 +1,2 @@
+CREATE TABLE items (id INTEGER PRIMARY KEY);
+-- strata:rust crate::data::fill_items
