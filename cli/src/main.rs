@@ -199,7 +199,25 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Generate { message, empty, rust, allow_destructive, json } => {
             let p = Project::open(dir)?;
-            project::generate(&p, &Generate { message, empty, rust, allow_destructive, json }).map(drop)
+            let args = Generate { message, empty, rust, allow_destructive, json };
+            // Into each directory of the models: this one, and those its strata.toml names.
+            let also = p.also()?;
+            let first = project::generate(&p, &args)?;
+            let mut others = Vec::new();
+            for other in &also {
+                let mut json = project::generate(other, &args)?.json;
+                if let Some(j) = json.as_mut() {
+                    j["dir"] = other.shown.clone().into();
+                }
+                others.extend(json);
+            }
+            if let Some(mut json) = first.json {
+                if !also.is_empty() {
+                    json["also"] = others.into();
+                }
+                outln!("{json}");
+            }
+            Ok(())
         }
         Command::Lint { migrations, since, new, json, format } => {
             let p = Project::open(dir)?;
@@ -215,16 +233,40 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Check { json, since } => {
             let p = Project::open(dir)?;
+            // This directory, and each one its strata.toml names under `also`.
+            let also = p.also()?;
             let r = project::check(&p, since.as_deref());
+            let others: Vec<(String, project::Report)> =
+                also.iter().map(|o| (o.shown.clone(), project::check(o, since.as_deref()))).collect();
+            let clean = r.is_clean() && others.iter().all(|(_, o)| o.is_clean());
             if json {
-                outln!("{}", r.to_json());
-            } else if r.is_clean() {
-                out!("{}", r.render(&p.shown));
+                let mut v = r.to_json();
+                if !others.is_empty() {
+                    v["ok"] = clean.into();
+                    v["also"] = others
+                        .iter()
+                        .map(|(shown, o)| {
+                            let mut j = o.to_json();
+                            j["dir"] = shown.clone().into();
+                            j
+                        })
+                        .collect::<Vec<_>>()
+                        .into();
+                }
+                outln!("{v}");
             } else {
-                err!("{}", r.render(&p.shown));
+                for (shown, report) in
+                    std::iter::once((&p.shown, &r)).chain(others.iter().map(|(s, o)| (s, o)))
+                {
+                    if report.is_clean() {
+                        out!("{}", report.render(shown));
+                    } else {
+                        err!("{}", report.render(shown));
+                    }
+                }
             }
             // The findings are printed; the exit code says the rest.
-            if r.is_clean() { Ok(()) } else { Err(Failure::new("").found()) }
+            if clean { Ok(()) } else { Err(Failure::new("").found()) }
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -69,7 +69,40 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
             return out;
         }
     };
-    let mut out = expand::model_impl(input, &model, &table);
+    // The other directories of the same models (`also` in strata.toml), each in its dialect.
+    let mut tables = vec![(dialect, table.clone())];
+    let mut others = TokenStream::new();
+    for other in crate::resolve::also_dirs(&dir, &replayed.set.config) {
+        let loaded = strata_schema::cache::replayed(&other.path);
+        match loaded.as_ref() {
+            Err(e) => {
+                let message = format!(
+                    "{} (`also` in `{}strata.toml` names it)",
+                    other.load_error(e, &subject),
+                    dir.shown
+                );
+                others.extend(syn::Error::new(model.ident.span(), message).to_compile_error());
+                others.extend(expand::includes(&other.path, None));
+            }
+            Ok(r) => {
+                let d = r.set.config.dialect;
+                let of_enum = |f: &strata_schema::model::FieldDef| {
+                    strata_schema::EnumType::in_migrations(d, &r.schema, &model, f)
+                };
+                match model.to_table_with(d, &of_enum) {
+                    Ok(t) => {
+                        others.extend(errors_to_tokens(drift::check(&model, &t, r, &other)));
+                        tables.push((d, t));
+                    }
+                    Err(errors) => others.extend(errors_to_tokens(
+                        errors.into_iter().map(strata_schema::ModelError::into_syn),
+                    )),
+                }
+                others.extend(expand::includes(&other.path, Some(&r.set)));
+            }
+        }
+    }
+    let mut out = expand::model_impl(input, &model, &tables);
     out.extend(
         model
             .fields
@@ -80,6 +113,7 @@ pub fn expand(input: &DeriveInput, caller: Option<&std::path::Path>) -> TokenStr
     out.extend(expand::includes(&dir.path, Some(&replayed.set)));
     let errors = drift::check(&model, &table, replayed, &dir);
     out.extend(errors_to_tokens(errors));
+    out.extend(others);
     out
 }
 

@@ -107,3 +107,19 @@ pub fn migrations_dir(
     };
     Ok(Dir { path: found, shown })
 }
+
+/// The directories `config` (the `strata.toml` of `primary`) names under `also`, shown as
+/// [`migrations_dir`] shows one: from where `primary` is shown (`migrations/` and
+/// `../migrations_sqlite` show `migrations_sqlite/`).
+pub fn also_dirs(primary: &Dir, config: &strata_schema::Config) -> Vec<Dir> {
+    let shown = config.also_dirs(Path::new(&primary.shown));
+    config
+        .also_dirs(&primary.path)
+        .into_iter()
+        .zip(shown)
+        .map(|(path, shown)| Dir {
+            path: std::fs::canonicalize(&path).unwrap_or(path),
+            shown: format!("{}/", shown.display()),
+        })
+        .collect()
+}

@@ -20,6 +20,16 @@
 pub trait Model {
     /// The table this struct describes, with the types of the dialect in `strata.toml`.
     const TABLE: &'static TableDef;
+
+    /// The table in the types of each dialect whose migrations describe it, when `strata.toml`
+    /// names other directories (`also`); empty otherwise.
+    const TABLES: &'static [(strata_schema::Dialect, &'static TableDef)] = &[];
+
+    /// The table with the types of `dialect`: from `TABLES` when it has that dialect, else
+    /// `TABLE`.
+    fn table_for(dialect: strata_schema::Dialect) -> &'static TableDef {
+        Self::TABLES.iter().find(|(d, _)| *d == dialect).map_or(Self::TABLE, |(_, t)| *t)
+    }
 }
 
 /// A Rust enum whose variants are the values of a database enum: a PostgreSQL enum type, a
@@ -158,4 +168,13 @@ pub struct ForeignKeyDef {
 /// Every model linked into this binary, through `inventory`.
 pub fn models() -> impl Iterator<Item = &'static TableDef> {
     inventory::iter::<crate::__private::Registration>.into_iter().map(|r| r.0)
+}
+
+/// Every model linked into this binary, with the types of `dialect` where its migrations
+/// directories include one of that dialect (`also` in `strata.toml`): what
+/// [`Migrator::verify`](crate::Migrator::verify) compares a database of that dialect with.
+pub fn models_for(dialect: strata_schema::Dialect) -> impl Iterator<Item = &'static TableDef> {
+    inventory::iter::<crate::__private::Registration>
+        .into_iter()
+        .map(move |r| r.1.iter().find(|(d, _)| *d == dialect).map_or(r.0, |(_, t)| *t))
 }

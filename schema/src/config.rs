@@ -27,6 +27,10 @@ pub struct Config {
     /// `versions = "names"`: a migration's version is its whole file name, ordered as text
     /// (maragudk/migrate's layout), rather than the number before its first `_`.
     pub versions: Versions,
+    /// `also = ["../migrations_sqlite"]`: other migrations directories of the same models, each
+    /// with its own `strata.toml` (another database's, say), relative to this one. The derive
+    /// checks the models against each, `generate` writes into each, `check` covers each.
+    pub also: Vec<PathBuf>,
 }
 
 /// What a migration's version is: see [`Config::versions`].
@@ -97,6 +101,8 @@ struct RawConfig {
     lint: LintConfig,
     #[serde(default)]
     versions: Versions,
+    #[serde(default)]
+    also: Vec<PathBuf>,
 }
 
 impl Config {
@@ -108,6 +114,7 @@ impl Config {
             effects: Vec::new(),
             lint: LintConfig::default(),
             versions: Versions::Numbers,
+            also: Vec::new(),
         }
     }
 
@@ -133,7 +140,32 @@ impl Config {
             effects: raw.effect,
             lint: raw.lint,
             versions: raw.versions,
+            also: raw.also,
         })
+    }
+
+    /// The directories `also` names, each joined to `dir` (this file's directory) with `..`
+    /// taken as written: `migrations` and `../migrations_sqlite` are `migrations_sqlite`.
+    pub fn also_dirs(&self, dir: &Path) -> Vec<PathBuf> {
+        use std::path::Component;
+        self.also
+            .iter()
+            .map(|rel| {
+                let mut out = PathBuf::new();
+                for c in dir.components().chain(rel.components()) {
+                    match c {
+                        Component::ParentDir
+                            if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+                        {
+                            out.pop();
+                        }
+                        Component::CurDir => {}
+                        c => out.push(c),
+                    }
+                }
+                out
+            })
+            .collect()
     }
 
     /// Whether `table` is one that strata leaves alone.

@@ -4,6 +4,7 @@ mod adopt;
 mod crash;
 mod data_steps;
 mod db;
+mod dialects;
 mod fixtures;
 mod lint;
 mod migrate;

@@ -30,14 +30,35 @@ pub fn fallback(input: &syn::DeriveInput) -> TokenStream {
     }
 }
 
-pub fn model_impl(input: &syn::DeriveInput, model: &ModelDef, table: &Table) -> TokenStream {
+/// The model's `impl Model`: `tables` is its table in each directory's dialect, the first
+/// directory's first (`TABLE`); with more than one, `TABLES` has each.
+pub fn model_impl(
+    input: &syn::DeriveInput,
+    model: &ModelDef,
+    tables: &[(strata_schema::Dialect, Table)],
+) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let definition = crate::lex(&table_def(model, table), "a `TableDef`");
+    let definition = crate::lex(&table_def(model, &tables[0].1), "a `TableDef`");
+    let each = if tables.len() > 1 {
+        let text = tables
+            .iter()
+            .map(|(d, t)| {
+                format!("(::strata::schema::Dialect::{}, &{})", dialect_variant(*d), table_def(model, t))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let list = crate::lex(&format!("&[{text}]"), "the `TableDef`s");
+        quote! {
+            const TABLES: &'static [(::strata::schema::Dialect, &'static ::strata::TableDef)] = #list;
+        }
+    } else {
+        quote!()
+    };
     let register = if input.generics.params.is_empty() {
         quote! {
             ::strata::__private::inventory::submit! {
-                ::strata::__private::Registration(<#ident as ::strata::Model>::TABLE)
+                ::strata::__private::Registration(<#ident as ::strata::Model>::TABLE, <#ident as ::strata::Model>::TABLES)
             }
         }
     } else {
@@ -47,10 +68,19 @@ pub fn model_impl(input: &syn::DeriveInput, model: &ModelDef, table: &Table) -> 
         #[automatically_derived]
         impl #impl_generics ::strata::Model for #ident #ty_generics #where_clause {
             const TABLE: &'static ::strata::TableDef = &#definition;
+            #each
         }
         const _: () = {
             #register
         };
+    }
+}
+
+fn dialect_variant(d: strata_schema::Dialect) -> &'static str {
+    match d {
+        strata_schema::Dialect::Sqlite => "Sqlite",
+        strata_schema::Dialect::Postgres => "Postgres",
+        strata_schema::Dialect::Mysql => "Mysql",
     }
 }
 

@@ -16,7 +16,7 @@ use strata_schema::plan::{Enums, Target};
 use strata_schema::{Config, Dialect, EnumDef, EnumType, MigrationSet, ModelDef, Schema};
 
 pub use check::{Finding, Report, check};
-pub use generate::{Generate, generate};
+pub use generate::{Generate, Generated, generate};
 pub use inspect::{Format, erd, models_from_database, models_from_migrations};
 pub use squash::{Squash, squash};
 pub use strata_schema::squash::Keep;
@@ -37,6 +37,9 @@ pub struct Project {
     config: Config,
     /// Read on first use, so that `check` and `generate` read the models meanwhile.
     set: OnceLock<Result<MigrationSet, Failure>>,
+    /// The directory whose models this one describes too, when it is one that directory's
+    /// `strata.toml` names under `also`.
+    owner: Option<PathBuf>,
 }
 
 /// The models read from source, and what they want.
@@ -89,7 +92,40 @@ impl Project {
             .ok()
             .and_then(|d| d.parent().map(Path::to_owned))
             .unwrap_or_else(|| PathBuf::from("."));
-        Ok(Project { shown: shown(&dir), dir, crate_dir, config, set: OnceLock::new() })
+        // A directory another one names under `also` (`migrations/`, beside it): that one's
+        // models are this one's, and so is its crate.
+        let owner = std::fs::canonicalize(&dir).ok().and_then(|me| {
+            let parent = me.parent()?;
+            let primary = parent.join("migrations");
+            let config = Config::load(&primary).ok()??;
+            config
+                .also
+                .iter()
+                .any(|a| std::fs::canonicalize(primary.join(a)).is_ok_and(|a| a == me))
+                .then_some(primary)
+        });
+        Ok(Project { shown: shown(&dir), dir, crate_dir, config, set: OnceLock::new(), owner })
+    }
+
+    /// The directories `strata.toml` names under `also`: the same models' migrations for
+    /// other databases, each opened as a project of its own.
+    pub fn also(&self) -> Result<Vec<Project>, Failure> {
+        let mut out = Vec::new();
+        for dir in self.config.also_dirs(&self.dir) {
+            if !dir.join(strata_schema::CONFIG_FILE).is_file() {
+                return Err(Failure::new(format!(
+                    "`{}` names `{}` under `also`, which has no `strata.toml`",
+                    shown(&self.dir.join(strata_schema::CONFIG_FILE)),
+                    shown(&dir)
+                ))
+                .help(format!("`strata init --dir {} --dialect ...` creates it", shown(&dir))));
+            }
+            let mut p = Project::open(Some(&dir))?;
+            p.owner = Some(self.dir.clone());
+            p.crate_dir = self.crate_dir.clone();
+            out.push(p);
+        }
+        Ok(out)
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -246,10 +282,11 @@ impl Project {
     /// Whether a model's migrations are this directory (`#[strata(migrations = "...")]` is
     /// relative to the crate).
     fn owns(&self, def: &ModelDef) -> bool {
+        let dir = self.owner.as_ref().unwrap_or(&self.dir);
         let Some((path, _)) = &def.migrations else {
-            return self.dir.file_name().is_some_and(|n| n == "migrations");
+            return dir.file_name().is_some_and(|n| n == "migrations");
         };
-        let (a, b) = (std::fs::canonicalize(self.crate_dir.join(path)), std::fs::canonicalize(&self.dir));
+        let (a, b) = (std::fs::canonicalize(self.crate_dir.join(path)), std::fs::canonicalize(dir));
         matches!((a, b), (Ok(a), Ok(b)) if a == b)
     }
 

@@ -75,7 +75,7 @@ impl Report {
         out.push_str(&lint);
         let problems = self.findings.len() + self.lint.as_ref().map_or(0, super::lint::Linted::errors);
         out.push_str(&format!(
-            "error: `strata check` found {problems} problem{}\n",
+            "error: `strata check` found {problems} problem{} in `{shown}`\n",
             if problems == 1 { "" } else { "s" }
         ));
         out

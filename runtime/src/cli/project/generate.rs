@@ -24,8 +24,16 @@ pub struct Generate {
     pub json: bool,
 }
 
-/// Writes the migration; returns the files written (none when nothing changed).
-pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Failure> {
+/// What `generate` did: the files written (none when nothing changed), and with `--json`
+/// what it says, for the caller to print (one object for every directory written into).
+#[derive(Debug, Default)]
+pub struct Generated {
+    pub written: Vec<PathBuf>,
+    pub json: Option<serde_json::Value>,
+}
+
+/// Writes the migration; says what it wrote in words, or returns it as JSON with `--json`.
+pub fn generate(project: &Project, args: &Generate) -> Result<Generated, Failure> {
     // A changed migration is never recorded again on the way: that takes `strata hash`.
     team::refuse_stale(project, "nothing was written")?;
     if let Some(path) = &args.rust
@@ -102,17 +110,15 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
             None => {
                 let latest = project.set()?.latest().map_or("none yet".to_owned(), |m| m.name());
                 if args.json {
-                    outln!(
-                        "{}",
-                        serde_json::json!({ "version": 1, "changes": [], "written": [], "latest": latest })
-                    );
-                } else {
-                    outln!(
-                        "no changes: the models match the migrations in `{}` (latest: {latest}); nothing written",
-                        project.shown
-                    );
+                    let json =
+                        serde_json::json!({ "version": 1, "changes": [], "written": [], "latest": latest });
+                    return Ok(Generated { written: Vec::new(), json: Some(json) });
                 }
-                return Ok(Vec::new());
+                outln!(
+                    "no changes: the models match the migrations in `{}` (latest: {latest}); nothing written",
+                    project.shown
+                );
+                return Ok(Generated::default());
             }
         }
     };
@@ -139,17 +145,14 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
     }
     let written = write(project, &description, &plan, args.empty || args.rust.is_some())?;
     if args.json {
-        outln!(
-            "{}",
-            serde_json::json!({
-                "version": 1,
-                "changes": plan.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "written": written.iter().map(|f| shown(f)).collect::<Vec<_>>(),
-                "rebuilds": plan.up.no_transaction,
-                "warnings": plan.warnings,
-            })
-        );
-        return Ok(written);
+        let json = serde_json::json!({
+            "version": 1,
+            "changes": plan.changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "written": written.iter().map(|f| shown(f)).collect::<Vec<_>>(),
+            "rebuilds": plan.up.no_transaction,
+            "warnings": plan.warnings,
+        });
+        return Ok(Generated { written, json: Some(json) });
     }
     if changes {
         for c in &plan.changes {
@@ -164,7 +167,7 @@ pub fn generate(project: &Project, args: &Generate) -> Result<Vec<PathBuf>, Fail
             "note: SQLite cannot alter these tables in place; the migration rebuilds them (copying the rows) in its own transaction"
         );
     }
-    Ok(written)
+    Ok(Generated { written, json: None })
 }
 
 /// The files in the directory's own layout, and `strata.sum` recorded again.

@@ -1,0 +1,6 @@
+CREATE TABLE gadgets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name VARCHAR(80) NOT NULL,
+    launched DATETIME,
+    weight REAL NOT NULL DEFAULT 0
+);
