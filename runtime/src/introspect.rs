@@ -36,6 +36,8 @@ pub const BOOKKEEPING_TABLES: &[&str] = &[
     "_strata_migrations",
     // Where strata records how far a MySQL migration got (`migrate::progress_table`).
     "_sqlx_migrations_progress",
+    // Where strata keeps each applied migration's down SQL (`migrate::downs_table`).
+    "_sqlx_migrations_downs",
     // The histories of the tools `strata adopt` takes over (`migrate::Tool`); golang-migrate's
     // and dbmate's `schema_migrations` is told by its shape ([`is_foreign_history`]).
     "goose_db_version",

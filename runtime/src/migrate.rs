@@ -29,7 +29,8 @@ use sqlx::pool::PoolConnection;
 
 pub use adopt::{Adoption, Tool};
 pub use backend::{
-    Applied, Backend, Carry, Partial, RunError, create_table_sql, forget_sql, progress_table, record_sql,
+    Applied, Backend, Carry, Partial, RunError, create_table_sql, downs_table, forget_sql, progress_table,
+    record_sql,
 };
 pub use error::{MigrateError, Report, Step, error_position};
 pub use resume::Mark;
@@ -520,11 +521,22 @@ impl Migrator {
             }
         }
         let positions = self.positions();
-        let unknown = applied
+        let unknown: Vec<Applied> = applied
             .into_iter()
             .filter(|a| !positions.contains_key(&a.version) && self.squash_of(a.version).is_none())
             .collect();
-        Ok(Status { entries, unknown })
+        let stored = if unknown.is_empty() {
+            Vec::new()
+        } else {
+            backend::read_downs::<DB>(&mut conn, self.table)
+                .await
+                .map_err(|e| self.history(e))?
+                .into_iter()
+                .map(|k| k.version)
+                .filter(|v| unknown.iter().any(|a| a.version == *v))
+                .collect()
+        };
+        Ok(Status { entries, unknown, stored })
     }
 
     async fn up<DB: Backend>(
@@ -588,7 +600,16 @@ impl Migrator {
             }
             let total = chosen.len();
             let mut carry = backend::Carry::default();
+            // The schema the replay gives after each: its fingerprint is kept with the down SQL.
+            let mut replayed = self.replayed_before::<DB>(&done, &positions);
             for (index, m) in chosen.into_iter().enumerate() {
+                carry.fingerprint = replayed.as_mut().and_then(|s| {
+                    self.replay_up(DB::DIALECT, s, m).ok()?;
+                    Some(fingerprint(DB::DIALECT, s))
+                });
+                if carry.fingerprint.is_none() {
+                    replayed = None;
+                }
                 progress(Progress::Applying { migration: m, index, total });
                 carry.follows = index + 1 < total;
                 carry.resuming = partials.iter().any(|p| p.version == m.version && !p.reverting);
@@ -623,7 +644,12 @@ impl Migrator {
         let (mut conn, applied) = self.open(pool).await?;
         let result = async {
             let partials = DB::partials(&mut conn, self.table).await.map_err(|e| self.history(e))?;
-            self.check(&applied, &partials)?;
+            // Migrations a newer release applied, which this binary does not have: reverted with
+            // the down SQL that release stored, newest first, before any of ours.
+            let stored = self.stored_downs::<DB>(&mut conn, &applied).await?;
+            let ours: Vec<Applied> =
+                applied.iter().filter(|a| !stored.iter().any(|s| s.version == a.version)).cloned().collect();
+            self.check(&ours, &partials)?;
             let mut half: Option<(&'static Migration, &backend::Partial)> = None;
             for p in &partials {
                 let Some(m) = self.half_done(p, &applied) else { continue };
@@ -635,46 +661,63 @@ impl Migrator {
             // `check` made sure every applied version is one of ours, or one a squash of ours
             // replaces (which goes with the squash).
             let mut done: Vec<i64> =
-                applied.iter().map(|a| a.version).filter(|v| self.find(*v).is_some()).collect();
-            let mut newest_first: Vec<i64> = done.clone();
+                ours.iter().map(|a| a.version).filter(|v| self.find(*v).is_some()).collect();
             let positions = self.positions();
             let position = |v: i64| positions.get(&v).copied();
-            newest_first.sort_by_key(|v| std::cmp::Reverse(position(*v)));
-            let chosen: Vec<i64> = match target {
+            let mut newest_first: Vec<&'static Migration> = done.iter().filter_map(|v| self.find(*v)).collect();
+            newest_first.sort_by_key(|m| std::cmp::Reverse(position(m.version)));
+            let newest_first: Vec<&'static Migration> = stored.iter().copied().chain(newest_first).collect();
+            let chosen: Vec<&'static Migration> = match target {
                 Target::Steps(n) => newest_first.into_iter().take(n).collect(),
                 Target::Version(None) => newest_first,
                 Target::Version(Some(v)) => {
                     let keep = position(v);
-                    newest_first.into_iter().filter(|x| position(*x) > keep).collect()
+                    // A stored one comes after every one of ours.
+                    newest_first
+                        .into_iter()
+                        .filter(|m| position(m.version).is_none_or(|p| Some(p) > keep))
+                        .collect()
                 }
             };
             if let Some((m, p)) = half {
-                if !chosen.contains(&m.version) {
+                if !chosen.iter().any(|c| c.version == m.version) {
                     return Err(self.unfinished::<DB>(m, p));
                 }
                 self.prepare_resume::<DB>(&mut conn, m, p, &applied).await?;
             }
-            self.carries_data(chosen.iter().filter_map(|v| self.find(*v)).map(|m| (m, true)))?;
-            let reverted = chosen.iter().filter_map(|v| self.find(*v)).filter_map(|m| Some((m, m.down?)));
+            self.carries_data(chosen.iter().map(|m| (*m, true)))?;
+            let reverted = chosen.iter().filter_map(|m| Some((*m, m.down?)));
             self.fits::<DB>(&mut conn, reverted).await?;
             let mut report = Report::default();
             let total = chosen.len();
             let mut carry = backend::Carry::default();
-            for (index, &version) in chosen.iter().enumerate() {
-                let m = self.find(version).ok_or(MigrateError::UnknownTarget(version))?;
+            for (index, &m) in chosen.iter().enumerate() {
+                let version = m.version;
                 let Some(down) = m.down else {
                     return Err(MigrateError::Irreversible { name: m.name(), at: self.describe(&done) });
                 };
+                let from_store = stored.iter().any(|s| s.version == version);
+                if from_store {
+                    progress(Progress::Stored { migration: m });
+                    tracing::warn!(
+                        target: "strata::migrate",
+                        migration = %m.name(),
+                        version,
+                        "reverting a migration this binary does not have, with the down SQL stored when it was applied"
+                    );
+                }
                 progress(Progress::Reverting { migration: m, index, total });
                 // One that cannot be reverted stops the run before it starts.
-                carry.follows =
-                    chosen.get(index + 1).and_then(|v| self.find(*v)).is_some_and(|n| n.down.is_some());
+                carry.follows = chosen.get(index + 1).is_some_and(|n| n.down.is_some());
                 carry.resuming = partials.iter().any(|p| p.version == m.version && p.reverting);
                 match DB::revert(&mut conn, self.table, m, down, &mut carry).await {
                     Ok(took) => {
                         progress(Progress::Done { migration: m, index, total, took });
                         applied_event(m, "down", took);
                         report.reverted.push(Step { version, name: m.name(), took });
+                        if from_store {
+                            report.stored.push(m.name());
+                        }
                     }
                     Err(e) => {
                         let e = self.stopped::<DB>(m, true, e, &done);
@@ -689,6 +732,49 @@ impl Migrator {
         }
         .await;
         self.close::<DB, _>(&mut conn, result).await
+    }
+
+    /// The migrations `applied` records that this binary does not have (nor a squash of its
+    /// replaces) whose down SQL the release that applied them stored, newest first: what
+    /// `down` reverts with that SQL. Made to live as long as the process, as embedded ones do.
+    async fn stored_downs<DB: Backend>(
+        &self,
+        conn: &mut PoolConnection<DB>,
+        applied: &[Applied],
+    ) -> Result<Vec<&'static Migration>, MigrateError> {
+        let theirs: Vec<i64> = applied
+            .iter()
+            .map(|a| a.version)
+            .filter(|v| self.find(*v).is_none() && self.squash_of(*v).is_none())
+            .collect();
+        if theirs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kept = backend::read_downs::<DB>(conn, self.table).await.map_err(|e| self.history(e))?;
+        let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+        let mut out: Vec<&'static Migration> = kept
+            .into_iter()
+            .filter(|k| theirs.contains(&k.version))
+            .map(|k| {
+                let m = Migration {
+                    version: k.version,
+                    version_text: leak(&k.version.to_string()),
+                    description: leak(&k.description),
+                    up: "",
+                    down: Some(leak(&k.down_sql)),
+                    checksum: [0; 48],
+                    sqlx_checksum: [0; 48],
+                    no_transaction: false,
+                    down_no_transaction: k.no_transaction,
+                    replaces: &[],
+                    up_data: None,
+                    down_data: None,
+                };
+                &*Box::leak(Box::new(m))
+            })
+            .collect();
+        out.sort_by_key(|m| std::cmp::Reverse(m.version));
+        Ok(out)
     }
 
     /// Takes a connection and the lock, and reads the history. The connection is closed, not
@@ -893,6 +979,22 @@ impl Migrator {
         Ok(())
     }
 
+    /// The raw replay of the migrations of `done`, in the history's order, to go on from; `None`
+    /// when it cannot be made (the fingerprints are then not kept).
+    fn replayed_before<DB: Backend>(
+        &self,
+        done: &[i64],
+        positions: &HashMap<i64, usize>,
+    ) -> Option<strata_schema::Schema> {
+        let mut ours: Vec<&'static Migration> = done.iter().filter_map(|v| self.find(*v)).collect();
+        ours.sort_by_key(|m| positions.get(&m.version));
+        let mut schema = strata_schema::Schema::default();
+        for m in ours {
+            self.replay_up(DB::DIALECT, &mut schema, m).ok()?;
+        }
+        Some(schema)
+    }
+
     /// "version X (name)" for the newest of `done`, or "base".
     fn describe(&self, done: &[i64]) -> String {
         match newest(done, &self.positions()).and_then(|v| self.find(v)) {
@@ -925,6 +1027,9 @@ pub enum Progress<'a> {
     Reverting { migration: &'a Migration, index: usize, total: usize },
     /// Finished the `index`th of `total` migrations.
     Done { migration: &'a Migration, index: usize, total: usize, took: Duration },
+    /// About to revert a migration this binary does not have (a newer release applied it),
+    /// with the down SQL that release stored; `Reverting` follows.
+    Stored { migration: &'a Migration },
 }
 
 /// The newest of `done` in the binary's order (`positions`), `None` when it is empty.
@@ -979,6 +1084,14 @@ fn part_squashed(s: &Migration, applied: &[Applied]) -> Option<MigrateError> {
         at: name(at),
         last: name(*all.last().unwrap_or(&s.version)),
     })
+}
+
+/// The fingerprint of a schema: SHA-384 of its normalised form, as written by `Debug` (maps in
+/// key order), without strata's own tables.
+fn fingerprint(dialect: strata_schema::Dialect, schema: &strata_schema::Schema) -> [u8; 48] {
+    let mut s = schema.clone();
+    s.normalize(dialect);
+    strata_schema::migrations::sqlx_checksum(&format!("{s:?}"))
 }
 
 /// The `tracing` event of a migration applied (`direction` "up") or reverted ("down"), at INFO,

@@ -150,6 +150,7 @@ pub async fn round_trip<DB: Backend>(
         let mut schema = DB::introspect(&mut conn).await?;
         schema.remove_table(migrator.table());
         schema.remove_table(&crate::migrate::progress_table(migrator.table()));
+        schema.remove_table(&crate::migrate::downs_table(migrator.table()));
         Ok(schema)
     };
     let mut replayed = Schema::default();

@@ -342,7 +342,7 @@ async fn fixture_adopted<DB: Backend>(pool: &sqlx::Pool<DB>, history: &str, tool
     let set = crate::fixtures::load(&crate::fixtures::history_dir(history), DB::DIALECT);
     let m = Migrator::from_set(&set);
     m.run(pool).await.unwrap_or_else(|e| panic!("{history}: {e}"));
-    exec(pool, "DROP TABLE _sqlx_migrations;\nDROP TABLE IF EXISTS _sqlx_migrations_progress").await;
+    exec(pool, "DROP TABLE _sqlx_migrations;\nDROP TABLE IF EXISTS _sqlx_migrations_progress;\nDROP TABLE IF EXISTS _sqlx_migrations_downs").await;
     exec(pool, table_sql(tool, DB::DIALECT).replace("; ", ";\n").as_str()).await;
     let versions: Vec<String> = set.migrations.iter().map(|m| m.version.clone()).collect();
     let rows: Vec<String> = match tool {

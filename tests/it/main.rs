@@ -11,4 +11,5 @@ mod migrate;
 mod resume;
 mod round_trip;
 mod squash;
+mod stored_downs;
 mod ui;

@@ -157,7 +157,10 @@ async fn mysql_records_the_end_of_the_migration_before_one_that_fails() {
     assert!(matches!(e, MigrateError::RevertFailed { .. }), "{e:?}");
     assert_eq!(recorded(3).await, (None, 0), "3 is reverted, and recorded so");
     assert_eq!(recorded(2).await, (Some(true), 0), "2 is applied still");
-    assert_eq!(tables(&pool).await, ["_sqlx_migrations", "_sqlx_migrations_progress", "ok_t", "two_t"]);
+    assert_eq!(
+        tables(&pool).await,
+        ["_sqlx_migrations", "_sqlx_migrations_downs", "_sqlx_migrations_progress", "ok_t", "two_t"]
+    );
 }
 
 #[tokio::test]
@@ -268,7 +271,10 @@ async fn mysql_carries_on_a_revert_that_stopped() {
     assert_eq!(report.reverted.len(), 1);
     let status = fixed.status(&pool).await.expect("status");
     assert!(!status.is_inconsistent() && status.pending().count() == 1, "{status}");
-    assert_eq!(tables(&pool).await, vec!["_sqlx_migrations", "_sqlx_migrations_progress", "ok_t"]);
+    assert_eq!(
+        tables(&pool).await,
+        vec!["_sqlx_migrations", "_sqlx_migrations_downs", "_sqlx_migrations_progress", "ok_t"]
+    );
 }
 
 /// A data migration larger than the server takes in one packet (`max_allowed_packet`, 16 MiB on

@@ -1330,3 +1330,41 @@ fn one_model_set_for_two_databases() {
     assert!(out.contains("ok: the models match the 2 migration(s) in `migrations`"), "{out}");
     assert!(out.contains("found 1 problem in `migrations_sqlite`"), "{out}");
 }
+
+#[test]
+fn an_older_release_reverts_what_a_newer_one_applied() {
+    let p = Project::new("stored_downs", db::sqlite_url("stored_downs"));
+    let [_, posts] = users_then_posts(&p);
+    p.ok(&["up"]);
+    // The release before: the posts migration is not among its files.
+    for f in p.files("") {
+        if f.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&posts)) {
+            std::fs::remove_file(f).expect("removes");
+        }
+    }
+    p.ok(&["hash"]);
+    let status = p.strata(&["status"]);
+    let out = text(&status);
+    assert!(
+        out.contains(&format!(
+            "NEWER    {posts} (applied by a newer release; its down SQL is stored, so `down` reverts it)"
+        )),
+        "{out}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&p.ok(&["status", "--json"])).expect("JSON");
+    assert_eq!(v["unknown"][0]["down_stored"], true, "{v}");
+    let down = p.strata(&["down"]);
+    assert!(down.status.success());
+    let out = text(&down);
+    assert!(
+        out.contains(&format!("note: {posts} is not among these migrations (a newer release applied it): reverting it with the down SQL stored when it was applied")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("reverted {posts}")), "{out}");
+    assert!(p.ok(&["status"]).contains("nothing pending"));
+    p.models(USERS);
+    assert!(
+        p.ok(&["verify"]).contains("matches"),
+        "the database is what the older release's migrations make"
+    );
+}

@@ -107,7 +107,9 @@ fn workflow(name: &str, dialect: &str, url: String) {
     // Offline SQL, history and the way back to base.
     let sql = p.ok(&["sql"]);
     assert!(sql.contains("_sqlx_migrations"), "{sql}");
-    assert_eq!(sql.matches("INSERT INTO _sqlx_migrations").count(), 3, "{sql}");
+    assert_eq!(sql.matches("INSERT INTO _sqlx_migrations (").count(), 3, "{sql}");
+    // Each migration's down SQL is kept beside the history, for an older release to revert it.
+    assert_eq!(sql.matches("INTO _sqlx_migrations_downs (").count(), 3, "{sql}");
     let history = p.ok(&["history"]);
     assert_eq!(history.lines().count(), 3, "{history}");
     assert!(history.lines().last().is_some_and(|l| l.ends_with("_drop_name (head)")), "{history}");

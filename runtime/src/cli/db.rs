@@ -751,7 +751,15 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
         outln!("  {state}  {:<40} {when}", e.migration.name());
     }
     for u in &status.unknown {
-        outln!("  UNKNOWN  {}_{} (applied, but not among these migrations)", u.version, u.description);
+        if status.stored.contains(&u.version) {
+            outln!(
+                "  NEWER    {}_{} (applied by a newer release; its down SQL is stored, so `down` reverts it)",
+                u.version,
+                u.description.replace(' ', "_")
+            );
+        } else {
+            outln!("  UNKNOWN  {}_{} (applied, but not among these migrations)", u.version, u.description);
+        }
     }
     let pending = status.pending().count();
     outln!(
@@ -799,6 +807,7 @@ fn status_json(status: &Status) -> serde_json::Value {
         "unknown": status.unknown.iter().map(|u| json!({
             "version": u.version,
             "description": u.description,
+            "down_stored": status.stored.contains(&u.version),
         })).collect::<Vec<_>>(),
     })
 }

@@ -268,6 +268,15 @@ impl Bar {
                     let _ = err.flush();
                 }
             }
+            Progress::Stored { migration } => {
+                if self.tty {
+                    let _ = write!(std::io::stderr(), "\r\x1b[2K");
+                }
+                errln!(
+                    "note: {} is not among these migrations (a newer release applied it): reverting it with the down SQL stored when it was applied",
+                    migration.name()
+                );
+            }
             Progress::Done { migration, index, total, took } => {
                 if self.tty && total > 1 {
                     let _ = write!(std::io::stderr(), "\r\x1b[2K");

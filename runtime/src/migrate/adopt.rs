@@ -310,7 +310,11 @@ impl Migrator {
             recorded = mine.len(),
             "adopted the history of {tool}"
         );
-        Ok(Adoption { tool, report: Report { applied, reverted: Vec::new(), at: version }, differences })
+        Ok(Adoption {
+            tool,
+            report: Report { applied, reverted: Vec::new(), at: version, stored: Vec::new() },
+            differences,
+        })
     }
 
     /// The position of the newest migration `recorded` holds, when what it holds is this

@@ -73,6 +73,9 @@ pub struct Carry {
     /// Whether the progress table has a row for this migration, in this direction, as read at
     /// the start of the run: only such a run is carried on, so only it asks how far it got.
     pub(crate) resuming: bool,
+    /// The fingerprint of the schema the replay gives after this migration's up, kept with its
+    /// down SQL.
+    pub(crate) fingerprint: Option<[u8; 48]>,
 }
 
 impl From<sqlx::Error> for RunError {
@@ -238,21 +241,95 @@ pub fn create_table_sql(dialect: Dialect, table: &str) -> String {
     success BOOLEAN NOT NULL,
     checksum {checksum} NOT NULL,
     execution_time BIGINT NOT NULL
-)",
-        quoted(dialect, table)
+);
+{}",
+        quoted(dialect, table),
+        create_downs_sql(dialect, table)
     )
 }
 
-/// The statement that records `m` as applied, with its values written out: what `stamp` runs
-/// and what the offline script (`strata sql`) contains.
+/// The table that keeps each applied migration's down SQL (`<history>_downs`), so that a binary
+/// that does not have the migration (an older release) can revert it. sqlx's table is left as
+/// it is.
+pub fn downs_table(table: &str) -> String {
+    format!("{table}_downs")
+}
+
+/// The `CREATE TABLE IF NOT EXISTS` of [`downs_table`]: each migration's down SQL, whether it
+/// runs outside a transaction, and the fingerprint of the schema the replay gave after its up.
+pub fn create_downs_sql(dialect: Dialect, table: &str) -> String {
+    let (text, bytes) = match dialect {
+        Dialect::Postgres => ("TEXT", "BYTEA"),
+        Dialect::Mysql => ("LONGTEXT", "BLOB"),
+        Dialect::Sqlite => ("TEXT", "BLOB"),
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (
+    version BIGINT PRIMARY KEY,
+    description TEXT NOT NULL,
+    down_sql {text} NOT NULL,
+    no_transaction BOOLEAN NOT NULL,
+    fingerprint {bytes}
+)",
+        quoted(dialect, &downs_table(table))
+    )
+}
+
+/// The statement that keeps `m`'s down SQL (none when it has no down), with the fingerprint of
+/// the schema after its up when known.
+pub(crate) fn store_down_sql(
+    dialect: Dialect,
+    table: &str,
+    m: &Migration,
+    fingerprint: Option<&[u8]>,
+) -> Option<String> {
+    let down = m.down?;
+    let t = quoted(dialect, &downs_table(table));
+    let fingerprint = fingerprint.map_or("NULL".to_owned(), |f| checksum_literal(dialect, f));
+    let values = format!(
+        "({}, {}, {}, {}, {fingerprint})",
+        m.version,
+        text_literal(dialect, m.description),
+        text_literal(dialect, down),
+        if m.down_no_transaction { "TRUE" } else { "FALSE" }
+    );
+    let columns = "(version, description, down_sql, no_transaction, fingerprint)";
+    Some(match dialect {
+        Dialect::Mysql => format!("REPLACE INTO {t} {columns} VALUES {values}"),
+        Dialect::Sqlite => format!("INSERT OR REPLACE INTO {t} {columns} VALUES {values}"),
+        Dialect::Postgres => format!(
+            "INSERT INTO {t} {columns} VALUES {values} ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, down_sql = EXCLUDED.down_sql, no_transaction = EXCLUDED.no_transaction, fingerprint = EXCLUDED.fingerprint"
+        ),
+    })
+}
+
+/// The statement that forgets the stored downs of `m`'s history rows.
+pub(crate) fn forget_down_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
+    format!("DELETE FROM {} WHERE {}", quoted(dialect, &downs_table(table)), rows_of(m))
+}
+
+/// `text` as a string literal of `dialect` (MySQL reads backslashes as escapes).
+pub(crate) fn text_literal(dialect: Dialect, text: &str) -> String {
+    let text = if dialect == Dialect::Mysql { text.replace('\\', "\\\\") } else { text.to_owned() };
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The statement that records `m` as applied, with its values written out, and keeps its down
+/// SQL: what `stamp` runs and what the offline script (`strata sql`) contains.
 pub fn record_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
     let checksum = checksum_literal(dialect, &m.sqlx_checksum);
-    format!(
+    let mut out = format!(
         "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ({}, '{}', TRUE, {checksum}, 0);",
         quoted(dialect, table),
         m.version,
         m.description.replace('\'', "''")
-    )
+    );
+    if let Some(store) = store_down_sql(dialect, table, m, None) {
+        out.push('\n');
+        out.push_str(&store);
+        out.push(';');
+    }
+    out
 }
 
 /// The table where MySQL records how far a running migration got (`<history>_progress`).
@@ -279,7 +356,12 @@ pub(crate) fn checksum_literal(dialect: Dialect, checksum: &[u8]) -> String {
 
 /// The statement that removes `version` from the history.
 pub fn forget_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
-    format!("DELETE FROM {} WHERE {};", quoted(dialect, table), rows_of(m))
+    format!(
+        "DELETE FROM {} WHERE {};\n{};",
+        quoted(dialect, table),
+        rows_of(m),
+        forget_down_sql(dialect, table, m)
+    )
 }
 
 /// The history rows of `m`: its version's, and those of the migrations it squashes.
@@ -317,4 +399,39 @@ pub(crate) fn around_data<'a>(
             sql[r].trim()
         ))),
     }
+}
+
+/// One applied migration's down SQL, as [`downs_table`] keeps it.
+#[derive(Debug, Clone)]
+pub(crate) struct KeptDown {
+    pub version: i64,
+    pub description: String,
+    pub down_sql: String,
+    pub no_transaction: bool,
+}
+
+/// Every down SQL kept in [`downs_table`]; none when the table is not there.
+pub(crate) async fn read_downs<DB: Backend>(
+    conn: &mut DB::Connection,
+    table: &str,
+) -> Result<Vec<KeptDown>, sqlx::Error> {
+    let downs = downs_table(table);
+    if !DB::has_table(conn, &downs).await? {
+        return Ok(Vec::new());
+    }
+    let t = quoted(DB::DIALECT, &downs);
+    let sql = format!("SELECT description, version, down_sql FROM {t}");
+    let rows = DB::rows(conn, &sql).await?;
+    let flags =
+        format!("SELECT description, version, CASE WHEN no_transaction THEN 'y' ELSE 'n' END FROM {t}");
+    let flags = DB::rows(conn, &flags).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(description, version, down_sql)| KeptDown {
+            no_transaction: flags.iter().any(|f| f.1 == version && f.2 == "y"),
+            version,
+            description,
+            down_sql,
+        })
+        .collect())
 }

@@ -335,4 +335,7 @@ pub struct Report {
     /// The newest migration applied when the run ended, in the binary's order (`None`: at
     /// base): what `status` would call current, without asking the database again.
     pub at: Option<i64>,
+    /// The migrations reverted with the down SQL a newer release stored (this binary does not
+    /// have them).
+    pub stored: Vec<String>,
 }

@@ -145,7 +145,8 @@ async fn run_migration(
     reverting: bool,
     carry: &mut Carry,
 ) -> Result<Duration, RunError> {
-    let r = Record::new(Dialect::Mysql, table, m.version);
+    let mut r = Record::new(Dialect::Mysql, table, m.version);
+    r.fingerprint = carry.fingerprint;
     let before = std::mem::take(&mut carry.end);
     let result = async {
         let done = if carry.resuming { resumed(conn, &r, reverting).await? } else { None };

@@ -74,11 +74,12 @@ impl Backend for Postgres {
         conn: &mut PgConnection,
         table: &str,
         m: &Migration,
-        _: &mut Carry,
+        carry: &mut Carry,
     ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Postgres, table);
+        let fingerprint = carry.fingerprint;
         if m.no_transaction {
-            return one_by_one(conn, table, m, m.up, false).await.map(Some);
+            return one_by_one(conn, table, m, m.up, false, fingerprint).await.map(Some);
         }
         Ok(in_transaction(conn, async |conn| {
             let start = Instant::now();
@@ -93,6 +94,10 @@ impl Backend for Postgres {
             .bind(i64::try_from(took.as_nanos()).unwrap_or(i64::MAX))
             .execute(&mut *conn)
             .await?;
+            let fingerprint = fingerprint.as_ref().map(|f| &f[..]);
+            if let Some(store) = super::backend::store_down_sql(Dialect::Postgres, table, m, fingerprint) {
+                sqlx::raw_sql(AssertSqlSafe(store)).execute(&mut *conn).await?;
+            }
             Ok(Some(took))
         })
         .await?)
@@ -130,12 +135,15 @@ impl Backend for Postgres {
     ) -> Result<Duration, RunError> {
         let t = quoted(Dialect::Postgres, table);
         if m.down_no_transaction {
-            return one_by_one(conn, table, m, down, true).await;
+            return one_by_one(conn, table, m, down, true, None).await;
         }
         Ok(in_transaction(conn, async |conn| {
             let start = Instant::now();
             run_with(conn, down, m.down_data.as_ref()).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE {}", super::backend::rows_of(m))))
+                .execute(&mut *conn)
+                .await?;
+            sqlx::raw_sql(AssertSqlSafe(super::backend::forget_down_sql(Dialect::Postgres, table, m)))
                 .execute(&mut *conn)
                 .await?;
             Ok(start.elapsed())
@@ -185,8 +193,10 @@ async fn one_by_one(
     m: &Migration,
     sql: &str,
     reverting: bool,
+    fingerprint: Option<[u8; 48]>,
 ) -> Result<Duration, RunError> {
-    let r = Record::new(Dialect::Postgres, table, m.version);
+    let mut r = Record::new(Dialect::Postgres, table, m.version);
+    r.fingerprint = fingerprint;
     let from = match resumed(conn, table, &r, reverting).await? {
         Some(done) => done,
         None => {

@@ -59,16 +59,26 @@ pub(crate) fn partial((version, reverting, done, running, failed, error, checksu
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
     dialect: Dialect,
-    /// The history table, quoted.
+    /// The history table, as named and quoted.
+    table: String,
     t: String,
     /// The progress table, quoted.
     p: String,
     version: i64,
+    /// The fingerprint of the schema after the migration's up, kept with its down.
+    pub(crate) fingerprint: Option<[u8; 48]>,
 }
 
 impl Record {
     pub(crate) fn new(dialect: Dialect, table: &str, version: i64) -> Self {
-        Record { dialect, t: quoted(dialect, table), p: quoted(dialect, &progress_table(table)), version }
+        Record {
+            dialect,
+            table: table.to_owned(),
+            t: quoted(dialect, table),
+            p: quoted(dialect, &progress_table(table)),
+            version,
+            fingerprint: None,
+        }
     }
 
     fn bytes(&self, b: &[u8]) -> String {
@@ -77,8 +87,7 @@ impl Record {
 
     /// `text` as a string literal of the database (MySQL reads backslashes as escapes).
     fn text(&self, text: &str) -> String {
-        let text = if self.dialect == Dialect::Mysql { text.replace('\\', "\\\\") } else { text.to_owned() };
-        format!("'{}'", text.replace('\'', "''"))
+        super::backend::text_literal(self.dialect, text)
     }
 
     /// What records that a run of `m` (its down when `reverting`) begins: the history says it
@@ -112,15 +121,29 @@ impl Record {
     /// (down).
     pub(crate) fn ended(&self, m: &Migration, reverting: bool, took: std::time::Duration) -> String {
         if reverting {
-            format!("DELETE FROM {} WHERE {}", self.t, super::backend::rows_of(m))
-        } else {
             format!(
+                "DELETE FROM {} WHERE {};\n{}",
+                self.t,
+                super::backend::rows_of(m),
+                super::backend::forget_down_sql(self.dialect, &self.table, m)
+            )
+        } else {
+            let ended = format!(
                 "UPDATE {} SET success = TRUE, checksum = {}, execution_time = {} WHERE version = {}",
                 self.t,
                 self.bytes(&m.sqlx_checksum),
                 i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
                 self.version
-            )
+            );
+            match super::backend::store_down_sql(
+                self.dialect,
+                &self.table,
+                m,
+                self.fingerprint.as_ref().map(|f| &f[..]),
+            ) {
+                Some(store) => format!("{ended};\n{store}"),
+                None => ended,
+            }
         }
     }
 

@@ -147,11 +147,17 @@ impl Migrator {
             }
             let t = quoted(DB::DIALECT, self.table);
             let mut sql = vec![match mark {
-                Mark::Done => format!(
-                    "UPDATE {t} SET success = TRUE, checksum = {} WHERE version = {version};",
-                    super::backend::checksum_literal(DB::DIALECT, &m.sqlx_checksum)
-                ),
-                Mark::Undone => format!("DELETE FROM {t} WHERE {};", super::backend::rows_of(m)),
+                Mark::Done => {
+                    let done = format!(
+                        "UPDATE {t} SET success = TRUE, checksum = {} WHERE version = {version};",
+                        super::backend::checksum_literal(DB::DIALECT, &m.sqlx_checksum)
+                    );
+                    match super::backend::store_down_sql(DB::DIALECT, self.table, m, None) {
+                        Some(store) => format!("{done}\n{store};"),
+                        None => done,
+                    }
+                }
+                Mark::Undone => super::backend::forget_sql(DB::DIALECT, self.table, m),
                 Mark::Through(n) => {
                     let Some(p) = partial else { return Err(MigrateError::NotHalfDone { name: m.name() }) };
                     let total =

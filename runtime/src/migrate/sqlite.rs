@@ -65,7 +65,7 @@ impl Backend for Sqlite {
         conn: &mut SqliteConnection,
         table: &str,
         m: &Migration,
-        _: &mut Carry,
+        carry: &mut Carry,
     ) -> Result<Option<Duration>, RunError> {
         let t = quoted(Dialect::Sqlite, table);
         let transactional = !m.no_transaction;
@@ -85,6 +85,10 @@ impl Backend for Sqlite {
             run_with(conn, m.up, m.up_data.as_ref()).await?;
             let took = start.elapsed();
             record(conn, &t, m, took).await?;
+            let fingerprint = carry.fingerprint.as_ref().map(|f| &f[..]);
+            if let Some(store) = super::backend::store_down_sql(Dialect::Sqlite, table, m, fingerprint) {
+                sqlx::raw_sql(AssertSqlSafe(store)).execute(&mut *conn).await?;
+            }
             Ok(Some(took))
         }
         .await;
@@ -119,6 +123,9 @@ impl Backend for Sqlite {
             let start = Instant::now();
             run_with(conn, down, m.down_data.as_ref()).await?;
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE {}", super::backend::rows_of(m))))
+                .execute(&mut *conn)
+                .await?;
+            sqlx::raw_sql(AssertSqlSafe(super::backend::forget_down_sql(Dialect::Sqlite, table, m)))
                 .execute(&mut *conn)
                 .await?;
             Ok(start.elapsed())

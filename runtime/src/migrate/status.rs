@@ -12,6 +12,9 @@ pub struct Status {
     pub entries: Vec<Entry>,
     /// Migrations the database has applied that the binary does not have.
     pub unknown: Vec<Applied>,
+    /// Of those, the ones whose down SQL the release that applied them stored: applied by a
+    /// newer release, which `down` can revert with this binary.
+    pub stored: Vec<i64>,
 }
 
 /// One migration of the binary, and its record in the database if it has one.
@@ -131,6 +134,16 @@ impl fmt::Display for Status {
             }
         }
         for a in &self.unknown {
+            if self.stored.contains(&a.version) {
+                writeln!(
+                    f,
+                    "NEWER     {}_{}  ({}: applied by a newer release; its down SQL is stored, so `down` reverts it)",
+                    a.version,
+                    a.description.replace(' ', "_"),
+                    a.installed_on
+                )?;
+                continue;
+            }
             writeln!(
                 f,
                 "UNKNOWN   {}_{}  ({}: applied, but not in this binary)",

@@ -154,6 +154,7 @@ impl Migrator {
         let mut actual = DB::introspect(conn).await.map_err(MigrateError::Introspect)?;
         actual.remove_table(self.table);
         actual.remove_table(&super::progress_table(self.table));
+        actual.remove_table(&super::backend::downs_table(self.table));
         Ok(self.managed(actual))
     }
 
