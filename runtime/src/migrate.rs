@@ -601,7 +601,8 @@ impl Migrator {
             let total = chosen.len();
             let mut carry = backend::Carry::default();
             // The schema the replay gives after each: its fingerprint is kept with the down SQL.
-            let mut replayed = self.replayed_before::<DB>(&done, &positions);
+            // (Replayed only when something runs: a start at head replays nothing.)
+            let mut replayed = if total > 0 { self.replayed_before::<DB>(&done, &positions) } else { None };
             for (index, m) in chosen.into_iter().enumerate() {
                 carry.fingerprint = replayed.as_mut().and_then(|s| {
                     self.replay_up(DB::DIALECT, s, m).ok()?;

@@ -455,9 +455,12 @@ fn settle(out: &mut [Sorted], schema: &Schema, made: &std::collections::HashSet<
         let gone = x.tables.iter().any(|t| !exists(t)) || x.columns.iter().any(|c| !has_column(c));
         if x.tables.is_empty() && !x.seed {
             // Another statement that names a table the history made and dropped (`ALTER
-            // SEQUENCE ... OWNED BY` it): what it did went with the table.
+            // SEQUENCE ... OWNED BY` it, a trigger or grant on it): what it did went with the
+            // table. Not a routine, which outlives the tables its body names.
+            let routine = x.found.what.starts_with("CREATE")
+                && x.found.what.split(' ').any(|w| matches!(w, "FUNCTION" | "PROCEDURE"));
             let words = x.found.text.split(|c: char| !(c.is_alphanumeric() || c == '_'));
-            if words.map(str::to_ascii_lowercase).any(|w| made.contains(&w) && !exists(&w)) {
+            if !routine && words.map(str::to_ascii_lowercase).any(|w| made.contains(&w) && !exists(&w)) {
                 x.class = Class::Idle;
             }
             continue;
@@ -848,6 +851,28 @@ mod tests {
                 "crate::data::fill".to_owned()
             )))
         );
+    }
+
+    /// A routine outlives the table its body names; a trigger on a dropped table does not.
+    #[test]
+    fn a_routine_outlives_the_tables_its_body_names() {
+        let s = set(
+            Dialect::Postgres,
+            &[
+                ("t", "CREATE TABLE t (a INT);"),
+                (
+                    "f",
+                    "CREATE FUNCTION f() RETURNS BIGINT LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM t); END $$;",
+                ),
+                ("g", "CREATE TRIGGER g AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();"),
+                ("drop", "DROP TABLE t;"),
+                ("u", "CREATE TABLE u (a INT);"),
+            ],
+        );
+        let q = squash(&s, 4, Keep::Carry).expect("carries");
+        assert!(q.up.contains("CREATE FUNCTION f()"), "{}", q.up);
+        assert!(!q.up.contains("CREATE TRIGGER"), "{}", q.up);
+        assert!(q.idle.iter().any(|f| f.what.starts_with("CREATE TRIGGER")), "{:?}", q.idle);
     }
 
     #[test]

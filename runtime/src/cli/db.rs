@@ -856,10 +856,10 @@ fn script(m: &Migrator, dialect: Dialect, range: Option<&str>, down: bool) -> Re
             .map(|(_, x)| x)
             .collect()
     };
-    if !down {
-        out.push_str(&create_table_sql(dialect, table));
-        out.push_str(";\n");
-    }
+    // Both directions: the down script forgets the kept downs too, in a table a database
+    // migrated before strata kept them does not have yet.
+    out.push_str(&create_table_sql(dialect, table));
+    out.push_str(";\n");
     for x in chosen {
         let sql = if down {
             x.down.ok_or_else(|| {
