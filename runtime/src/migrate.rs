@@ -661,11 +661,11 @@ impl Migrator {
             }
             // `check` made sure every applied version is one of ours, or one a squash of ours
             // replaces (which goes with the squash).
-            let mut done: Vec<i64> =
-                ours.iter().map(|a| a.version).filter(|v| self.find(*v).is_some()).collect();
             let positions = self.positions();
             let position = |v: i64| positions.get(&v).copied();
-            let mut newest_first: Vec<&'static Migration> = done.iter().filter_map(|v| self.find(*v)).collect();
+            let mut done: Vec<i64> = ours.iter().map(|a| a.version).filter(|v| positions.contains_key(v)).collect();
+            let mut newest_first: Vec<&'static Migration> =
+                done.iter().filter_map(|v| position(*v)).map(|i| &self.migrations[i]).collect();
             newest_first.sort_by_key(|m| std::cmp::Reverse(position(m.version)));
             let newest_first: Vec<&'static Migration> = stored.iter().copied().chain(newest_first).collect();
             let chosen: Vec<&'static Migration> = match target {
@@ -743,10 +743,11 @@ impl Migrator {
         conn: &mut PoolConnection<DB>,
         applied: &[Applied],
     ) -> Result<Vec<&'static Migration>, MigrateError> {
+        let positions = self.positions();
         let theirs: Vec<i64> = applied
             .iter()
             .map(|a| a.version)
-            .filter(|v| self.find(*v).is_none() && self.squash_of(*v).is_none())
+            .filter(|v| !positions.contains_key(v) && self.squash_of(*v).is_none())
             .collect();
         if theirs.is_empty() {
             return Ok(Vec::new());
@@ -987,11 +988,13 @@ impl Migrator {
         done: &[i64],
         positions: &HashMap<i64, usize>,
     ) -> Option<strata_schema::Schema> {
-        let mut ours: Vec<&'static Migration> = done.iter().filter_map(|v| self.find(*v)).collect();
-        ours.sort_by_key(|m| positions.get(&m.version));
+        // By position, not one scan of the history per version: a long history is replayed
+        // in time linear in its length.
+        let mut ours: Vec<usize> = done.iter().filter_map(|v| positions.get(v).copied()).collect();
+        ours.sort_unstable();
         let mut schema = strata_schema::Schema::default();
-        for m in ours {
-            self.replay_up(DB::DIALECT, &mut schema, m).ok()?;
+        for i in ours {
+            self.replay_up(DB::DIALECT, &mut schema, &self.migrations[i]).ok()?;
         }
         Some(schema)
     }
