@@ -254,7 +254,25 @@ fn migrator_text(set: &MigrationSet) -> String {
     for (version, line, sql) in set.up_effects() {
         let _ = write!(out, "({version}i64, {line}u64, {}),", crate::optional_literal(sql));
     }
-    out.push_str("])}");
+    out.push_str("])");
+    let t = set.config.timeouts;
+    if t != strata_schema::Timeouts::DEFAULT {
+        let millis = |d: std::time::Duration| d.as_millis();
+        let _ = write!(
+            out,
+            ".with_timeouts(::strata::schema::Timeouts {{ lock: ::core::time::Duration::from_millis({}), statement: {}, retries: {} }})",
+            millis(t.lock),
+            match t.statement {
+                Some(d) => format!(
+                    "::core::option::Option::Some(::core::time::Duration::from_millis({}))",
+                    millis(d)
+                ),
+                None => "::core::option::Option::None".to_owned(),
+            },
+            t.retries
+        );
+    }
+    out.push('}');
     out
 }
 

@@ -181,6 +181,11 @@ pub struct Migrator {
     out_of_order: bool,
     /// Whether a run on a database another tool migrated takes over that tool's history first.
     adopting: bool,
+    /// `[timeouts]` of `strata.toml`: what each migration runs with, unless its file says
+    /// otherwise.
+    timeouts: strata_schema::Timeouts,
+    /// How long a run waits for another migrator's lock; `None` waits as long as it takes.
+    lock_wait: Option<Duration>,
 }
 
 impl Migrator {
@@ -195,7 +200,27 @@ impl Migrator {
             effects: &[],
             out_of_order: false,
             adopting: false,
+            timeouts: strata_schema::Timeouts::DEFAULT,
+            lock_wait: None,
         }
+    }
+
+    /// Gives up waiting for another migrator's lock (a deploy running beside this one) after
+    /// `wait`, with [`MigrateError::Locked`], rather than waiting as long as it takes.
+    pub const fn with_lock_wait(self, wait: Option<Duration>) -> Self {
+        Migrator { lock_wait: wait, ..self }
+    }
+
+    /// How long each migration may wait for a lock and run, and how often one that gave up
+    /// waiting for a lock is tried again; `embed_migrations!` takes them from `strata.toml`'s
+    /// `[timeouts]`, a migration file's `-- strata:lock_timeout` (and the like) lines win.
+    pub const fn with_timeouts(self, timeouts: strata_schema::Timeouts) -> Self {
+        Migrator { timeouts, ..self }
+    }
+
+    /// What the migrations run with, unless a file says otherwise.
+    pub fn timeouts(&self) -> strata_schema::Timeouts {
+        self.timeouts
     }
 
     /// The dialect the migrations are written in; `embed_migrations!` takes it from `strata.toml`.
@@ -240,6 +265,7 @@ impl Migrator {
         use strata_schema::migrations::{Layout, SqlFile};
         let mut config = strata_schema::Config::new(dialect);
         config.unmanaged = self.unmanaged.iter().map(|u| (*u).to_owned()).collect();
+        config.timeouts = self.timeouts;
         config.effects = self
             .effects
             .iter()
@@ -328,6 +354,7 @@ impl Migrator {
             .with_unmanaged(Box::leak(unmanaged.into_boxed_slice()))
             .with_dialect(set.config.dialect)
             .with_effects(Box::leak(effects.into_boxed_slice()))
+            .with_timeouts(set.config.timeouts)
     }
 
     /// Lets a run apply a pending migration older than the newest one applied (two branches
@@ -614,7 +641,23 @@ impl Migrator {
                 progress(Progress::Applying { migration: m, index, total });
                 carry.follows = index + 1 < total;
                 carry.resuming = partials.iter().any(|p| p.version == m.version && !p.reverting);
-                match DB::apply(&mut conn, self.table, m, &mut carry).await {
+                let timeouts = self.timeouts_of(m.up);
+                let mut tries = Tries::new(timeouts);
+                let ran = loop {
+                    DB::limit(&mut conn, &timeouts).await.map_err(|e| self.history(e))?;
+                    match DB::apply(&mut conn, self.table, m, &mut carry).await {
+                        Err(e) if DB::lock_timed_out(&e.source) => {
+                            if !tries.again::<DB>(&mut conn, m, false, progress).await? {
+                                break Err(e);
+                            }
+                            // The next try carries on as a run after this one would: from
+                            // the statements in, where some are (MySQL), else from the start.
+                            carry.resuming = e.committed.is_some();
+                        }
+                        ran => break ran,
+                    }
+                };
+                match ran {
                     Ok(Some(took)) => {
                         progress(Progress::Done { migration: m, index, total, took });
                         applied_event(m, "up", took);
@@ -622,7 +665,7 @@ impl Migrator {
                     }
                     Ok(None) => {}
                     Err(e) => {
-                        let e = self.stopped::<DB>(m, false, e, &done);
+                        let e = tries.said(self.stopped::<DB>(m, false, e, &done));
                         failed_event(m, "up", &e);
                         return Err(e);
                     }
@@ -711,7 +754,23 @@ impl Migrator {
                 // One that cannot be reverted stops the run before it starts.
                 carry.follows = chosen.get(index + 1).is_some_and(|n| n.down.is_some());
                 carry.resuming = partials.iter().any(|p| p.version == m.version && p.reverting);
-                match DB::revert(&mut conn, self.table, m, down, &mut carry).await {
+                let timeouts = self.timeouts_of(down);
+                let mut tries = Tries::new(timeouts);
+                let ran = loop {
+                    DB::limit(&mut conn, &timeouts).await.map_err(|e| self.history(e))?;
+                    match DB::revert(&mut conn, self.table, m, down, &mut carry).await {
+                        Err(e) if DB::lock_timed_out(&e.source) => {
+                            if !tries.again::<DB>(&mut conn, m, true, progress).await? {
+                                break Err(e);
+                            }
+                            // The next try carries on as a run after this one would: from
+                            // the statements in, where some are (MySQL), else from the start.
+                            carry.resuming = e.committed.is_some();
+                        }
+                        ran => break ran,
+                    }
+                };
+                match ran {
                     Ok(took) => {
                         progress(Progress::Done { migration: m, index, total, took });
                         applied_event(m, "down", took);
@@ -721,7 +780,7 @@ impl Migrator {
                         }
                     }
                     Err(e) => {
-                        let e = self.stopped::<DB>(m, true, e, &done);
+                        let e = tries.said(self.stopped::<DB>(m, true, e, &done));
                         failed_event(m, "down", &e);
                         return Err(e);
                     }
@@ -788,7 +847,9 @@ impl Migrator {
     ) -> Result<(PoolConnection<DB>, Vec<Applied>), MigrateError> {
         let mut conn = pool.acquire().await.map_err(MigrateError::Connect)?;
         conn.close_on_drop();
-        DB::lock(&mut conn).await.map_err(|e| self.history(e))?;
+        if !DB::lock(&mut conn, self.lock_wait).await.map_err(|e| self.history(e))? {
+            return Err(MigrateError::Locked { waited: self.lock_wait.unwrap_or_default() });
+        }
         let history = async {
             DB::ensure_table(&mut conn, self.table).await?;
             DB::applied(&mut conn, self.table).await
@@ -999,6 +1060,12 @@ impl Migrator {
         Some(schema)
     }
 
+    /// What `sql` (a migration's file) runs with: `[timeouts]`, with what its own lines say (a
+    /// line discovery or the macro refused cannot be here; one that is anyway is left out).
+    fn timeouts_of(&self, sql: &str) -> strata_schema::Timeouts {
+        self.timeouts.in_file(sql).unwrap_or(self.timeouts)
+    }
+
     /// "version X (name)" for the newest of `done`, or "base".
     fn describe(&self, done: &[i64]) -> String {
         match newest(done, &self.positions()).and_then(|v| self.find(v)) {
@@ -1031,9 +1098,112 @@ pub enum Progress<'a> {
     Reverting { migration: &'a Migration, index: usize, total: usize },
     /// Finished the `index`th of `total` migrations.
     Done { migration: &'a Migration, index: usize, total: usize, took: Duration },
+    /// The `attempt`th try of `migration` (of at most `attempts`) is `wait` away: the one before
+    /// gave up waiting `lock_timeout` for a lock, which `holders` held (as described by the
+    /// database; empty when it named none).
+    Waiting {
+        migration: &'a Migration,
+        attempt: u32,
+        attempts: u32,
+        lock_timeout: Duration,
+        wait: Duration,
+        holders: &'a [String],
+    },
     /// About to revert a migration this binary does not have (a newer release applied it),
     /// with the down SQL that release stored; `Reverting` follows.
     Stored { migration: &'a Migration },
+}
+
+/// The tries of one migration that may give up waiting for a lock: how many there were, and who
+/// held the lock the last time.
+struct Tries {
+    timeouts: strata_schema::Timeouts,
+    made: u32,
+    holders: Vec<String>,
+    /// The lock timeout as the database counts it.
+    waited: Duration,
+}
+
+impl Tries {
+    fn new(timeouts: strata_schema::Timeouts) -> Self {
+        Tries { timeouts, made: 1, holders: Vec::new(), waited: timeouts.lock }
+    }
+
+    /// After try `made` of `m` gave up waiting for a lock (`e`): who held it; then, when a try
+    /// is left, the wait before it, said to `progress` and the log, and `true`.
+    async fn again<DB: Backend>(
+        &mut self,
+        conn: &mut PoolConnection<DB>,
+        m: &Migration,
+        reverting: bool,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
+    ) -> Result<bool, MigrateError> {
+        let sql = if reverting { m.down.unwrap_or("") } else { m.up };
+        self.waited = DB::lock_wait(&self.timeouts);
+        // Who held it is said when it can be read; a failure to read it changes nothing.
+        self.holders = DB::holders(conn, sql).await.unwrap_or_default();
+        if self.made > self.timeouts.retries {
+            return Ok(false);
+        }
+        self.made += 1;
+        let wait = strata_schema::Timeouts::backoff(self.made);
+        progress(Progress::Waiting {
+            migration: m,
+            attempt: self.made,
+            attempts: self.timeouts.retries + 1,
+            lock_timeout: self.waited,
+            wait,
+            holders: &self.holders,
+        });
+        tracing::warn!(
+            target: "strata::migrate",
+            migration = %m.name(),
+            version = m.version,
+            direction = if reverting { "down" } else { "up" },
+            lock_timeout_ms = self.waited.as_millis() as u64,
+            wait_ms = wait.as_millis() as u64,
+            attempt = self.made,
+            holders = %self.holders.join("; "),
+            "migration gave up waiting for a lock; trying it again"
+        );
+        DB::pause(conn, wait).await.map_err(MigrateError::Connect)?;
+        Ok(true)
+    }
+
+    /// The error of the last try, saying, when it gave up waiting for a lock, how often it
+    /// tried and who held the lock.
+    fn said(self, e: MigrateError) -> MigrateError {
+        let timed_out = match &e {
+            MigrateError::Failed { source, .. }
+            | MigrateError::RevertFailed { source, .. }
+            | MigrateError::Stopped { source, .. } => is_lock_timeout(source),
+            _ => false,
+        };
+        if !timed_out {
+            return e;
+        }
+        MigrateError::LockTimeout {
+            source: Box::new(e),
+            tries: self.made,
+            lock_timeout: self.waited,
+            holders: self.holders,
+        }
+    }
+}
+
+/// Whether the database gave up waiting for a lock, on any database this build has.
+fn is_lock_timeout(e: &sqlx::Error) -> bool {
+    let mut timed_out = false;
+    #[cfg(feature = "postgres")]
+    {
+        timed_out |= <sqlx::Postgres as Backend>::lock_timed_out(e);
+    }
+    #[cfg(feature = "mysql")]
+    {
+        timed_out |= <sqlx::MySql as Backend>::lock_timed_out(e);
+    }
+    let _ = e;
+    timed_out
 }
 
 /// The newest of `done` in the binary's order (`positions`), `None` when it is empty.

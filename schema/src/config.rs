@@ -31,6 +31,9 @@ pub struct Config {
     /// with its own `strata.toml` (another database's, say), relative to this one. The derive
     /// checks the models against each, `generate` writes into each, `check` covers each.
     pub also: Vec<PathBuf>,
+    /// `[timeouts]`: how long each migration waits for a lock and runs, and how often one that
+    /// gave up waiting is tried again.
+    pub timeouts: crate::timeouts::Timeouts,
 }
 
 /// What a migration's version is: see [`Config::versions`].
@@ -103,6 +106,8 @@ struct RawConfig {
     versions: Versions,
     #[serde(default)]
     also: Vec<PathBuf>,
+    #[serde(default)]
+    timeouts: crate::timeouts::TimeoutsConfig,
 }
 
 impl Config {
@@ -115,6 +120,7 @@ impl Config {
             lint: LintConfig::default(),
             versions: Versions::Numbers,
             also: Vec::new(),
+            timeouts: crate::timeouts::Timeouts::DEFAULT,
         }
     }
 
@@ -141,6 +147,7 @@ impl Config {
             lint: raw.lint,
             versions: raw.versions,
             also: raw.also,
+            timeouts: raw.timeouts.timeouts()?,
         })
     }
 

@@ -22,6 +22,7 @@ pub mod replay;
 mod schema;
 pub mod squash;
 pub mod stored;
+pub mod timeouts;
 pub mod types;
 
 pub use config::{CONFIG_FILE, Config, Effect, LintConfig, Versions, is_unmanaged};
@@ -30,3 +31,4 @@ pub use migrations::{DiscoveryError, Migration, MigrationSet};
 pub use model::{EnumDef, EnumType, ModelDef, ModelError};
 pub use replay::{ReplayError, replay};
 pub use schema::{Action, Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, View};
+pub use timeouts::Timeouts;

@@ -767,7 +767,8 @@ fn numbered(
 }
 
 /// Reads each squash's `-- strata:replaces` lines (a migration it replaces must be gone from
-/// the directory: the squash runs in its place), and checks each `-- strata:rust` line.
+/// the directory: the squash runs in its place), and checks each `-- strata:rust` line and each
+/// line that sets a timeout.
 fn squashes(found: &mut [Migration]) -> Result<(), DiscoveryError> {
     for m in found.iter() {
         for f in std::iter::once(&m.up).chain(&m.down) {
@@ -778,6 +779,9 @@ fn squashes(found: &mut [Migration]) -> Result<(), DiscoveryError> {
                     message,
                 })?;
             }
+            crate::timeouts::Timeouts::DEFAULT.in_file(&f.sql).map_err(|(line, message)| {
+                DiscoveryError::BadAnnotation { path: f.path.clone(), line, message }
+            })?;
         }
     }
     for m in found.iter_mut() {
@@ -1191,6 +1195,20 @@ mod tests {
             e.contains("2_squashed.up.sql:1: `-- strata:replaces 1 abc 1_a` is not a squash's record"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_timeout_line_that_says_no_duration_is_refused_at_its_line() {
+        let d = TempDir::new("timeouts_bad");
+        d.file("1_a.up.sql", "CREATE TABLE a (x INT);");
+        d.file("1_a.down.sql", "-- strata:lock_timeout 30s\n-- strata:lock_retries many\nDROP TABLE a;");
+        let e = discover(&d.0).expect_err("refused").to_string();
+        assert!(
+            e.contains("1_a.down.sql:2: `-- strata:lock_retries many`: expected a number of retries"),
+            "{e}"
+        );
+        d.file("1_a.down.sql", "-- strata:lock_timeout 30s\nDROP TABLE a;");
+        assert!(discover(&d.0).is_ok());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod db;
 mod dialects;
 mod fixtures;
 mod lint;
+mod lock_timeouts;
 mod migrate;
 mod resume;
 mod round_trip;

@@ -1368,3 +1368,35 @@ fn an_older_release_reverts_what_a_newer_one_applied() {
         "the database is what the older release's migrations make"
     );
 }
+
+/// `strata up` on a table another session holds: each wait is said as it happens, naming the
+/// session; when every try gives up, the error says so and what to do, and the exit code is 2 (a migration failed).
+#[test]
+fn up_says_who_holds_the_lock_it_waits_for() {
+    use sqlx::Executor;
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let Some(mut holder) = rt.block_on(db::postgres("cli_lock_wait")) else { return };
+    let url = db::server_url(db::POSTGRES_URL, "cli_lock_wait").expect("a URL");
+    let p = Project::new("lock_wait", url);
+    p.ok(&["init", "--dialect", "postgres"]);
+    std::fs::write(p.root.join("migrations/1_notes.up.sql"), "CREATE TABLE notes (id INT PRIMARY KEY);\n")
+        .expect("writes");
+    std::fs::write(
+        p.root.join("migrations/2_extra.up.sql"),
+        "-- strata:lock_timeout 200ms\n-- strata:lock_retries 1\nALTER TABLE notes ADD COLUMN extra INT;\n",
+    )
+    .expect("writes");
+    p.ok(&["hash"]);
+    p.ok(&["up", "1"]);
+    rt.block_on(holder.execute("BEGIN; SELECT count(*) FROM notes")).expect("holds the table");
+    let out = p.fails(&["up"], 2);
+    assert!(
+        out.contains("waiting: 2_extra gave up waiting 200 ms for a lock, held by session ")
+            && out.contains("holding AccessShareLock on notes; try 2 of 2 in 1.0 s"),
+        "{out}"
+    );
+    assert!(out.contains("it gave up waiting 200 ms for a lock on each of 2 tries"), "{out}");
+    assert!(out.contains("= help: run `strata up` again when the session holding the lock is done"), "{out}");
+    rt.block_on(holder.execute("ROLLBACK")).expect("lets go");
+    assert!(p.ok(&["up"]).contains("applied  2_extra"));
+}

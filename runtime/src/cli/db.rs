@@ -573,7 +573,12 @@ fn failed(cx: &Cx<'_>, e: crate::migrate::MigrateError) -> Failure {
             None => f.display().to_string(),
         })
     };
-    let file = match &e {
+    // A lock timeout is the failure of its last try.
+    let inner = match &e {
+        E::LockTimeout { source, .. } => source.as_ref(),
+        e => e,
+    };
+    let file = match inner {
         E::Failed { name, position, .. } | E::TooLarge { name, position, .. } => {
             located(name, false, *position)
         }

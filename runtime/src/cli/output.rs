@@ -94,6 +94,10 @@ impl From<crate::migrate::MigrateError> for Failure {
             E::ChecksumMismatch { .. } => Some(
                 "`git log -p` on the migration's file shows the edit; a change that is wanted goes in a new migration (`strata generate`)".to_owned(),
             ),
+            E::LockTimeout { .. } => Some(format!(
+                "run `{} up` again when the session holding the lock is done (or ended), at a quieter time, or give the migration a longer wait: `-- strata:lock_timeout 30s` in its file, or `[timeouts] lock_timeout` in strata.toml",
+                command()
+            )),
             E::UnknownTarget(_) => Some(format!("`{} history` lists the versions", command())),
             E::OutOfOrder { .. } => Some(format!(
                 "`strata renumber` gives the pending migration a version after the applied ones (on a branch not yet deployed anywhere); `{} up --out-of-order` applies it as it is",
@@ -275,6 +279,22 @@ impl Bar {
                 errln!(
                     "note: {} is not among these migrations (a newer release applied it): reverting it with the down SQL stored when it was applied",
                     migration.name()
+                );
+            }
+            Progress::Waiting { migration, attempt, attempts, lock_timeout, wait, holders } => {
+                if self.tty {
+                    let _ = write!(std::io::stderr(), "\r\x1b[2K");
+                }
+                let held = match holders {
+                    [] => String::new(),
+                    [one] => format!(", held by {one}"),
+                    [one, rest @ ..] => format!(", held by {one} and {} other session(s)", rest.len()),
+                };
+                errln!(
+                    "waiting: {} gave up waiting {} for a lock{held}; try {attempt} of {attempts} in {}",
+                    migration.name(),
+                    duration(lock_timeout),
+                    duration(wait)
                 );
             }
             Progress::Done { migration, index, total, took } => {

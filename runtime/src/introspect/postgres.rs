@@ -17,10 +17,19 @@ type ColumnRow = (i64, i32, String, String, bool, Option<String>, String, String
 /// on update, on delete
 type ConstraintRow = (i64, String, String, String, Vec<i32>, i64, Option<Vec<i32>>, String, String);
 
-const USER_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'";
+/// The schemas read: every one but the system's; only the one a fan-out runs on, when the
+/// connection names it (`strata.schema`), whose tables are then named as unqualified names find
+/// them.
+const USER_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' \
+     AND n.nspname = COALESCE(NULLIF(current_setting('strata.schema', true), ''), n.nspname)";
 
 /// Reads the schema of the connected PostgreSQL database (every non-system schema), normalised.
 pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, IntrospectError> {
+    let scope: Option<String> =
+        sqlx::query_scalar("SELECT NULLIF(current_setting('strata.schema', true), '')")
+            .fetch_one(&mut *conn)
+            .await?;
+    let home = scope.unwrap_or_else(|| "public".to_owned());
     let tables: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.oid::int8, n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relkind IN ('r', 'p') AND {USER_SCHEMAS} ORDER BY 2, 3"
@@ -32,7 +41,7 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
         if is_bookkeeping(rel) {
             continue;
         }
-        let name = if nsp == "public" { rel.clone() } else { format!("{nsp}.{rel}") };
+        let name = if *nsp == home { rel.clone() } else { format!("{nsp}.{rel}") };
         by_oid.insert(*oid, Table::new(name));
     }
 
@@ -123,7 +132,7 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
     let mut views: HashMap<i64, strata_schema::View> = views
         .into_iter()
         .map(|(oid, nsp, rel, kind)| {
-            let name = if nsp == "public" { rel } else { format!("{nsp}.{rel}") };
+            let name = if *nsp == home { rel } else { format!("{nsp}.{rel}") };
             (
                 oid,
                 strata_schema::View {
@@ -178,7 +187,7 @@ pub async fn introspect_postgres(conn: &mut PgConnection) -> Result<Schema, Intr
     .fetch_all(&mut *conn)
     .await?;
     for (nsp, rel, attribute, ty) in composites {
-        let name = if nsp == "public" { rel } else { format!("{nsp}.{rel}") };
+        let name = if *nsp == home { rel } else { format!("{nsp}.{rel}") };
         schema.composites.entry(name).or_default().push((attribute, types::canonical(D, &ty)));
     }
     schema.normalize(D);

@@ -95,8 +95,12 @@ pub trait Backend: sqlx::Database + private::Sealed {
     const SESSION_LOCK: bool;
 
     /// Takes the database-wide migration lock (the one sqlx's migrator takes, so the two
-    /// serialise against each other). SQLite takes a lock per migration instead.
-    fn lock(conn: &mut Self::Connection) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// serialise against each other), waiting for it at most `wait` when given: `Ok(false)`
+    /// when another migrator held it all that time. SQLite takes a lock per migration instead.
+    fn lock(
+        conn: &mut Self::Connection,
+        wait: Option<Duration>,
+    ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
 
     fn unlock(conn: &mut Self::Connection) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
@@ -170,6 +174,49 @@ pub trait Backend: sqlx::Database + private::Sealed {
         step: &super::DataStep,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
+    /// Sets on the run's connection (closed after the run) what the next migration runs with:
+    /// its lock and statement timeouts. Nothing on SQLite, where a writer waits for another
+    /// with the connection's busy timeout.
+    fn limit(
+        conn: &mut Self::Connection,
+        timeouts: &strata_schema::Timeouts,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send {
+        let _ = (conn, timeouts);
+        async { Ok(()) }
+    }
+
+    /// How long a statement waits for a lock under `timeouts`, as the database counts it.
+    fn lock_wait(timeouts: &strata_schema::Timeouts) -> Duration {
+        timeouts.lock
+    }
+
+    /// Whether `e` is the database giving up waiting for a lock (PostgreSQL's `lock_timeout`,
+    /// MySQL's `lock_wait_timeout`).
+    fn lock_timed_out(e: &sqlx::Error) -> bool {
+        let _ = e;
+        false
+    }
+
+    /// Who holds a lock on a table `sql` names (else on any table), as a user reads it: what
+    /// [`limit`](Backend::limit)'s lock timeout waited for.
+    fn holders(
+        conn: &mut Self::Connection,
+        sql: &str,
+    ) -> impl Future<Output = Result<Vec<String>, sqlx::Error>> + Send {
+        let _ = (conn, sql);
+        async { Ok(Vec::new()) }
+    }
+
+    /// Waits `wait` on the server, where the run holds its connection and lock (no runtime's
+    /// timer needed).
+    fn pause(
+        conn: &mut Self::Connection,
+        wait: Duration,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send {
+        let _ = (conn, wait);
+        async { Ok(()) }
+    }
+
     /// Runs `m`'s down SQL and removes its record, in one transaction where the database allows.
     fn revert(
         conn: &mut Self::Connection,
@@ -182,6 +229,30 @@ pub trait Backend: sqlx::Database + private::Sealed {
 
 pub(crate) mod private {
     pub trait Sealed {}
+}
+
+/// Whether the identifier `name` is a word of `sql`, without regard to case: a table a
+/// migration names, for saying who held the lock it waited for.
+pub(crate) fn names(sql: &str, name: &str) -> bool {
+    let (sql, name) = (sql.to_ascii_lowercase(), name.to_ascii_lowercase());
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    sql.match_indices(&name)
+        .any(|(i, _)| !word(sql[..i].chars().next_back()) && !word(sql[i + name.len()..].chars().next()))
+}
+
+/// The sessions holding locks, described, of `rows` (table, description): those on a table
+/// `sql` names, else all of them; one description a session.
+pub(crate) fn on_named(sql: &str, rows: Vec<(String, String)>) -> Vec<String> {
+    let named: Vec<&(String, String)> = rows.iter().filter(|(t, _)| names(sql, t)).collect();
+    let chosen: Vec<&(String, String)> = if named.is_empty() { rows.iter().collect() } else { named };
+    let mut out: Vec<String> = Vec::new();
+    for (_, d) in chosen {
+        if !out.contains(d) {
+            out.push(d.clone());
+        }
+    }
+    out.truncate(5);
+    out
 }
 
 /// The history table's name, quoted for `dialect`.

@@ -7,6 +7,21 @@ use std::time::Duration;
 pub enum MigrateError {
     #[error("cannot reach the database: {0}")]
     Connect(#[source] sqlx::Error),
+    /// A migration gave up waiting for a lock (its lock timeout) on every try: the error of
+    /// the last try, what held the lock then, and how often it was tried.
+    #[error("{}", gave_up(source, *tries, *lock_timeout, holders))]
+    LockTimeout {
+        source: Box<MigrateError>,
+        tries: u32,
+        lock_timeout: Duration,
+        /// Who held a lock on the tables it names when it gave up, as the database describes them.
+        holders: Vec<String>,
+    },
+    #[error(
+        "another migrator (another deploy?) held the migration lock on this database for all of the {} s this run waits for it; nothing was run",
+        waited.as_secs_f64()
+    )]
+    Locked { waited: Duration },
     #[error("cannot read or write the migration history in `{table}`: {}", said(source))]
     History { table: String, source: sqlx::Error },
     #[error("migration {name} failed{}, so the database stays at {at}: {}", of(*statement), said(source))]
@@ -228,6 +243,27 @@ fn stopped(
 /// What the database said, in its words: its message, and PostgreSQL's detail and hint. Not
 /// sqlx's rendering, which ends a PostgreSQL error with "at line N", a line of the server's C
 /// source that reads like a line of the migration.
+fn gave_up(source: &MigrateError, tries: u32, lock_timeout: Duration, holders: &[String]) -> String {
+    let waited = if lock_timeout.as_millis().is_multiple_of(1000) {
+        format!("{} s", lock_timeout.as_secs())
+    } else {
+        format!("{} ms", lock_timeout.as_millis())
+    };
+    let tried = if tries == 1 { "once".to_owned() } else { format!("on each of {tries} tries") };
+    let mut out = format!(
+        "{source}\n  it gave up waiting {waited} for a lock {tried}, so the traffic queued behind it could go on"
+    );
+    if holders.is_empty() {
+        out.push_str("; no session held a lock on its tables by the time strata looked");
+    } else {
+        out.push_str("; the lock was held by:");
+        for h in holders {
+            out.push_str(&format!("\n    {h}"));
+        }
+    }
+    out
+}
+
 fn said(e: &sqlx::Error) -> String {
     let Some(d) = e.as_database_error() else { return e.to_string() };
     #[allow(unused_mut)]

@@ -36,14 +36,16 @@ impl Backend for MySql {
     const DIALECT: Dialect = Dialect::Mysql;
     const SESSION_LOCK: bool = true;
 
-    async fn lock(conn: &mut MySqlConnection) -> Result<(), sqlx::Error> {
+    async fn lock(conn: &mut MySqlConnection, wait: Option<Duration>) -> Result<bool, sqlx::Error> {
         let id = database_lock_id(conn).await?;
-        // GET_LOCK answers 1 when it has the lock. MariaDB does not read a negative timeout as
-        // "forever" (it returns at once), so wait a day, and check the answer.
+        // GET_LOCK answers 1 when it has the lock, 0 when the wait ran out. MariaDB does not
+        // read a negative timeout as "forever" (it returns at once), so unbounded is a day.
+        let seconds = wait.map_or(86400.0, |w| w.as_secs_f64());
         let got: Option<i64> =
-            sqlx::query_scalar("SELECT GET_LOCK(?, 86400)").bind(&id).fetch_one(conn).await?;
+            sqlx::query_scalar("SELECT GET_LOCK(?, ?)").bind(&id).bind(seconds).fetch_one(conn).await?;
         match got {
-            Some(1) => Ok(()),
+            Some(1) => Ok(true),
+            Some(0) if wait.is_some() => Ok(false),
             _ => Err(sqlx::Error::Protocol(format!("GET_LOCK('{id}') did not grant the migration lock"))),
         }
     }
@@ -121,6 +123,54 @@ impl Backend for MySql {
             return Ok(());
         }
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
+    }
+
+    /// `lock_wait_timeout` (whole seconds, at least one) bounds the wait for a table's metadata
+    /// lock, which every DDL statement takes.
+    async fn limit(conn: &mut MySqlConnection, t: &strata_schema::Timeouts) -> Result<(), sqlx::Error> {
+        let seconds = Self::lock_wait(t).as_secs();
+        sqlx::raw_sql(AssertSqlSafe(format!("SET SESSION lock_wait_timeout = {seconds}")))
+            .execute(conn)
+            .await
+            .map(drop)
+    }
+
+    fn lock_wait(t: &strata_schema::Timeouts) -> Duration {
+        Duration::from_secs(u64::try_from(t.lock.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1))
+    }
+
+    /// `ER_LOCK_WAIT_TIMEOUT` (1205), for a metadata lock as for a row's.
+    fn lock_timed_out(e: &sqlx::Error) -> bool {
+        e.as_database_error()
+            .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+            .is_some_and(|d| d.number() == 1205)
+    }
+
+    /// The sessions in an open transaction, longest first: a metadata lock lives as long as
+    /// the transaction that took it, and the server does not name the table unless its
+    /// `performance_schema` is on.
+    async fn holders(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT CAST('' AS CHAR), CAST(CONCAT('session ', t.trx_mysql_thread_id, ' (', \
+                COALESCE(LOWER(p.COMMAND), 'unknown'), ', in a transaction for ', \
+                TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), ' s', \
+                CASE WHEN p.INFO IS NULL THEN '' ELSE CONCAT('; running `', LEFT(p.INFO, 120), '`') END, \
+                CASE WHEN p.USER IS NULL THEN '' ELSE CONCAT('; user ', p.USER) END, ')') AS CHAR) \
+             FROM information_schema.INNODB_TRX t \
+             LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+             WHERE t.trx_mysql_thread_id <> CONNECTION_ID() \
+             ORDER BY t.trx_started",
+        )
+        .fetch_all(conn)
+        .await?;
+        Ok(super::backend::on_named(sql, rows))
+    }
+
+    async fn pause(conn: &mut MySqlConnection, wait: Duration) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(format!("DO SLEEP({})", wait.as_secs_f64())))
+            .execute(conn)
+            .await
+            .map(drop)
     }
 
     async fn revert(

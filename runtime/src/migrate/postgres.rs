@@ -14,8 +14,15 @@ use super::progress::{self, Record};
 
 impl private::Sealed for Postgres {}
 
+/// The key of the migration lock: sqlx's, of the database's name; with the schema when a
+/// fan-out runs on one schema of many (`strata.schema`, set on the connection), so that the
+/// schemas of one database migrate side by side.
 async fn database_lock_id(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    let name: String = sqlx::query_scalar("SELECT current_database()").fetch_one(conn).await?;
+    let name: String = sqlx::query_scalar(
+        "SELECT current_database() || COALESCE('.' || NULLIF(current_setting('strata.schema', true), ''), '')",
+    )
+    .fetch_one(conn)
+    .await?;
     Ok(lock_id(&name))
 }
 
@@ -28,13 +35,17 @@ impl Backend for Postgres {
     /// waits, and `CREATE INDEX CONCURRENTLY` in the migrator that has the lock waits for every
     /// such snapshot, so two deployers at once deadlock (PostgreSQL ends one of them with
     /// "deadlock detected"). Between tries, nothing is held.
-    async fn lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    async fn lock(conn: &mut PgConnection, wait: Option<Duration>) -> Result<bool, sqlx::Error> {
         let id = database_lock_id(conn).await?;
+        let start = Instant::now();
         loop {
             let got: bool =
                 sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(id).fetch_one(&mut *conn).await?;
             if got {
-                return Ok(());
+                return Ok(true);
+            }
+            if wait.is_some_and(|w| start.elapsed() >= w) {
+                return Ok(false);
             }
             sqlx::raw_sql("SELECT pg_sleep(0.1)").execute(&mut *conn).await?;
         }
@@ -123,6 +134,46 @@ impl Backend for Postgres {
     }
 
     async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
+    }
+
+    async fn limit(conn: &mut PgConnection, t: &strata_schema::Timeouts) -> Result<(), sqlx::Error> {
+        let statement = t.statement.map_or(0, strata_schema::timeouts::millis);
+        let sql = format!(
+            "SET lock_timeout = {}; SET statement_timeout = {statement}",
+            strata_schema::timeouts::millis(t.lock)
+        );
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
+    }
+
+    fn lock_timed_out(e: &sqlx::Error) -> bool {
+        e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "55P03")
+    }
+
+    /// The sessions holding a lock on a table of this database, other than this one, longest
+    /// in a transaction first.
+    async fn holders(conn: &mut PgConnection, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.relname::text, format('session %s (%s%s; its last statement: `%s`) holding %s on %s', \
+                a.pid, COALESCE(a.state, 'unknown'), \
+                CASE WHEN a.xact_start IS NULL THEN '' \
+                     ELSE format(', in a transaction for %s s', floor(extract(epoch FROM now() - a.xact_start))::bigint) END, \
+                left(regexp_replace(COALESCE(a.query, ''), '\\s+', ' ', 'g'), 120), l.mode, c.relname) \
+             FROM pg_locks l \
+             JOIN pg_class c ON c.oid = l.relation \
+             JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() \
+               AND c.relkind IN ('r', 'p', 'm', 'v', 'f') \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             ORDER BY a.xact_start NULLS LAST, a.pid",
+        )
+        .fetch_all(conn)
+        .await?;
+        Ok(super::backend::on_named(sql, rows))
+    }
+
+    async fn pause(conn: &mut PgConnection, wait: Duration) -> Result<(), sqlx::Error> {
+        let sql = format!("SET statement_timeout = 0; SELECT pg_sleep({})", wait.as_secs_f64());
         sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await.map(drop)
     }
 

@@ -294,6 +294,16 @@ pub(crate) async fn finish<DB: Backend>(
     })
 }
 
+/// PostgreSQL: the timeouts set aside (kept in settings of strata's own) for a statement that
+/// runs outside any transaction.
+const UNLIMITED: &str = "SELECT set_config('strata.lock_timeout', current_setting('lock_timeout'), false), \
+     set_config('strata.statement_timeout', current_setting('statement_timeout'), false); \
+     SET lock_timeout = 0; SET statement_timeout = 0";
+
+/// PostgreSQL: the timeouts [`UNLIMITED`] set aside, back.
+const LIMITED: &str = "SELECT set_config('lock_timeout', current_setting('strata.lock_timeout'), false), \
+     set_config('statement_timeout', current_setting('strata.statement_timeout'), false)";
+
 /// Runs the statements of `sql` from the `from`th on (0-based), one at a time, each in a
 /// transaction of its own with the record that it is in; a statement that refuses to run in a
 /// transaction (SQLSTATE 25001: PostgreSQL's `CREATE INDEX CONCURRENTLY`, `VACUUM`) runs on its
@@ -329,7 +339,17 @@ pub(crate) async fn run_one_by_one<DB: Backend>(
                 return Err(stop::<DB>(conn, r, i, i, source, forget).await);
             }
             DB::execute(conn, &r.running(i + 1)).await.map_err(lost)?;
-            if let Err(source) = DB::execute(conn, text).await {
+            // Such a statement (`CREATE INDEX CONCURRENTLY`) takes no lock that holds up the
+            // traffic, and one cancelled by a timeout leaves an invalid index behind: it runs
+            // with neither timeout, and the migration's own after it.
+            if DB::DIALECT == Dialect::Postgres {
+                DB::execute(conn, UNLIMITED).await.map_err(lost)?;
+            }
+            let ran = DB::execute(conn, text).await;
+            if DB::DIALECT == Dialect::Postgres {
+                DB::execute(conn, LIMITED).await.map_err(lost)?;
+            }
+            if let Err(source) = ran {
                 return Err(stop::<DB>(conn, r, i, i, source, forget).await);
             }
             DB::execute(conn, &done).await.map_err(lost)?;

@@ -17,8 +17,8 @@ impl Backend for Sqlite {
     const DIALECT: Dialect = Dialect::Sqlite;
     const SESSION_LOCK: bool = false;
 
-    async fn lock(_: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        Ok(())
+    async fn lock(_: &mut SqliteConnection, _: Option<Duration>) -> Result<bool, sqlx::Error> {
+        Ok(true)
     }
 
     async fn unlock(_: &mut SqliteConnection) -> Result<(), sqlx::Error> {
