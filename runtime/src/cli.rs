@@ -31,6 +31,7 @@
 #![allow(clippy::result_large_err)]
 
 mod db;
+mod fleet;
 
 pub use db::dialect_of;
 mod output;
@@ -167,6 +168,9 @@ pub enum MigrateCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Apply the migrations to many databases (a list of URLs, the rows of a query, or the
+    /// schemas of one PostgreSQL database), or show where each stands
+    Fleet(FleetArgs),
     /// Record what you found or did about a migration that stopped partway (MySQL, or
     /// -- no-transaction on PostgreSQL): it is in
     /// (--done), it is not (--undone), or its first N statements are (--through N)
@@ -188,6 +192,55 @@ pub enum MigrateCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `fleet`: the targets, how to run over them, and what to do on each.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FleetArgs {
+    /// A file of database URLs, one a line (`#` starts a comment)
+    #[arg(long, value_name = "FILE", global = true, group = "targets")]
+    pub targets: Option<std::path::PathBuf>,
+    /// A query on the control database (`--control`, else the database URL) whose rows' first
+    /// column is each target's URL
+    #[arg(long, value_name = "SQL", global = true, group = "targets")]
+    pub targets_query: Option<String>,
+    /// The database `--targets-query` runs on [default: the database URL]
+    #[arg(long, value_name = "URL", global = true, requires = "targets_query")]
+    pub control: Option<String>,
+    /// The schemas of the PostgreSQL database (the database URL) whose names are LIKE this
+    /// pattern (`tenant_%`), each migrated as a database of its own
+    #[arg(long, value_name = "PATTERN", global = true, group = "targets")]
+    pub schemas: Option<String>,
+    /// How many targets run at once
+    #[arg(short, long, value_name = "N", default_value_t = 4, global = true)]
+    pub jobs: usize,
+    /// Give up on a target whose migration lock another migrator holds after this many
+    /// seconds (0 waits as long as it takes)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, global = true)]
+    pub lock_wait: u64,
+    /// Print JSON (`"version": 1`; docs/fleet.md)
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: FleetCommand,
+}
+
+/// What `fleet` does on each target.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum FleetCommand {
+    /// Apply pending migrations on every target: all of them (head), the next N (+N), or up to
+    /// a version
+    Up {
+        /// `head` (the default), `+N`, or a version
+        #[arg(value_name = "TARGET")]
+        target: Option<String>,
+        /// Start no other target once one fails (those running finish); by default every
+        /// target runs
+        #[arg(long)]
+        stop_on_failure: bool,
+    },
+    /// Show where every target stands (changes nothing)
+    Status,
 }
 
 impl Migrate {

@@ -6,6 +6,7 @@ mod data_steps;
 mod db;
 mod dialects;
 mod fixtures;
+mod fleet;
 mod lint;
 mod lock_timeouts;
 mod migrate;

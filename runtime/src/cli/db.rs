@@ -74,32 +74,13 @@ pub(crate) fn connect_timeout(given: Option<u64>) -> std::time::Duration {
     std::time::Duration::from_secs(seconds.max(1))
 }
 
-/// A one-connection pool for a server at `url`, or why there is none. A pool that cannot connect
-/// retries until its time is up and then says only that it timed out: one direct attempt then
-/// gives the cause (refused, unknown host, wrong password).
+/// A one-connection pool for a server at `url`, or why there is none (the cause, where
+/// connecting timed out).
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn pool<DB: sqlx::Database>(url: &str, timeout: std::time::Duration) -> Result<sqlx::Pool<DB>, String> {
-    use sqlx::Connection;
-    use sqlx::pool::PoolOptions;
-    let options: <DB::Connection as Connection>::Options =
+    let options: <DB::Connection as sqlx::Connection>::Options =
         url.parse().map_err(|e: sqlx::Error| e.to_string())?;
-    let err = match PoolOptions::<DB>::new()
-        .max_connections(1)
-        .acquire_timeout(timeout)
-        .connect_with(options.clone())
-        .await
-    {
-        Ok(pool) => return Ok(pool),
-        Err(e) => e,
-    };
-    if !matches!(err, sqlx::Error::PoolTimedOut) {
-        return Err(err.to_string());
-    }
-    let waited = format!("no connection within {} s", timeout.as_secs());
-    match tokio::time::timeout(timeout, DB::Connection::connect_with(&options)).await {
-        Ok(Err(cause)) => Err(format!("{waited}: {cause}")),
-        _ => Err(format!("{waited} (`--connect-timeout` or `STRATA_CONNECT_TIMEOUT` waits longer)")),
-    }
+    crate::fleet::pool::<DB>(options, timeout).await
 }
 
 pub(super) async fn execute(
@@ -109,6 +90,7 @@ pub(super) async fn execute(
     dir: Option<&Path>,
 ) -> Result<(), Failure> {
     match &args.command {
+        MigrateCommand::Fleet(f) => return super::fleet::execute(args, f, migrator).await,
         MigrateCommand::History { verbose, json } => {
             history(migrator, *verbose, *json);
             return Ok(());
@@ -500,7 +482,7 @@ async fn run<DB: Backend>(
                 }));
             }
         }
-        MigrateCommand::History { .. } | MigrateCommand::Sql { .. } => {
+        MigrateCommand::History { .. } | MigrateCommand::Sql { .. } | MigrateCommand::Fleet(_) => {
             unreachable!("handled without a database")
         }
     }
@@ -509,7 +491,7 @@ async fn run<DB: Backend>(
 
 /// The migration the database is at, as JSON: `{"version", "name", "head"}`, or `null` at base
 /// (`name` is `null` for a version this binary does not have).
-fn at_json(m: &Migrator, at: Option<i64>) -> serde_json::Value {
+pub(super) fn at_json(m: &Migrator, at: Option<i64>) -> serde_json::Value {
     let Some(v) = at else { return serde_json::Value::Null };
     let found = m.migrations().iter().find(|x| x.version == v);
     json!({
@@ -520,7 +502,7 @@ fn at_json(m: &Migrator, at: Option<i64>) -> serde_json::Value {
 }
 
 /// Migrations applied, reverted or recorded, as JSON: `[{"version", "name", "took_ms"}]`.
-fn steps_json(steps: &[crate::migrate::Step]) -> serde_json::Value {
+pub(super) fn steps_json(steps: &[crate::migrate::Step]) -> serde_json::Value {
     steps
         .iter()
         .map(|s| json!({ "version": s.version, "name": s.name, "took_ms": s.took.as_millis() as u64 }))
@@ -600,7 +582,7 @@ async fn at<DB: Backend>(m: &Migrator, pool: &sqlx::Pool<DB>) -> Result<String, 
 }
 
 /// `20260101000000_create_users (head)`, or `base`.
-fn describe(m: &Migrator, version: Option<i64>) -> String {
+pub(super) fn describe(m: &Migrator, version: Option<i64>) -> String {
     match version {
         None => "base (no migration applied)".to_owned(),
         Some(v) => {
@@ -641,7 +623,7 @@ fn version(m: &Migrator, text: &str) -> Result<&'static Migration, Failure> {
     }
 }
 
-fn up_target(m: &Migrator, text: Option<&str>) -> Result<Target, Failure> {
+pub(super) fn up_target(m: &Migrator, text: Option<&str>) -> Result<Target, Failure> {
     match text {
         None | Some("head") => Ok(Target::Version(None)),
         Some(t) if t.starts_with('+') => steps(t).map(Target::Steps),
@@ -785,7 +767,7 @@ fn print_status(m: &Migrator, status: &Status, shown: &str) {
     }
 }
 
-fn status_json(status: &Status) -> serde_json::Value {
+pub(super) fn status_json(status: &Status) -> serde_json::Value {
     json!({
         "version": 1,
         "current": status.current(),

@@ -233,6 +233,7 @@ pub(crate) mod private {
 
 /// Whether the identifier `name` is a word of `sql`, without regard to case: a table a
 /// migration names, for saying who held the lock it waited for.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 pub(crate) fn names(sql: &str, name: &str) -> bool {
     let (sql, name) = (sql.to_ascii_lowercase(), name.to_ascii_lowercase());
     let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
@@ -242,6 +243,7 @@ pub(crate) fn names(sql: &str, name: &str) -> bool {
 
 /// The sessions holding locks, described, of `rows` (table, description): those on a table
 /// `sql` names, else all of them; one description a session.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 pub(crate) fn on_named(sql: &str, rows: Vec<(String, String)>) -> Vec<String> {
     let named: Vec<&(String, String)> = rows.iter().filter(|(t, _)| names(sql, t)).collect();
     let chosen: Vec<&(String, String)> = if named.is_empty() { rows.iter().collect() } else { named };
@@ -505,4 +507,22 @@ pub(crate) async fn read_downs<DB: Backend>(
             down_sql,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{names, on_named};
+
+    #[test]
+    fn a_holder_on_a_table_the_migration_names_is_said_first() {
+        assert!(names("ALTER TABLE Notes ADD COLUMN x INT", "notes"));
+        assert!(!names("ALTER TABLE notes_archive ADD COLUMN x INT", "notes"));
+        assert!(!names("ALTER TABLE my_notes ADD COLUMN x INT", "notes"));
+        let rows = |list: &[(&str, &str)]| list.iter().map(|(t, d)| (t.to_string(), d.to_string())).collect();
+        let sql = "ALTER TABLE notes ADD COLUMN x INT";
+        assert_eq!(on_named(sql, rows(&[("users", "a"), ("notes", "b"), ("notes", "b")])), ["b"]);
+        // None on a named table: every holder, as the lock may be on one the SQL reaches
+        // another way (a foreign key's table).
+        assert_eq!(on_named(sql, rows(&[("users", "a"), ("tags", "c")])), ["a", "c"]);
+    }
 }
