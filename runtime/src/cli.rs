@@ -198,18 +198,18 @@ pub enum MigrateCommand {
 #[derive(Debug, Clone, clap::Args)]
 pub struct FleetArgs {
     /// A file of database URLs, one a line (`#` starts a comment)
-    #[arg(long, value_name = "FILE", global = true, group = "targets")]
+    #[arg(long, value_name = "FILE", global = true, group = "source")]
     pub targets: Option<std::path::PathBuf>,
     /// A query on the control database (`--control`, else the database URL) whose rows' first
     /// column is each target's URL
-    #[arg(long, value_name = "SQL", global = true, group = "targets")]
+    #[arg(long, value_name = "SQL", global = true, group = "source")]
     pub targets_query: Option<String>,
     /// The database `--targets-query` runs on [default: the database URL]
     #[arg(long, value_name = "URL", global = true, requires = "targets_query")]
     pub control: Option<String>,
     /// The schemas of the PostgreSQL database (the database URL) whose names are LIKE this
     /// pattern (`tenant_%`), each migrated as a database of its own
-    #[arg(long, value_name = "PATTERN", global = true, group = "targets")]
+    #[arg(long, value_name = "PATTERN", global = true, group = "source")]
     pub schemas: Option<String>,
     /// How many targets run at once
     #[arg(short, long, value_name = "N", default_value_t = 4, global = true)]
@@ -236,6 +236,17 @@ pub enum FleetCommand {
         target: Option<String>,
         /// Start no other target once one fails (those running finish); by default every
         /// target runs
+        #[arg(long)]
+        stop_on_failure: bool,
+    },
+    /// Revert migrations on every target: the newest (-1, the default), the newest N (-N),
+    /// all of them (base), or every one after a version; those this binary does not have (a
+    /// release rolled back) with the down SQL stored when they were applied
+    Down {
+        /// `-N`, `base`, or a version to go back to (kept)
+        #[arg(value_name = "TARGET", allow_hyphen_values = true)]
+        target: Option<String>,
+        /// Start no other target once one fails (those running finish)
         #[arg(long)]
         stop_on_failure: bool,
     },

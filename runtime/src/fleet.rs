@@ -74,6 +74,9 @@ impl Member {
 pub enum Work {
     /// Apply pending migrations, as `strata up` (to head, a version, or the next N).
     Up(Target),
+    /// Revert migrations, as `strata down` (the newest N, or every one after a version): a
+    /// release rolled back reverts what the newer one applied, with the down SQL it stored.
+    Down(Target),
     /// Read where it stands, as `strata status`; changes nothing.
     Status,
     /// What an application checks when it starts ([`Migrator::startup`]), under a policy.
@@ -86,6 +89,9 @@ pub enum Outcome {
     /// `Work::Up`: the migrations applied (none when it was at head already), and the version
     /// it is at now.
     Applied { applied: Vec<Step>, at: Option<i64> },
+    /// `Work::Down`: the migrations reverted (none when there was nothing to revert), the names
+    /// of those reverted with the down SQL stored in the database, and the version it is at.
+    Reverted { reverted: Vec<Step>, stored: Vec<String>, at: Option<i64> },
     /// `Work::Status`: where it stands.
     Status(Status),
     /// `Work::Startup`: what the check found and did.
@@ -264,6 +270,12 @@ impl Fleet {
         self.run(migrator, Work::Status, &mut |_| {}).await
     }
 
+    /// Reverts every migration after `version` on every target (`None`: all of them), those
+    /// this binary does not have with the down SQL stored when they were applied.
+    pub async fn down_to(&self, migrator: &Migrator, version: Option<i64>) -> Vec<Done> {
+        self.run(migrator, Work::Down(Target::Version(version)), &mut |_| {}).await
+    }
+
     /// The start-up check on every target, under `policy`.
     pub async fn startup(&self, migrator: &Migrator, policy: Policy) -> Vec<Done> {
         self.run(migrator, Work::Startup(policy), &mut |_| {}).await
@@ -280,6 +292,8 @@ impl Fleet {
         let total = self.members.len();
         let mut results: Vec<Option<Done>> = (0..total).map(|_| None).collect();
         let mut tasks = tokio::task::JoinSet::new();
+        // Which target each task runs, for a task that panicked.
+        let mut ids = std::collections::HashMap::new();
         let mut next = 0;
         let mut finished = 0;
         let mut stopped = false;
@@ -290,7 +304,7 @@ impl Fleet {
                 events(Event::Started { member: &member });
                 let timeout = self.connect_timeout;
                 let index = next;
-                tasks.spawn(async move {
+                let task = tasks.spawn(async move {
                     let start = Instant::now();
                     let outcome = match one(&migrator, &member, work, timeout).await {
                         Ok(o) => o,
@@ -298,16 +312,15 @@ impl Fleet {
                     };
                     (index, Done { member, outcome, took: start.elapsed() })
                 });
+                ids.insert(task.id(), index);
                 next += 1;
             }
-            let Some(joined) = tasks.join_next().await else { break };
+            let Some(joined) = tasks.join_next_with_id().await else { break };
             let (index, done) = match joined {
-                Ok(r) => r,
+                Ok((_, r)) => r,
                 // A panic in a task: said as that target's failure, as a panic is nowhere else.
                 Err(e) => {
-                    let Some(index) = (0..total).find(|i| results[*i].is_none() && *i < next) else {
-                        continue;
-                    };
+                    let Some(index) = ids.get(&e.id()).copied() else { continue };
                     let why = if e.is_panic() { "the migrator panicked" } else { "the task was cancelled" };
                     (
                         index,
@@ -358,6 +371,10 @@ async fn one(
             let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                 .map_err(|e| Failure::Connect(e.to_string()))?
                 .create_if_missing(create);
+            let file = options.get_filename();
+            if !create && !url.contains("mode=") && !url.contains(":memory:") && !file.exists() {
+                return Err(Failure::Connect(format!("there is no SQLite database at `{}`", file.display())));
+            }
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(timeout)
@@ -406,6 +423,10 @@ async fn on<DB: Backend>(migrator: &Migrator, pool: &sqlx::Pool<DB>, work: Work)
         Work::Up(target) => {
             let r = migrator.run_with(pool, target, &mut |_| {}).await.map_err(Failure::Migrate)?;
             Outcome::Applied { applied: r.applied, at: r.at }
+        }
+        Work::Down(target) => {
+            let r = migrator.undo_with(pool, target, &mut |_| {}).await.map_err(Failure::Migrate)?;
+            Outcome::Reverted { reverted: r.reverted, stored: r.stored, at: r.at }
         }
         Work::Status => Outcome::Status(migrator.status(pool).await.map_err(Failure::Migrate)?),
         Work::Startup(policy) => {

@@ -458,3 +458,35 @@ async fn stop_at_the_first_failure_then_carry_on() {
     assert_eq!(applied, [0, 0, usize::MAX, 3, 3, 3]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A release rolled back across a fleet: the newer release applied migration 4 everywhere;
+/// the older binary, which does not have it, reverts it on every target with the down SQL the
+/// newer one stored, and each target is then at the older release's head.
+#[tokio::test]
+async fn an_older_release_rolls_the_fleet_back() {
+    let dir = std::env::temp_dir().join(format!("strata-fleet-back-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let members: Vec<Member> = (0..12)
+        .map(|i| Member::url(format!("sqlite://{}", dir.join(format!("t{i}.db")).display())))
+        .collect();
+    let fleet = Fleet::new(members).jobs(4);
+    assert!(fleet.up(&newer()).await.iter().all(|d| !d.outcome.failed()));
+    // The older binary refuses to apply over what it does not have...
+    assert!(fleet.up(&release()).await.iter().all(|d| d.outcome.failed()));
+    // ... and reverts it, saying it used the stored SQL.
+    for d in fleet.down_to(&release(), Some(3)).await {
+        match &d.outcome {
+            Outcome::Reverted { reverted, stored, at } => {
+                assert_eq!(reverted.iter().map(|s| s.version).collect::<Vec<_>>(), [4]);
+                assert_eq!(stored, &["4_extra".to_owned()]);
+                assert_eq!(*at, Some(3));
+            }
+            o => panic!("{}: {o:?}", d.member.name()),
+        }
+    }
+    for d in fleet.status(&release()).await {
+        assert!(matches!(&d.outcome, Outcome::Status(s) if s.is_up_to_date()), "{d:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

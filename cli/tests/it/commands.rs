@@ -1400,3 +1400,115 @@ fn up_says_who_holds_the_lock_it_waits_for() {
     rt.block_on(holder.execute("ROLLBACK")).expect("lets go");
     assert!(p.ok(&["up"]).contains("applied  2_extra"));
 }
+
+/// `strata fleet`: the targets of a file, then of a query on a control database; a line a
+/// target, the summary, the failures again, exit 2 while one fails, a run again migrating only
+/// what is left, status across them, JSON.
+#[test]
+fn fleet_migrates_every_target_of_a_list() {
+    let p = Project::new("fleet", db::sqlite_url("fleet_unused"));
+    p.ok(&["init", "--dialect", "sqlite"]);
+    std::fs::write(p.root.join("migrations/1_a.up.sql"), "CREATE TABLE a (id INT PRIMARY KEY);\n")
+        .expect("writes");
+    std::fs::write(p.root.join("migrations/2_b.up.sql"), "CREATE TABLE b (id INT PRIMARY KEY);\n")
+        .expect("writes");
+    std::fs::write(p.root.join("migrations/2_b.down.sql"), "DROP TABLE b;\n").expect("writes");
+    p.ok(&["hash"]);
+    let urls: Vec<String> =
+        (0..6).map(|i| format!("sqlite://{}", p.root.join(format!("tenant_{i}.db")).display())).collect();
+    // One target is a file that is not a database.
+    std::fs::write(p.root.join("tenant_4.db"), "not a database\n".repeat(40)).expect("writes");
+    std::fs::write(p.root.join("targets.txt"), format!("# the tenants\n{}\n\n", urls.join("\n")))
+        .expect("writes");
+    let out = p.fails(&["fleet", "up", "--targets", "targets.txt", "--jobs", "3"], 2);
+    for (i, url) in urls.iter().enumerate() {
+        let line = if i == 4 {
+            format!("failed   {url}: cannot read or write the migration history")
+        } else {
+            format!("applied  {url}: 2 migration(s) in ")
+        };
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
+    assert!(out.contains("6 target(s): 5 migrated, 0 already at head, 1 failed"), "{out}");
+    assert!(out.contains(&format!("failed:\n  {}: cannot read or write", urls[4])), "{out}");
+    assert!(out.contains("error: 1 of 6 target(s) failed"), "{out}");
+    assert!(out.contains("= help: run the same command again once the failures are fixed"), "{out}");
+    std::fs::remove_file(p.root.join("tenant_4.db")).expect("removes");
+    let out = p.ok(&["fleet", "up", "--targets", "targets.txt"]);
+    assert!(out.contains(&format!("at head  {}: nothing to apply, at 2_b (head)", urls[0])), "{out}");
+    assert!(out.contains("6 target(s): 1 migrated, 5 already at head, 0 failed"), "{out}");
+    // The same targets, from a query on a control database.
+    let control = p.root.join("control.db");
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", control.display()))
+            .await
+            .expect("opens");
+        sqlx::raw_sql("CREATE TABLE tenants (url TEXT NOT NULL)").execute(&mut c).await.expect("a table");
+        for u in &urls {
+            sqlx::query("INSERT INTO tenants VALUES (?)").bind(u).execute(&mut c).await.expect("a row");
+        }
+    });
+    let control_url = format!("sqlite://{}", control.display());
+    let out =
+        p.ok(&["fleet", "status", "--targets-query", "SELECT url FROM tenants", "--control", &control_url]);
+    assert!(out.contains(&format!("at head  {}: at 2_b (head)", urls[5])), "{out}");
+    assert!(out.contains("6 target(s): 6 at head, 0 behind, 0 failed"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&p.ok(&["fleet", "status", "--targets", "targets.txt", "--json"]))
+            .expect("JSON");
+    assert_eq!(v["version"], 1, "{v}");
+    assert_eq!(v["summary"]["total"], 6, "{v}");
+    assert_eq!(v["targets"][0]["state"], "at_head", "{v}");
+    assert_eq!(v["targets"][0]["status"]["current"], 2, "{v}");
+    // Back one migration on every target.
+    let out = p.ok(&["fleet", "down", "-1", "--targets", "targets.txt"]);
+    assert!(out.contains(&format!("reverted {}: 1 migration(s) in ", urls[3])), "{out}");
+    assert!(out.contains("6 target(s): 6 reverted, 0 with nothing to revert, 0 failed"), "{out}");
+    // A list that names no database.
+    std::fs::write(p.root.join("bad.txt"), "sqlite://a.db\nhttp://example.com\n").expect("writes");
+    let out = p.fails(&["fleet", "up", "--targets", "bad.txt"], 2);
+    assert!(out.contains("bad.txt:2: `http://example.com` is not a database URL"), "{out}");
+}
+
+/// `strata fleet up --schemas`: each schema of one PostgreSQL database is a target with its
+/// own tables and history; a target's password never shows.
+#[test]
+fn fleet_migrates_the_schemas_of_a_postgres_database() {
+    let rt = tokio::runtime::Runtime::new().expect("a runtime");
+    let Some(mut conn) = rt.block_on(db::postgres("cli_fleet")) else { return };
+    let url = db::server_url(db::POSTGRES_URL, "cli_fleet").expect("a URL");
+    rt.block_on(async {
+        use sqlx::Executor;
+        conn.execute("CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA other")
+            .await
+            .expect("schemas");
+    });
+    let p = Project::new("fleet_schemas", url.clone());
+    p.ok(&["init", "--dialect", "postgres"]);
+    std::fs::write(p.root.join("migrations/1_a.up.sql"), "CREATE TABLE a (id INT PRIMARY KEY);\n")
+        .expect("writes");
+    p.ok(&["hash"]);
+    let out = p.ok(&["fleet", "up", "--schemas", "tenant\\_%", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["summary"]["applied"], 2, "{v}");
+    assert!(
+        v["targets"][1]["target"].as_str().is_some_and(|t| t.ends_with("/strata_t_cli_fleet#tenant_b")),
+        "{v}"
+    );
+    let tables: Vec<(String, String)> = rt.block_on(
+        sqlx::query_as(
+            "SELECT table_schema::text, table_name::text FROM information_schema.tables WHERE table_schema IN ('tenant_a', 'tenant_b', 'other', 'public') AND table_name = 'a' ORDER BY 1",
+        )
+        .fetch_all(&mut conn),
+    )
+    .expect("reads");
+    assert_eq!(tables, [("tenant_a".into(), "a".into()), ("tenant_b".into(), "a".into())]);
+    // A password in a target's URL is not printed.
+    std::fs::write(p.root.join("targets.txt"), "postgres://postgres:hunter2@127.0.0.1:1/nothing\n")
+        .expect("writes");
+    let out = p.fails(&["fleet", "up", "--targets", "targets.txt"], 2);
+    assert!(out.contains("failed   postgres://postgres:***@127.0.0.1:1/nothing: cannot reach it: "), "{out}");
+    assert!(!out.contains("hunter2"), "{out}");
+}

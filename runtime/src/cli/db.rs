@@ -631,7 +631,7 @@ pub(super) fn up_target(m: &Migrator, text: Option<&str>) -> Result<Target, Fail
     }
 }
 
-fn down_target(m: &Migrator, text: Option<&str>) -> Result<Target, Failure> {
+pub(super) fn down_target(m: &Migrator, text: Option<&str>) -> Result<Target, Failure> {
     match text {
         None => Ok(Target::Steps(1)),
         Some("base") => Ok(Target::Version(None)),

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use serde_json::json;
 
-use super::db::{at_json, database_url, describe, status_json, steps_json, up_target};
+use super::db::{at_json, database_url, describe, down_target, status_json, steps_json, up_target};
 use super::output::{Failure, duration, errln, outln, redact};
 use super::{FleetArgs, FleetCommand, Migrate};
 use crate::Migrator;
@@ -32,6 +32,9 @@ pub(super) async fn execute(args: &Migrate, f: &FleetArgs, migrator: &Migrator) 
         FleetCommand::Up { target, stop_on_failure } => {
             (Work::Up(up_target(migrator, target.as_deref())?), *stop_on_failure)
         }
+        FleetCommand::Down { target, stop_on_failure } => {
+            (Work::Down(down_target(migrator, target.as_deref())?), *stop_on_failure)
+        }
         FleetCommand::Status => (Work::Status, false),
     };
     let fleet = Fleet::new(members)
@@ -45,7 +48,7 @@ pub(super) async fn execute(args: &Migrate, f: &FleetArgs, migrator: &Migrator) 
     if f.json {
         outln!("{}", json(migrator, &results));
     } else {
-        summary(&results, matches!(work, Work::Status));
+        summary(&results, work);
     }
     let failed: Vec<&Done> = results.iter().filter(|d| d.outcome.failed()).collect();
     let not_run = results.iter().filter(|d| matches!(d.outcome, Outcome::NotRun)).count();
@@ -58,11 +61,19 @@ pub(super) async fn execute(args: &Migrate, f: &FleetArgs, migrator: &Migrator) 
     if not_run > 0 {
         message.push_str(&format!(", {not_run} not run (the run stopped at the first failure)"));
     }
-    if failed.is_empty() && not_run == 0 {
+    let found = failed.is_empty() && not_run == 0;
+    if found {
         message = "a target's history cannot be built on as it is (half done, or changed)".to_owned();
     }
     let mut failure = Failure::new(message);
-    if matches!(work, Work::Up(_)) {
+    // As `status` on one database: a finding, exit 1.
+    if found {
+        failure = failure.found().help(format!(
+            "`{} fleet status` lists each target's state; `status` on that database says which migration and why",
+            super::output::command()
+        ));
+    }
+    if matches!(work, Work::Up(_) | Work::Down(_)) {
         failure = failure.help(format!(
             "run the same command again once the failures are fixed: each target applies only what it lacks (`{} fleet status` shows where each stands)",
             super::output::command()
@@ -98,34 +109,41 @@ struct Live {
     total: usize,
     running: usize,
     failed: usize,
+    finished: usize,
 }
 
 impl Live {
     fn new(json: bool, total: usize) -> Live {
-        Live { tty: std::io::stderr().is_terminal(), silent: json, total, running: 0, failed: 0 }
+        Live { tty: std::io::stderr().is_terminal(), silent: json, total, running: 0, failed: 0, finished: 0 }
     }
 
     fn event(&mut self, m: &Migrator, e: Event<'_>) {
         match e {
-            Event::Started { .. } => self.running += 1,
+            Event::Started { .. } => {
+                self.running += 1;
+                self.clear();
+                self.bar();
+            }
             Event::Finished { done, finished, .. } => {
                 self.running -= 1;
+                self.finished = finished;
                 if done.outcome.failed() {
                     self.failed += 1;
                 }
                 if !self.silent {
                     self.clear();
                     outln!("{}", line(m, done));
-                    self.bar(finished);
+                    self.bar();
                 }
             }
         }
     }
 
-    fn bar(&self, finished: usize) {
+    fn bar(&self) {
         if !self.tty || self.silent {
             return;
         }
+        let finished = self.finished;
         const WIDTH: usize = 30;
         let filled = WIDTH * finished / self.total.max(1);
         let mut err = std::io::stderr();
@@ -161,6 +179,22 @@ fn line(m: &Migrator, d: &Done) -> String {
             duration(d.took),
             describe(m, *at)
         ),
+        Outcome::Reverted { reverted, at, .. } if reverted.is_empty() => {
+            format!("at base  {name}: nothing to revert, at {}", describe(m, *at))
+        }
+        Outcome::Reverted { reverted, stored, at } => {
+            let kept = if stored.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} with the down SQL stored by a newer release)", stored.len())
+            };
+            format!(
+                "reverted {name}: {} migration(s){kept} in {}, at {}",
+                reverted.len(),
+                duration(d.took),
+                describe(m, *at)
+            )
+        }
         Outcome::Status(s) => format!("{:<8} {name}: {}", state(s), stands(m, s)),
         Outcome::Started(s) => format!("started  {name}: at {}", describe(m, s.status.current())),
         Outcome::Failed(e) => format!("failed   {name}: {}", e.to_string().replace('\n', "\n           ")),
@@ -198,12 +232,17 @@ fn stands(m: &Migrator, s: &Status) -> String {
 
 /// The lines after every target ended: the counts, and the failures again (a long run's
 /// scrolled by).
-fn summary(results: &[Done], status: bool) {
+fn summary(results: &[Done], work: Work) {
     let count = |f: &dyn Fn(&Outcome) -> bool| results.iter().filter(|d| f(&d.outcome)).count();
     let failed = count(&|o| o.failed());
     let not_run = count(&|o| matches!(o, Outcome::NotRun));
     let mut parts = Vec::new();
-    if status {
+    if let Work::Down(_) = work {
+        let reverted = count(&|o| matches!(o, Outcome::Reverted { reverted, .. } if !reverted.is_empty()));
+        let nothing = count(&|o| matches!(o, Outcome::Reverted { reverted, .. } if reverted.is_empty()));
+        parts.push(format!("{reverted} reverted"));
+        parts.push(format!("{nothing} with nothing to revert"));
+    } else if let Work::Status = work {
         let at_head = count(&|o| matches!(o, Outcome::Status(s) if state(s) == "at head"));
         let behind = count(&|o| matches!(o, Outcome::Status(s) if state(s) == "behind"));
         let other = results.len() - at_head - behind - failed;
@@ -248,6 +287,15 @@ fn json(m: &Migrator, results: &[Done]) -> serde_json::Value {
                     o.insert("applied".into(), steps_json(applied));
                     o.insert("at".into(), at_json(m, *at));
                 }
+                Outcome::Reverted { reverted, stored, at } => {
+                    o.insert(
+                        "outcome".into(),
+                        json!(if reverted.is_empty() { "nothing" } else { "reverted" }),
+                    );
+                    o.insert("reverted".into(), steps_json(reverted));
+                    o.insert("stored".into(), json!(stored));
+                    o.insert("at".into(), at_json(m, *at));
+                }
                 Outcome::Status(s) => {
                     o.insert("outcome".into(), json!("status"));
                     o.insert("state".into(), json!(state(s).to_ascii_lowercase().replace(' ', "_")));
@@ -276,6 +324,7 @@ fn json(m: &Migrator, results: &[Done]) -> serde_json::Value {
             "total": results.len(),
             "applied": count("applied"),
             "at_head": count("at_head"),
+            "reverted": count("reverted"),
             "failed": count("failed"),
             "not_run": count("not_run"),
         },
