@@ -227,7 +227,9 @@ async fn postgres_concurrent_index_is_not_cancelled_by_the_lock_timeout() {
         .await
         .expect("the database answers");
     let mut holder = pool.acquire().await.expect("the database answers").detach();
-    holder.execute("BEGIN; SELECT count(*) FROM notes").await.expect("the database answers");
+    // A write in flight: the index waits for its transaction to end (an idle reader's would
+    // not hold it up).
+    holder.execute("BEGIN; INSERT INTO notes VALUES (2, 'b')").await.expect("the database answers");
     let release = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         holder.execute("COMMIT").await.expect("the database answers");
