@@ -109,13 +109,18 @@ impl Outcome {
     }
 }
 
-/// Why a target failed.
-#[derive(Debug)]
+/// Why a target failed. (Its `Debug` is its message, without passwords, as a target's is.)
 pub enum Failure {
     /// It could not be reached (or its URL read), with the cause; nothing was run.
     Connect(String),
     /// The migrator's error.
     Migrate(MigrateError),
+}
+
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Failure({self})")
+    }
 }
 
 impl std::fmt::Display for Failure {
@@ -510,5 +515,19 @@ async fn query_text(url: &str, sql: &str, bind: Option<&str>) -> Result<Vec<Stri
             let _ = (timeout, bind, query);
             Err(control("not a database URL this binary can open".to_owned()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Failure, Member};
+
+    #[test]
+    fn a_target_and_its_failure_never_show_a_password() {
+        let m = Member::schema("postgres://app:s3cret@db.internal/app", "tenant_1");
+        assert_eq!(m.name(), "postgres://app:***@db.internal/app#tenant_1");
+        assert_eq!(format!("{m:?}"), m.name());
+        let f = Failure::Connect("cannot open postgres://app:s3cret@db.internal/app".to_owned());
+        assert!(!format!("{f:?} {f}").contains("s3cret"), "{f:?}");
     }
 }

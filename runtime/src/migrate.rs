@@ -1192,7 +1192,7 @@ impl Tries {
 }
 
 /// Whether the database gave up waiting for a lock, on any database this build has.
-fn is_lock_timeout(e: &sqlx::Error) -> bool {
+pub(crate) fn is_lock_timeout(e: &sqlx::Error) -> bool {
     #[allow(unused_mut)]
     let mut timed_out = false;
     #[cfg(feature = "postgres")]

@@ -233,8 +233,11 @@ fn stopped(
             said(source)
         )
     } else {
+        // A statement that waited too long for a lock is not wrong: it is run again as it is.
+        let fix =
+            if super::is_lock_timeout(source) { String::new() } else { format!("fix statement {k} and ") };
         format!(
-            "{doing} migration {name} failed at statement {k} of {n}{file}: {}; {in} (its statements commit as they go), so it is half done: fix statement {k} and run {again} again, which carries on from it and runs none of the others twice; or {undo}",
+            "{doing} migration {name} failed at statement {k} of {n}{file}: {}; {in} (its statements commit as they go), so it is half done: {fix}run {again} again, which carries on from it and runs none of the others twice; or {undo}",
             said(source)
         )
     }
