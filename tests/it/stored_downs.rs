@@ -132,3 +132,39 @@ async fn an_older_binary_reverts_with_the_stored_downs_on_mysql() {
     let Some(pool) = db::mysql_pool("stored_downs").await else { return };
     older_reverts::<sqlx::MySql>(pool).await;
 }
+
+/// `stamp` records a migration's description as it is, a quote and a backslash included, on
+/// every database (MySQL reads a backslash in a literal as an escape).
+#[tokio::test]
+async fn stamp_records_a_description_as_it_is() {
+    const DESCRIPTION: &str = "it's a \\ path";
+    let m = migrator(&[(
+        V1,
+        DESCRIPTION,
+        "CREATE TABLE stamped (id INT PRIMARY KEY)",
+        Some("DROP TABLE stamped"),
+    )]);
+    let sqlite = db::sqlite_pool("stamp_description").await;
+    m.stamp(&sqlite, Some(V1)).await.expect("stamps");
+    let got: String = sqlx::query_scalar("SELECT description FROM _sqlx_migrations")
+        .fetch_one(&sqlite)
+        .await
+        .expect("reads");
+    assert_eq!(got, DESCRIPTION);
+    if let Some(pool) = db::postgres_pool("stamp_description").await {
+        m.stamp(&pool, Some(V1)).await.expect("stamps");
+        let got: String = sqlx::query_scalar("SELECT description FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .expect("reads");
+        assert_eq!(got, DESCRIPTION);
+    }
+    if let Some(pool) = db::mysql_pool("stamp_description").await {
+        m.stamp(&pool, Some(V1)).await.expect("stamps");
+        let got: String = sqlx::query_scalar("SELECT CAST(description AS CHAR) FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .expect("reads");
+        assert_eq!(got, DESCRIPTION);
+    }
+}

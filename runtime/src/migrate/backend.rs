@@ -392,10 +392,10 @@ pub(crate) fn text_literal(dialect: Dialect, text: &str) -> String {
 pub fn record_sql(dialect: Dialect, table: &str, m: &Migration) -> String {
     let checksum = checksum_literal(dialect, &m.sqlx_checksum);
     let mut out = format!(
-        "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ({}, '{}', TRUE, {checksum}, 0);",
+        "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ({}, {}, TRUE, {checksum}, 0);",
         quoted(dialect, table),
         m.version,
-        m.description.replace('\'', "''")
+        text_literal(dialect, m.description)
     );
     if let Some(store) = store_down_sql(dialect, table, m, None) {
         out.push('\n');
