@@ -1,4 +1,5 @@
-//! `fleet up` and `fleet status`: one migrator over many databases ([`crate::fleet`]).
+//! `fleet up`, `fleet down` and `fleet status`: one migrator over many databases
+//! ([`crate::fleet`]).
 
 use std::io::{IsTerminal, Write};
 
@@ -73,11 +74,16 @@ pub(super) async fn execute(args: &Migrate, f: &FleetArgs, migrator: &Migrator) 
             super::output::command()
         ));
     }
-    if matches!(work, Work::Up(_) | Work::Down(_)) {
-        failure = failure.help(format!(
-            "run the same command again once the failures are fixed: each target applies only what it lacks (`{} fleet status` shows where each stands)",
-            super::output::command()
-        ));
+    let command = super::output::command();
+    let again = match work {
+        Work::Up(_) => Some("run the same command again once the failures are fixed: each target applies only what it lacks".to_owned()),
+        Work::Down(crate::migrate::Target::Version(_)) => Some("run the same command again once the failures are fixed: each target reverts only what is after the version".to_owned()),
+        // Again with -N would take N more back where the run went through.
+        Work::Down(_) => Some(format!("once the failures are fixed, `{command} fleet down VERSION` (not -N, which would take N more back where this run went through) reverts what is left")),
+        _ => None,
+    };
+    if let Some(again) = again {
+        failure = failure.help(format!("{again} (`{command} fleet status` shows where each stands)"));
     }
     Err(failure)
 }
