@@ -358,6 +358,37 @@ impl Fleet {
     }
 }
 
+/// Why a SQLite URL opens no database.
+#[cfg(feature = "sqlite")]
+pub(crate) enum SqliteUrl {
+    /// The URL does not read, and why.
+    Bad(String),
+    /// The file is not there, and the command may not make it.
+    Missing(std::path::PathBuf),
+}
+
+/// The options of a SQLite URL, its file made if missing when `create` (a command that writes
+/// a history) or when the URL says `mode=rwc`; any other command on a file that is not there
+/// is refused, rather than given a new empty database for a mistyped path.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite_options(
+    url: &str,
+    create: bool,
+) -> Result<sqlx::sqlite::SqliteConnectOptions, SqliteUrl> {
+    use std::str::FromStr;
+    let mut options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(|e| SqliteUrl::Bad(e.to_string()))?;
+    if create {
+        options = options.create_if_missing(true);
+    }
+    let file = options.get_filename();
+    let asked = url.contains("mode=rwc");
+    if !create && !asked && !url.contains(":memory:") && !url.contains("mode=memory") && !file.exists() {
+        return Err(SqliteUrl::Missing(file.to_path_buf()));
+    }
+    Ok(options)
+}
+
 /// `work` on one target.
 async fn one(
     migrator: &Migrator,
@@ -372,14 +403,14 @@ async fn one(
     match dialect_of(url) {
         #[cfg(feature = "sqlite")]
         Some(Dialect::Sqlite) => {
-            use std::str::FromStr;
-            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                .map_err(|e| Failure::Connect(e.to_string()))?
-                .create_if_missing(create);
-            let file = options.get_filename();
-            if !create && !url.contains("mode=") && !url.contains(":memory:") && !file.exists() {
-                return Err(Failure::Connect(format!("there is no SQLite database at `{}`", file.display())));
-            }
+            let options = sqlite_options(url, create).map_err(|e| {
+                Failure::Connect(match e {
+                    SqliteUrl::Bad(e) => e,
+                    SqliteUrl::Missing(file) => {
+                        format!("there is no SQLite database at `{}`", file.display())
+                    }
+                })
+            })?;
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(timeout)
@@ -474,45 +505,46 @@ pub(crate) async fn pool<DB: sqlx::Database>(
 /// query's one parameter, when given).
 async fn query_text(url: &str, sql: &str, bind: Option<&str>) -> Result<Vec<String>, ListError> {
     let control = |cause: String| ListError::Control { url: url.to_owned(), cause };
-    let query = |e: sqlx::Error| ListError::Query(e.to_string());
     let timeout = Duration::from_secs(5);
-    match dialect_of(url) {
-        #[cfg(feature = "sqlite")]
-        Some(Dialect::Sqlite) => {
-            use sqlx::Connection;
-            let mut conn = sqlx::SqliteConnection::connect(url).await.map_err(|e| control(e.to_string()))?;
+    // The query on whichever pool: the same for every database.
+    #[allow(unused_macros)]
+    macro_rules! fetch {
+        ($pool:expr) => {{
+            let pool = $pool;
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_owned()));
             if let Some(b) = bind {
                 q = q.bind(b.to_owned());
             }
-            q.fetch_all(&mut conn).await.map_err(query)
+            let rows = q.fetch_all(&pool).await.map_err(|e| ListError::Query(e.to_string()));
+            pool.close().await;
+            rows
+        }};
+    }
+    match dialect_of(url) {
+        #[cfg(feature = "sqlite")]
+        Some(Dialect::Sqlite) => {
+            let options = sqlite_options(url, false).map_err(|e| {
+                control(match e {
+                    SqliteUrl::Bad(e) => e,
+                    SqliteUrl::Missing(file) => {
+                        format!("there is no SQLite database at `{}`", file.display())
+                    }
+                })
+            })?;
+            fetch!(sqlx::SqlitePool::connect_with(options).await.map_err(|e| control(e.to_string()))?)
         }
         #[cfg(feature = "postgres")]
         Some(Dialect::Postgres) => {
             let options = url.parse().map_err(|e: sqlx::Error| control(e.to_string()))?;
-            let pool = pool::<sqlx::Postgres>(options, timeout).await.map_err(control)?;
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_owned()));
-            if let Some(b) = bind {
-                q = q.bind(b.to_owned());
-            }
-            let rows = q.fetch_all(&pool).await.map_err(query);
-            pool.close().await;
-            rows
+            fetch!(pool::<sqlx::Postgres>(options, timeout).await.map_err(control)?)
         }
         #[cfg(feature = "mysql")]
         Some(Dialect::Mysql) => {
             let options = url.parse().map_err(|e: sqlx::Error| control(e.to_string()))?;
-            let pool = pool::<sqlx::MySql>(options, timeout).await.map_err(control)?;
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_owned()));
-            if let Some(b) = bind {
-                q = q.bind(b.to_owned());
-            }
-            let rows = q.fetch_all(&pool).await.map_err(query);
-            pool.close().await;
-            rows
+            fetch!(pool::<sqlx::MySql>(options, timeout).await.map_err(control)?)
         }
         _ => {
-            let _ = (timeout, bind, query);
+            let _ = (timeout, bind);
             Err(control("not a database URL this binary can open".to_owned()))
         }
     }

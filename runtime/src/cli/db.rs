@@ -25,19 +25,14 @@ macro_rules! connect {
         match dialect_of(url)? {
             #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {
-                use std::str::FromStr;
-                let mut options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                    .map_err(|e| Failure::new(format!("cannot read the database URL `{shown}`: {e}")))?;
-                // A URL's own `mode=rwc` asks for the file whatever the command.
-                let asked = url.contains("mode=rwc");
-                if $create {
-                    options = options.create_if_missing(true);
-                }
-                let file = options.get_filename();
-                if !$create && !asked && !url.contains(":memory:") && !url.contains("mode=memory") && !file.exists() {
-                    return Err(Failure::new(format!("there is no SQLite database at `{}`", file.display()))
-                        .help("`strata up` creates it; otherwise check the path in the URL"));
-                }
+                use crate::fleet::SqliteUrl;
+                let options = crate::fleet::sqlite_options(url, $create).map_err(|e| match e {
+                    SqliteUrl::Bad(e) => Failure::new(format!("cannot read the database URL `{shown}`: {e}")),
+                    SqliteUrl::Missing(file) => {
+                        Failure::new(format!("there is no SQLite database at `{}`", file.display()))
+                            .help("`strata up` creates it; otherwise check the path in the URL")
+                    }
+                })?;
                 let $pool = sqlx::sqlite::SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(timeout)
