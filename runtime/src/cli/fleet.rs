@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use serde_json::json;
 
 use super::db::{at_json, database_url, describe, down_target, status_json, steps_json, up_target};
-use super::output::{Failure, duration, errln, outln, redact};
+use super::output::{Failure, bar, duration, errln, outln, redact};
 use super::{FleetArgs, FleetCommand, Migrate};
 use crate::Migrator;
 use crate::fleet::{Done, Event, Fleet, Member, Outcome, Work};
@@ -149,15 +149,12 @@ impl Live {
         if !self.tty || self.silent {
             return;
         }
-        let finished = self.finished;
-        const WIDTH: usize = 30;
-        let filled = WIDTH * finished / self.total.max(1);
         let mut err = std::io::stderr();
         let _ = write!(
             err,
-            "[{}{}] {finished}/{} done, {} running, {} failed",
-            "#".repeat(filled),
-            " ".repeat(WIDTH - filled),
+            "{} {}/{} done, {} running, {} failed",
+            bar(self.finished, self.total),
+            self.finished,
             self.total,
             self.running,
             self.failed

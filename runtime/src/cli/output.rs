@@ -207,16 +207,11 @@ impl Bar {
             Progress::Applying { migration, index, total }
             | Progress::Reverting { migration, index, total } => {
                 if self.tty && total > 1 {
-                    const WIDTH: usize = 30;
-                    let filled = WIDTH * index / total;
                     let mut err = std::io::stderr();
                     let _ = write!(
                         err,
-                        "\r\x1b[2K[{}{}] {}/{} {} {}",
-                        "#".repeat(filled),
-                        " ".repeat(WIDTH - filled),
-                        index,
-                        total,
+                        "\r\x1b[2K{} {index}/{total} {} {}",
+                        bar(index, total),
                         self.verb,
                         migration.name()
                     );
@@ -260,6 +255,13 @@ impl Bar {
             }
         }
     }
+}
+
+/// A bar `done` of `total` full, thirty wide: `[#####     ]`.
+pub(crate) fn bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (WIDTH * done / total.max(1)).min(WIDTH);
+    format!("[{}{}]", "#".repeat(filled), " ".repeat(WIDTH - filled))
 }
 
 pub(crate) fn duration(d: std::time::Duration) -> String {
