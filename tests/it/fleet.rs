@@ -354,59 +354,31 @@ async fn databases<DB: Backend>(
     Some(out)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_databases() {
+/// The fleet of databases on the server `var` names, one of them a URL that reaches none
+/// (`unreachable`), one locked by another migrator's connection all along the first run.
+async fn server_databases<DB: Backend>(
+    var: &str,
+    prefix: &str,
+    unreachable: &str,
+    fresh: impl AsyncFn(&str) -> Option<sqlx::Pool<DB>>,
+) {
     let n = count(20);
-    let Some(dbs) =
-        databases(db::POSTGRES_URL, "fleet_pg", n, async |name| db::postgres_pool(name).await).await
-    else {
-        return;
-    };
-    let states: Vec<Before> = (0..n).map(before).collect();
-    let mut members = Vec::new();
-    let mut locked = None;
-    for ((url, pool), b) in dbs.iter().zip(&states) {
-        match b {
-            Before::Locked => locked = Some(hold_postgres(url, None).await),
-            Before::Unreachable => {}
-            b => prepare(pool, *b).await,
-        }
-        members.push(Member::url(if *b == Before::Unreachable {
-            "postgres://postgres@127.0.0.1:5432/strata_t_no_such_database".to_owned()
-        } else {
-            url.clone()
-        }));
-        pool.close().await;
-    }
-    let mut locked = locked.expect("held");
-    runs(members, &states, 4, async move || {
-        sqlx::Postgres::unlock(&mut locked).await.expect("unlocks");
-    })
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mariadb_databases() {
-    let n = count(20);
-    let Some(dbs) = databases(db::MYSQL_URL, "fleet_my", n, async |name| db::mysql_pool(name).await).await
-    else {
-        return;
-    };
+    let Some(dbs) = databases(var, prefix, n, fresh).await else { return };
     let states: Vec<Before> = (0..n).map(before).collect();
     let mut members = Vec::new();
     let mut locked = None;
     for ((url, pool), b) in dbs.iter().zip(&states) {
         match b {
             Before::Locked => {
-                let mut conn = sqlx::MySqlConnection::connect(url).await.expect("connects");
-                assert!(sqlx::MySql::lock(&mut conn, None).await.expect("locks"));
+                let mut conn = DB::Connection::connect(url).await.expect("connects");
+                assert!(DB::lock(&mut conn, None).await.expect("locks"));
                 locked = Some(conn);
             }
             Before::Unreachable => {}
             b => prepare(pool, *b).await,
         }
         members.push(Member::url(if *b == Before::Unreachable {
-            "mysql://root@127.0.0.1:1/nothing".to_owned()
+            unreachable.to_owned()
         } else {
             url.clone()
         }));
@@ -414,9 +386,22 @@ async fn mariadb_databases() {
     }
     let mut locked = locked.expect("held");
     runs(members, &states, 4, async move || {
-        sqlx::MySql::unlock(&mut locked).await.expect("unlocks");
+        DB::unlock(&mut locked).await.expect("unlocks");
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_databases() {
+    let unreachable = "postgres://postgres@127.0.0.1:5432/strata_t_no_such_database";
+    server_databases(db::POSTGRES_URL, "fleet_pg", unreachable, async |name| db::postgres_pool(name).await)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_databases() {
+    let unreachable = "mysql://root@127.0.0.1:1/nothing";
+    server_databases(db::MYSQL_URL, "fleet_my", unreachable, async |name| db::mysql_pool(name).await).await;
 }
 
 /// Stopping at the first failure: with one job, the targets after the failing one are not
